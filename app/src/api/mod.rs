@@ -1,0 +1,130 @@
+//! Server functions the UI calls. Each is a thin adapter over the REST API (see `ssr`), so
+//! browser forms and API clients get the same checks, errors and cookies.
+
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos::server_fn::codec::{Json, JsonEncoding};
+use leptos::server_fn::error::{FromServerFnError, ServerFnErrorErr};
+use protocol::{
+    ApiError, CreateMeetingRequest, ErrorCode, Meeting, MeetingInfo, MeetingList,
+    UpdateMeetingRequest, User,
+};
+use serde::{Deserialize, Serialize};
+
+/// An API error carried through a server function, field errors included.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UiError(pub ApiError);
+
+impl UiError {
+    pub fn field(&self, name: &str) -> Option<String> {
+        self.0.field(name).map(str::to_owned)
+    }
+
+    pub fn message(&self) -> String {
+        self.0.message.clone()
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        self.0.code
+    }
+}
+
+impl std::fmt::Display for UiError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0.message)
+    }
+}
+
+impl std::error::Error for UiError {}
+
+impl FromServerFnError for UiError {
+    type Encoder = JsonEncoding;
+
+    fn from_server_fn_error(value: ServerFnErrorErr) -> Self {
+        let message = match value {
+            ServerFnErrorErr::Request(_) => "Cannot reach the server. Check your connection.",
+            _ => "Something went wrong. Try again.",
+        };
+        UiError(ApiError::new(ErrorCode::Internal, message))
+    }
+}
+
+#[cfg(feature = "ssr")]
+use http::Method;
+
+/// The signed-in user, or `None`.
+#[server]
+pub async fn current_user() -> Result<Option<User>, UiError> {
+    match ssr::call::<User>(Method::GET, "/users/me", None::<&()>).await {
+        Ok(user) => Ok(Some(user)),
+        Err(e) if e.code() == ErrorCode::Unauthorized => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+#[server]
+pub async fn login(email: String, password: String) -> Result<User, UiError> {
+    let body = protocol::LoginRequest { email, password };
+    ssr::call(Method::POST, "/auth/login", Some(&body)).await
+}
+
+#[server]
+pub async fn register(
+    email: String,
+    password: String,
+    display_name: String,
+) -> Result<User, UiError> {
+    let body = protocol::RegisterRequest {
+        email,
+        password,
+        display_name,
+    };
+    ssr::call(Method::POST, "/auth/register", Some(&body)).await
+}
+
+#[server]
+pub async fn logout() -> Result<(), UiError> {
+    ssr::call(Method::POST, "/auth/logout", None::<&()>).await
+}
+
+#[server]
+pub async fn my_meetings() -> Result<MeetingList, UiError> {
+    ssr::call(Method::GET, "/meetings", None::<&()>).await
+}
+
+#[server(input = Json)]
+pub async fn create_meeting(request: CreateMeetingRequest) -> Result<Meeting, UiError> {
+    ssr::call(Method::POST, "/meetings", Some(&request)).await
+}
+
+#[server(input = Json)]
+pub async fn update_meeting(
+    code: String,
+    request: UpdateMeetingRequest,
+) -> Result<Meeting, UiError> {
+    let path = format!("/meetings/{}", path_segment(&code)?);
+    ssr::call(Method::PATCH, &path, Some(&request)).await
+}
+
+#[server(input = Json)]
+pub async fn delete_meeting(code: String) -> Result<(), UiError> {
+    let path = format!("/meetings/{}", path_segment(&code)?);
+    ssr::call(Method::DELETE, &path, None::<&()>).await
+}
+
+#[server]
+pub async fn find_meeting(code: String) -> Result<MeetingInfo, UiError> {
+    let path = format!("/meetings/{}", path_segment(&code)?);
+    ssr::call(Method::GET, &path, None::<&()>).await
+}
+
+/// Meeting codes are letters and dashes; anything else is not a meeting (and must not
+/// reach the router as a path).
+#[cfg(feature = "ssr")]
+fn path_segment(code: &str) -> Result<String, UiError> {
+    protocol::MeetingCode::parse(code)
+        .map(|c| c.0)
+        .ok_or_else(|| UiError(ApiError::new(ErrorCode::NotFound, "No meeting with this code.")))
+}

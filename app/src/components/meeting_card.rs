@@ -1,0 +1,99 @@
+//! One meeting on the dashboard: when, code, link actions, edit and delete.
+
+use super::local_time::LocalTime;
+use super::meeting_form::MeetingForm;
+use crate::api::delete_meeting;
+use leptos::prelude::*;
+use leptos_router::components::A;
+use protocol::Meeting;
+
+const BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-500/50 dark:border-slate-700 dark:hover:bg-slate-800";
+
+fn copy_to_clipboard(text: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        if let Some(window) = web_sys::window() {
+            let _ = window.navigator().clipboard().write_text(text);
+            return true;
+        }
+    }
+    let _ = text;
+    false
+}
+
+#[component]
+pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
+    let editing = RwSignal::new(false);
+    let confirming = RwSignal::new(false);
+    let copied = RwSignal::new(false);
+    let code = meeting.code.0.clone();
+    let (card_code, shown_code) = (code.clone(), code.clone());
+    let delete_code = StoredValue::new(code);
+    let delete = Action::new(move |code: &String| delete_meeting(code.clone()));
+    Effect::new(move |_| {
+        if let Some(Ok(())) = delete.value().get() {
+            on_change.run(());
+        }
+    });
+    let delete_error = move || delete.value().get().and_then(|r| r.err()).map(|e| e.message());
+    let join_url = meeting.join_url.clone();
+    let href = format!("/meeting/{}", meeting.code);
+    let edit_copy = meeting.clone();
+
+    view! {
+        <li class="rounded-xl border border-slate-200 bg-white p-4 shadow-sm dark:border-slate-800 dark:bg-slate-900" data-testid="meeting-card" data-code=card_code>
+            <div class="flex flex-wrap items-start justify-between gap-2">
+                <div>
+                    <h3 class="font-semibold">{meeting.title.clone()}</h3>
+                    <p class="text-sm text-slate-500">
+                        {match meeting.starts_at.clone() {
+                            Some(iso) => view! { <LocalTime iso /> " · " {meeting.duration_minutes} " min" }.into_any(),
+                            None => view! { "Open any time" }.into_any(),
+                        }}
+                    </p>
+                    <p class="mt-1 font-mono text-sm" data-testid="meeting-code">{shown_code}</p>
+                    <p class="mt-1 flex flex-wrap gap-1 text-xs">
+                        {meeting.has_password.then(|| view! { <span class="rounded bg-amber-100 px-2 py-0.5 text-amber-900">"Password"</span> })}
+                        {meeting.allow_guests.then(|| view! { <span class="rounded bg-emerald-100 px-2 py-0.5 text-emerald-900">"Guests allowed"</span> })}
+                        {meeting.lobby.then(|| view! { <span class="rounded bg-sky-100 px-2 py-0.5 text-sky-900">"Waiting room"</span> })}
+                    </p>
+                </div>
+                <div class="flex flex-wrap gap-2">
+                    <A href=href attr:class=BUTTON>"Open"</A>
+                    <button type="button" class=BUTTON on:click=move |_| copied.set(copy_to_clipboard(&join_url)) aria-live="polite">
+                        {move || if copied.get() { "Link copied" } else { "Copy link" }}
+                    </button>
+                    <button type="button" class=BUTTON on:click=move |_| editing.update(|e| *e = !*e) aria-expanded=move || editing.get().to_string()>
+                        "Edit"
+                    </button>
+                    <Show
+                        when=move || confirming.get()
+                        fallback=move || view! {
+                            <button type="button" class=BUTTON on:click=move |_| confirming.set(true)>"Delete"</button>
+                        }
+                    >
+                        <button
+                            type="button"
+                            class="rounded-lg bg-red-600 px-3 py-1.5 text-sm font-medium text-white hover:bg-red-500"
+                            disabled=move || delete.pending().get()
+                            on:click=move |_| { delete.dispatch(delete_code.get_value()); }
+                        >
+                            {move || if delete.pending().get() { "Deleting…" } else { "Confirm delete" }}
+                        </button>
+                        <button type="button" class=BUTTON on:click=move |_| confirming.set(false)>"Keep"</button>
+                    </Show>
+                </div>
+            </div>
+            <p class="text-sm text-red-600" role="alert">{delete_error}</p>
+            <Show when=move || editing.get()>
+                <div class="mt-4 border-t border-slate-200 pt-4 dark:border-slate-800">
+                    <MeetingForm
+                        existing=edit_copy.clone()
+                        on_saved=Callback::new(move |_| { editing.set(false); on_change.run(()); })
+                        on_cancel=Callback::new(move |_| editing.set(false))
+                    />
+                </div>
+            </Show>
+        </li>
+    }
+}

@@ -1,0 +1,69 @@
+//! Video Meet UI: the HTML shell, the `App` component and its routes.
+
+pub mod api;
+pub mod components;
+pub mod pages;
+pub mod state;
+pub mod time;
+
+use components::header::Header;
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::{ParamSegment, SsrMode, StaticSegment};
+use pages::{
+    auth::{LoginPage, RegisterPage},
+    dashboard::DashboardPage,
+    home::HomePage,
+    meeting::MeetingPage,
+    not_found::NotFound,
+};
+
+/// The HTML document around the app (server side only).
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                <AutoReload options=options.clone() />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    state::auth::AuthState::provide();
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/video-meet.css" />
+        <Title formatter=|text: String| if text.is_empty() { "Video Meet".to_string() } else { format!("{text} · Video Meet") } />
+        <Router>
+            <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:m-2 focus:rounded focus:bg-white focus:p-2">
+                "Skip to content"
+            </a>
+            <Header />
+            <main id="main" class="mx-auto w-full max-w-5xl px-4 py-8 sm:px-6">
+                <Routes fallback=NotFound>
+                    <Route path=StaticSegment("") view=HomePage />
+                    <Route path=StaticSegment("login") view=LoginPage />
+                    <Route path=StaticSegment("register") view=RegisterPage />
+                    // Async: the server resolves the session first, so signed-out visitors
+                    // get a real redirect instead of a flash of the page.
+                    <Route path=StaticSegment("dashboard") view=DashboardPage ssr=SsrMode::Async />
+                    <Route path=(StaticSegment("meeting"), ParamSegment("code")) view=MeetingPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,0 +1,92 @@
+//! Sign-in and registration pages.
+
+use crate::api::{Login, Register};
+use crate::components::form::{FormError, SubmitButton, TextField};
+use crate::state::auth::{AuthState, safe_next};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::A;
+use leptos_router::hooks::{use_navigate, use_query_map};
+use protocol::User;
+
+const CARD: &str = "mx-auto max-w-md rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900";
+
+type AuthResult = Option<Result<User, crate::api::UiError>>;
+
+/// Field and form-level errors derived from an auth action's result.
+fn errors(result: Signal<AuthResult>) -> (impl Fn(&'static str) -> Signal<Option<String>> + Copy, Signal<Option<String>>) {
+    let field = move |name: &'static str| {
+        Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field(name)))
+    };
+    let general = Signal::derive(move || {
+        result
+            .get()
+            .and_then(|r| r.err())
+            .filter(|e| e.0.fields.is_empty())
+            .map(|e| e.message())
+    });
+    (field, general)
+}
+
+/// After success: refresh who is signed in and go where the visitor was heading.
+fn on_success(result: Signal<AuthResult>) {
+    let auth = AuthState::get();
+    let navigate = use_navigate();
+    let query = use_query_map();
+    Effect::new(move |_| {
+        if let Some(Ok(_)) = result.get() {
+            auth.refetch();
+            let next = safe_next(query.with_untracked(|q| q.get("next")));
+            navigate(&next, Default::default());
+        }
+    });
+}
+
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let action = ServerAction::<Login>::new();
+    let result = Signal::derive(move || action.value().get());
+    on_success(result);
+    let (field, general) = errors(result);
+    let (email, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    view! {
+        <Title text="Sign in" />
+        <section class=CARD>
+            <h1 class="mb-4 text-2xl font-semibold">"Sign in"</h1>
+            <ActionForm action=action attr:novalidate=true attr:class="space-y-2">
+                <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=field("email") />
+                <TextField label="Password" name="password" kind="password" autocomplete="current-password" value=password error=field("password") />
+                <FormError message=general />
+                <SubmitButton pending=action.pending() idle="Sign in" busy="Signing in…" />
+            </ActionForm>
+            <p class="mt-4 text-sm">"New here? " <A href="/register" attr:class="text-indigo-600 underline">"Create an account"</A></p>
+        </section>
+    }
+}
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let action = ServerAction::<Register>::new();
+    let result = Signal::derive(move || action.value().get());
+    on_success(result);
+    let (field, general) = errors(result);
+    let (email, password, name) = (
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+        RwSignal::new(String::new()),
+    );
+    view! {
+        <Title text="Create account" />
+        <section class=CARD>
+            <h1 class="mb-4 text-2xl font-semibold">"Create your account"</h1>
+            <ActionForm action=action attr:novalidate=true attr:class="space-y-2">
+                <TextField label="Your name" name="display_name" autocomplete="name" value=name error=field("display_name") />
+                <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=field("email") />
+                <TextField label="Password" name="password" kind="password" autocomplete="new-password" value=password error=field("password") hint="At least 8 characters." />
+                <FormError message=general />
+                <SubmitButton pending=action.pending() idle="Create account" busy="Creating account…" />
+            </ActionForm>
+            <p class="mt-4 text-sm">"Already have an account? " <A href="/login" attr:class="text-indigo-600 underline">"Sign in"</A></p>
+        </section>
+    }
+}

@@ -1,0 +1,81 @@
+//! Dashboard (signed-in only): schedule meetings and manage the ones you host.
+
+use crate::api::my_meetings;
+use crate::components::meeting_card::MeetingCard;
+use crate::components::meeting_form::MeetingForm;
+use crate::components::status::Loading;
+use crate::state::auth::AuthState;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::components::Redirect;
+use protocol::{Meeting, User};
+
+#[component]
+pub fn DashboardPage() -> impl IntoView {
+    let auth = AuthState::get();
+    view! {
+        <Title text="Dashboard" />
+        <Suspense fallback=|| view! { <Loading label="Loading your dashboard…" /> }>
+            {move || Suspend::new(async move {
+                match auth.user.await {
+                    Ok(Some(user)) => view! { <Dashboard user /> }.into_any(),
+                    _ => view! { <Redirect path="/login?next=/dashboard" /> }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Dashboard(user: User) -> impl IntoView {
+    let meetings = Resource::new(|| (), |_| my_meetings());
+    let changed = Callback::new(move |_: ()| meetings.refetch());
+    let created = RwSignal::new(None::<Meeting>);
+    view! {
+        <div class="space-y-8">
+            <div>
+                <h1 class="text-3xl font-bold">"Your meetings"</h1>
+                <p class="text-slate-500">"Signed in as " {user.display_name.clone()} " (" {user.email.clone()} ")"</p>
+            </div>
+            <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="new-meeting-heading">
+                <h2 id="new-meeting-heading" class="mb-4 text-lg font-semibold">"Schedule a meeting"</h2>
+                <MeetingForm on_saved=Callback::new(move |m: Meeting| { created.set(Some(m)); meetings.refetch(); }) />
+                {move || created.get().map(|m| view! {
+                    <p class="mt-3 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-900" role="status">
+                        "Created “" {m.title} "”. Share this link: " <span class="font-mono" data-testid="created-link">{m.join_url}</span>
+                    </p>
+                })}
+            </section>
+            <Transition fallback=|| view! { <Loading label="Loading meetings…" /> }>
+                {move || Suspend::new(async move {
+                    match meetings.await {
+                        Ok(list) => view! {
+                            <MeetingSection title="Upcoming" empty="Nothing scheduled. Create a meeting above." meetings=list.upcoming on_change=changed />
+                            <MeetingSection title="Past" empty="No past meetings yet." meetings=list.past on_change=changed />
+                        }.into_any(),
+                        Err(e) => view! { <p class="text-red-600" role="alert">{e.message()}</p> }.into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+#[component]
+fn MeetingSection(
+    title: &'static str,
+    empty: &'static str,
+    meetings: Vec<Meeting>,
+    on_change: Callback<()>,
+) -> impl IntoView {
+    let is_empty = meetings.is_empty();
+    view! {
+        <section aria-label=title>
+            <h2 class="mb-3 text-xl font-semibold">{title} " (" {meetings.len()} ")"</h2>
+            {is_empty.then(|| view! { <p class="text-slate-500">{empty}</p> })}
+            <ul class="grid gap-3">
+                {meetings.into_iter().map(|meeting| view! { <MeetingCard meeting on_change /> }).collect_view()}
+            </ul>
+        </section>
+    }
+}

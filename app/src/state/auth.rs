@@ -1,0 +1,49 @@
+//! Who is signed in: one resource for the whole app, refetched after sign-in and sign-out.
+
+use crate::api::{UiError, current_user};
+use leptos::prelude::*;
+use protocol::User;
+
+#[derive(Clone, Copy)]
+pub struct AuthState {
+    pub user: Resource<Result<Option<User>, UiError>>,
+}
+
+impl AuthState {
+    pub fn provide() -> Self {
+        let state = Self {
+            user: Resource::new(|| (), |_| current_user()),
+        };
+        provide_context(state);
+        state
+    }
+
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+
+    pub fn refetch(&self) {
+        self.user.refetch();
+    }
+}
+
+/// Only same-site paths are allowed as a post-sign-in destination (no open redirects).
+pub fn safe_next(next: Option<String>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+        _ => "/dashboard".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn next_must_stay_on_site() {
+        assert_eq!(safe_next(Some("/meeting/abc-defg-hij".into())), "/meeting/abc-defg-hij");
+        assert_eq!(safe_next(Some("//evil.example".into())), "/dashboard");
+        assert_eq!(safe_next(Some("https://evil.example".into())), "/dashboard");
+        assert_eq!(safe_next(None), "/dashboard");
+    }
+}

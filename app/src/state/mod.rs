@@ -1,0 +1,3 @@
+//! Reactive stores shared through context.
+
+pub mod auth;

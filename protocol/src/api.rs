@@ -1,0 +1,103 @@
+//! Request and response bodies of the REST API (`/api/v1`), also returned by server functions.
+
+use crate::ids::{MeetingCode, UserId};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct User {
+    pub id: UserId,
+    pub email: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RegisterRequest {
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct LoginRequest {
+    pub email: String,
+    pub password: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct UpdateMeRequest {
+    pub display_name: String,
+}
+
+/// Create a meeting. Times are RFC 3339 with an offset (`2026-11-25T09:00:00Z`).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct CreateMeetingRequest {
+    pub title: String,
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub duration_minutes: Option<u32>,
+    /// Empty or absent: no password.
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub allow_guests: Option<bool>,
+    #[serde(default)]
+    pub lobby: Option<bool>,
+    #[serde(default)]
+    pub max_participants: Option<u32>,
+}
+
+/// Change a meeting: absent fields stay as they are. `password: ""` removes the password;
+/// `starts_at: ""` removes the schedule.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct UpdateMeetingRequest {
+    #[serde(default)]
+    pub title: Option<String>,
+    #[serde(default)]
+    pub starts_at: Option<String>,
+    #[serde(default)]
+    pub duration_minutes: Option<u32>,
+    #[serde(default)]
+    pub password: Option<String>,
+    #[serde(default)]
+    pub allow_guests: Option<bool>,
+    #[serde(default)]
+    pub lobby: Option<bool>,
+    #[serde(default)]
+    pub max_participants: Option<u32>,
+}
+
+/// A meeting as its host sees it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Meeting {
+    pub code: MeetingCode,
+    pub title: String,
+    pub host_id: UserId,
+    pub starts_at: Option<String>,
+    pub duration_minutes: u32,
+    pub has_password: bool,
+    pub allow_guests: bool,
+    pub lobby: bool,
+    pub max_participants: u32,
+    pub join_url: String,
+    pub created_at: String,
+}
+
+/// What anyone with the link may see before joining; never the password hash.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MeetingInfo {
+    pub code: MeetingCode,
+    pub title: String,
+    pub host_name: String,
+    pub starts_at: Option<String>,
+    pub duration_minutes: u32,
+    pub needs_password: bool,
+    pub allows_guests: bool,
+}
+
+/// `GET /api/v1/meetings`: the caller's meetings split around now.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct MeetingList {
+    pub upcoming: Vec<Meeting>,
+    pub past: Vec<Meeting>,
+}

@@ -1,0 +1,204 @@
+//! Input rules shared by the server (which enforces them) and the browser (which shows them early).
+//!
+//! Each check returns the cleaned value or a message for the field.
+
+use crate::error::FieldErrors;
+
+pub const PASSWORD_MIN: usize = 8;
+pub const PASSWORD_MAX: usize = 128;
+pub const DISPLAY_NAME_MAX: usize = 64;
+pub const TITLE_MAX: usize = 120;
+pub const DURATION_MIN: u32 = 5;
+pub const DURATION_MAX: u32 = 24 * 60;
+pub const PARTICIPANTS_MIN: u32 = 2;
+pub const PARTICIPANTS_MAX: u32 = 100;
+pub const MEETING_PASSWORD_MIN: usize = 4;
+pub const MEETING_PASSWORD_MAX: usize = 64;
+
+/// Trimmed and lower-cased, so `Ann@Example.com ` and `ann@example.com` are one account.
+pub fn email(input: &str) -> Result<String, String> {
+    let email = input.trim().to_lowercase();
+    if email.is_empty() {
+        return Err("Enter your email address.".into());
+    }
+    let valid = email.len() <= 254
+        && !email.chars().any(|c| c.is_whitespace() || c.is_control())
+        && match email.split_once('@') {
+            Some((local, domain)) => {
+                !local.is_empty()
+                    && !domain.contains('@')
+                    && domain.contains('.')
+                    && !domain.starts_with('.')
+                    && !domain.ends_with('.')
+            }
+            None => false,
+        };
+    if valid {
+        Ok(email)
+    } else {
+        Err("Enter a valid email address, like name@example.com.".into())
+    }
+}
+
+pub fn password(input: &str) -> Result<(), String> {
+    let n = input.chars().count();
+    if n < PASSWORD_MIN {
+        Err(format!("Use at least {PASSWORD_MIN} characters."))
+    } else if n > PASSWORD_MAX {
+        Err(format!("Use at most {PASSWORD_MAX} characters."))
+    } else {
+        Ok(())
+    }
+}
+
+pub fn display_name(input: &str) -> Result<String, String> {
+    single_line(input, DISPLAY_NAME_MAX, "Enter your name.")
+}
+
+pub fn title(input: &str) -> Result<String, String> {
+    single_line(input, TITLE_MAX, "Give the meeting a title.")
+}
+
+pub fn duration_minutes(minutes: u32) -> Result<u32, String> {
+    if (DURATION_MIN..=DURATION_MAX).contains(&minutes) {
+        Ok(minutes)
+    } else {
+        Err(format!(
+            "Choose between {DURATION_MIN} and {DURATION_MAX} minutes."
+        ))
+    }
+}
+
+pub fn max_participants(n: u32) -> Result<u32, String> {
+    if (PARTICIPANTS_MIN..=PARTICIPANTS_MAX).contains(&n) {
+        Ok(n)
+    } else {
+        Err(format!(
+            "Choose between {PARTICIPANTS_MIN} and {PARTICIPANTS_MAX} participants."
+        ))
+    }
+}
+
+/// `None` for an empty password (the meeting has none).
+pub fn meeting_password(input: &str) -> Result<Option<String>, String> {
+    if input.is_empty() {
+        return Ok(None);
+    }
+    let n = input.chars().count();
+    if !(MEETING_PASSWORD_MIN..=MEETING_PASSWORD_MAX).contains(&n) {
+        return Err(format!(
+            "Use {MEETING_PASSWORD_MIN} to {MEETING_PASSWORD_MAX} characters, or leave it empty."
+        ));
+    }
+    Ok(Some(input.to_owned()))
+}
+
+fn single_line(input: &str, max: usize, empty_message: &str) -> Result<String, String> {
+    let value = input.trim();
+    if value.is_empty() {
+        Err(empty_message.into())
+    } else if value.chars().count() > max {
+        Err(format!("Use at most {max} characters."))
+    } else if value.chars().any(char::is_control) {
+        Err("Use a single line without control characters.".into())
+    } else {
+        Ok(value.to_owned())
+    }
+}
+
+/// Collects field errors while checking a request; `finish` fails if any were recorded.
+#[derive(Debug, Default)]
+pub struct Checker {
+    errors: FieldErrors,
+}
+
+impl Checker {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Records the error under `field` and returns the value when it passed.
+    pub fn check<T>(&mut self, field: &str, result: Result<T, String>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(message) => {
+                self.errors.entry(field.to_owned()).or_insert(message);
+                None
+            }
+        }
+    }
+
+    pub fn add(&mut self, field: &str, message: impl Into<String>) {
+        self.errors.entry(field.to_owned()).or_insert(message.into());
+    }
+
+    pub fn finish(self) -> Result<(), FieldErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.errors)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn email_is_normalised() {
+        assert_eq!(email("  Ann@Example.COM ").unwrap(), "ann@example.com");
+    }
+
+    #[test]
+    fn email_rejects_malformed() {
+        for bad in [
+            "",
+            "ann",
+            "ann@",
+            "@example.com",
+            "ann@example",
+            "a b@example.com",
+            "a@b@c.com",
+            "ann@.com",
+        ] {
+            assert!(email(bad).is_err(), "{bad:?} should be rejected");
+        }
+    }
+
+    #[test]
+    fn password_length_is_enforced() {
+        assert!(password("1234567").is_err());
+        assert!(password("12345678").is_ok());
+        assert!(password(&"x".repeat(PASSWORD_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn names_are_trimmed_and_single_line() {
+        assert_eq!(display_name("  Ann  ").unwrap(), "Ann");
+        assert!(display_name("   ").is_err());
+        assert!(display_name("a\u{0}b").is_err());
+        assert!(title(&"t".repeat(TITLE_MAX + 1)).is_err());
+    }
+
+    #[test]
+    fn meeting_settings_have_ranges() {
+        assert!(duration_minutes(4).is_err());
+        assert!(duration_minutes(60).is_ok());
+        assert!(max_participants(1).is_err());
+        assert!(max_participants(101).is_err());
+        assert_eq!(meeting_password("").unwrap(), None);
+        assert!(meeting_password("abc").is_err());
+    }
+
+    #[test]
+    fn checker_collects_first_error_per_field() {
+        let mut c = Checker::new();
+        assert_eq!(c.check("email", email("x")), None);
+        c.add("email", "second");
+        assert_eq!(c.check("password", password("long enough")), Some(()));
+        let errors = c.finish().unwrap_err();
+        assert_eq!(errors.len(), 1);
+        assert!(errors["email"].starts_with("Enter a valid"));
+    }
+}

@@ -1,0 +1,147 @@
+//! Command-line flags, each also readable from a `VIDEO_MEET_*` environment variable.
+
+use clap::{Parser, ValueEnum};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Parser)]
+#[command(
+    name = "video-meet",
+    version,
+    about = "Self-hosted video meetings in one binary.",
+    long_about = "Self-hosted video meetings in one binary: web app, REST API and storage.\n\
+                  Every flag can also be set through the environment variable shown with it."
+)]
+pub struct Config {
+    /// Address to listen on (overrides LEPTOS_SITE_ADDR).
+    #[arg(long, env = "VIDEO_MEET_ADDR", default_value = "127.0.0.1:3000")]
+    pub addr: SocketAddr,
+
+    /// Database URL: `surrealkv://<dir>` (embedded, persistent), `mem://` (in memory, lost on
+    /// exit) or `ws://host:port` (a SurrealDB 3 server or cluster).
+    #[arg(long, env = "VIDEO_MEET_DB", default_value = "surrealkv://data/video-meet.db")]
+    pub db: String,
+
+    /// SurrealDB user for `ws://` databases (root user); ignored for embedded databases.
+    #[arg(long, env = "VIDEO_MEET_DB_USER")]
+    pub db_user: Option<String>,
+
+    /// SurrealDB password for `ws://` databases.
+    #[arg(long, env = "VIDEO_MEET_DB_PASSWORD", hide_env_values = true)]
+    pub db_password: Option<String>,
+
+    /// The URL people reach this server at; used in meeting links and to check `Origin`.
+    /// Defaults to http://<addr>.
+    #[arg(long, env = "VIDEO_MEET_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Secret that signs access tokens. When unset, one is generated on first start and kept
+    /// in `<data-dir>/secret` so that a restart keeps everyone signed in.
+    #[arg(long, env = "VIDEO_MEET_SECRET", hide_env_values = true)]
+    pub secret: Option<String>,
+
+    /// Directory for generated state (the token secret). Defaults to `data`.
+    #[arg(long, env = "VIDEO_MEET_DATA_DIR", default_value = "data")]
+    pub data_dir: PathBuf,
+
+    /// Mark cookies `Secure`: `auto` turns it on unless the public URL is http://localhost or
+    /// http://127.0.0.1.
+    #[arg(long, env = "VIDEO_MEET_SECURE_COOKIES", value_enum, default_value_t = SecureCookies::Auto)]
+    pub secure_cookies: SecureCookies,
+
+    /// Lifetime of an access token, in seconds.
+    #[arg(long, env = "VIDEO_MEET_ACCESS_TTL", default_value_t = 15 * 60)]
+    pub access_ttl_secs: u64,
+
+    /// Lifetime of a refresh token, in seconds.
+    #[arg(long, env = "VIDEO_MEET_REFRESH_TTL", default_value_t = 30 * 24 * 3600)]
+    pub refresh_ttl_secs: u64,
+
+    /// Failed sign-in or registration attempts allowed per client address per window.
+    #[arg(long, env = "VIDEO_MEET_AUTH_FAILURES", default_value_t = 10)]
+    pub auth_failures_max: u32,
+
+    /// Length of the failed-attempt window, in seconds.
+    #[arg(long, env = "VIDEO_MEET_AUTH_WINDOW", default_value_t = 300)]
+    pub auth_window_secs: u64,
+
+    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
+    /// you control).
+    #[arg(long, env = "VIDEO_MEET_TRUST_PROXY", default_value_t = false)]
+    pub trust_proxy: bool,
+
+    /// Argon2 memory cost in KiB (OWASP minimum for argon2id: 19456).
+    #[arg(long, env = "VIDEO_MEET_ARGON2_MEMORY_KIB", default_value_t = 19456)]
+    pub argon2_memory_kib: u32,
+
+    /// Log format.
+    #[arg(long, env = "VIDEO_MEET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+
+    /// Log filter in `tracing` syntax, e.g. `info,video_meet=debug`.
+    #[arg(long, env = "VIDEO_MEET_LOG", default_value = "info")]
+    pub log: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SecureCookies {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl Config {
+    /// A configuration for tests: in-memory database, port chosen by the OS, cheap hashing.
+    pub fn for_tests() -> Self {
+        let mut config = Self::parse_from(["video-meet"]);
+        config.addr = "127.0.0.1:0".parse().expect("literal address");
+        config.db = "mem://".into();
+        config.secret = Some("test-secret-test-secret-test-secret".into());
+        config.argon2_memory_kib = 1024;
+        config
+    }
+
+    /// The public base URL without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.addr),
+        }
+    }
+
+    pub fn cookies_secure(&self) -> bool {
+        match self.secure_cookies {
+            SecureCookies::Always => true,
+            SecureCookies::Never => false,
+            SecureCookies::Auto => {
+                let url = self.public_url();
+                !(url.starts_with("http://localhost")
+                    || url.starts_with("http://127.0.0.1")
+                    || url.starts_with("http://[::1]"))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secure_cookies_follow_public_url() {
+        let mut c = Config::for_tests();
+        c.public_url = Some("http://localhost:3000".into());
+        assert!(!c.cookies_secure());
+        c.public_url = Some("https://meet.example.com/".into());
+        assert!(c.cookies_secure());
+        assert_eq!(c.public_url(), "https://meet.example.com");
+        c.secure_cookies = SecureCookies::Never;
+        assert!(!c.cookies_secure());
+    }
+}

@@ -1,0 +1,90 @@
+//! Queries on the `user` table.
+
+use super::{Db, DbResult, key_of, new_key};
+use chrono::{DateTime, Utc};
+use protocol::{User, UserId};
+use surrealdb::types::{RecordId, SurrealValue};
+
+/// A user row including the password hash; never leaves the server.
+#[derive(Debug, Clone, SurrealValue)]
+pub struct UserRow {
+    pub id: RecordId,
+    pub email: String,
+    pub display_name: String,
+    pub password_hash: String,
+    pub created_at: DateTime<Utc>,
+}
+
+impl UserRow {
+    pub fn user_id(&self) -> UserId {
+        UserId(key_of(&self.id))
+    }
+
+    pub fn to_user(&self) -> User {
+        User {
+            id: self.user_id(),
+            email: self.email.clone(),
+            display_name: self.display_name.clone(),
+        }
+    }
+}
+
+pub fn record(id: &UserId) -> RecordId {
+    RecordId::new("user", id.0.clone())
+}
+
+/// Fails with `DbError::Duplicate` when the email is taken (unique index).
+pub async fn create(
+    db: &Db,
+    email: &str,
+    display_name: &str,
+    password_hash: &str,
+) -> DbResult<UserRow> {
+    let id = RecordId::new("user", new_key());
+    let mut res = db
+        .query(
+            "CREATE ONLY $id SET email = $email, display_name = $display_name, \
+             password_hash = $password_hash, created_at = time::now()",
+        )
+        .bind(("id", id))
+        .bind(("email", email.to_owned()))
+        .bind(("display_name", display_name.to_owned()))
+        .bind(("password_hash", password_hash.to_owned()))
+        .await?
+        .check()?;
+    let row: Option<UserRow> = res.take(0)?;
+    row.ok_or_else(|| super::DbError::Query("CREATE returned nothing".into()))
+}
+
+pub async fn by_email(db: &Db, email: &str) -> DbResult<Option<UserRow>> {
+    let mut res = db
+        .query("SELECT * FROM user WHERE email = $email LIMIT 1")
+        .bind(("email", email.to_owned()))
+        .await?
+        .check()?;
+    let rows: Vec<UserRow> = res.take(0)?;
+    Ok(rows.into_iter().next())
+}
+
+pub async fn by_id(db: &Db, id: &UserId) -> DbResult<Option<UserRow>> {
+    let mut res = db
+        .query("SELECT * FROM ONLY $id")
+        .bind(("id", record(id)))
+        .await?
+        .check()?;
+    Ok(res.take::<Option<UserRow>>(0)?)
+}
+
+pub async fn set_display_name(
+    db: &Db,
+    id: &UserId,
+    display_name: &str,
+) -> DbResult<Option<UserRow>> {
+    let mut res = db
+        .query("UPDATE ONLY $id SET display_name = $display_name RETURN AFTER")
+        .bind(("id", record(id)))
+        .bind(("display_name", display_name.to_owned()))
+        .await?
+        .check()?;
+    Ok(res.take::<Option<UserRow>>(0)?)
+}

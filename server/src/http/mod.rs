@@ -1,0 +1,45 @@
+//! The REST API under `/api/v1`, plus health and metrics routes.
+
+pub mod auth;
+pub mod meetings;
+pub mod ops;
+pub mod origin;
+pub mod users;
+
+use crate::error::AppError;
+use crate::state::AppState;
+use axum::Router;
+use axum::middleware;
+use axum::routing::{get, post};
+
+/// `/api/v1` routes, state applied, so they can be served and also called in-process by
+/// server functions.
+pub fn api_router(state: AppState) -> Router {
+    Router::new()
+        .route("/auth/register", post(auth::register))
+        .route("/auth/login", post(auth::login))
+        .route("/auth/refresh", post(auth::refresh))
+        .route("/auth/logout", post(auth::logout))
+        .route("/users/me", get(users::me).patch(users::update_me))
+        .route("/meetings", get(meetings::list).post(meetings::create))
+        .route(
+            "/meetings/{code}",
+            get(meetings::info)
+                .patch(meetings::update)
+                .delete(meetings::delete),
+        )
+        .fallback(|| async { AppError::NotFound("No such API route.") })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            origin::refuse_foreign_origin,
+        ))
+        .with_state(state)
+}
+
+/// `/healthz`, `/readyz`, `/metrics`.
+pub fn ops_router() -> Router<AppState> {
+    Router::new()
+        .route("/healthz", get(ops::healthz))
+        .route("/readyz", get(ops::readyz))
+        .route("/metrics", get(ops::metrics))
+}

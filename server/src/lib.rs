@@ -1,0 +1,199 @@
+//! Video Meet server library: configuration, storage, accounts, meetings and the HTTP app.
+//! `main.rs` is a thin wrapper; integration tests start servers through [`spawn`].
+
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod http;
+pub mod meetings;
+pub mod state;
+pub mod telemetry;
+
+use auth::client_addr::TrustProxy;
+use axum::http::{HeaderName, HeaderValue};
+use axum::{Extension, Router, middleware};
+use config::Config;
+use leptos::config::{Env, LeptosOptions};
+use leptos::prelude::provide_context;
+use leptos_axum::LeptosRoutes;
+use state::AppState;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::net::TcpListener;
+use tower_http::compression::CompressionLayer;
+use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::trace::TraceLayer;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("database: {0}")]
+    Db(#[from] db::DbError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("token secret: {0}")]
+    Secret(std::io::Error),
+    #[error("server: {0}")]
+    Serve(std::io::Error),
+}
+
+/// Where the Leptos build output is: cargo-leptos's `LEPTOS_*` variables when present,
+/// otherwise the repo layout, so `target/release/video-meet` started by hand finds its files.
+fn leptos_options(config: &Config) -> LeptosOptions {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    let env = match var("LEPTOS_ENV", "PROD").to_ascii_uppercase().as_str() {
+        "DEV" | "DEVELOPMENT" => Env::DEV,
+        _ => Env::PROD,
+    };
+    LeptosOptions::builder()
+        .output_name(var("LEPTOS_OUTPUT_NAME", "video-meet"))
+        .site_root(var("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(var("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .env(env)
+        .site_addr(config.addr)
+        .build()
+}
+
+/// Opens the database and assembles the shared state.
+pub async fn build_state(config: Config) -> Result<AppState, StartError> {
+    let db = db::connect(
+        &config.db,
+        config.db_user.as_deref(),
+        config.db_password.as_deref(),
+    )
+    .await?;
+    let secret = auth::secret::load_or_create(config.secret.as_deref(), &config.data_dir)
+        .map_err(StartError::Secret)?;
+    Ok(AppState {
+        db,
+        keys: Arc::new(auth::tokens::TokenKeys::new(&secret, config.access_ttl_secs)),
+        hasher: auth::password::PasswordHasher::new(config.argon2_memory_kib),
+        throttle: auth::throttle::Throttle::new(
+            config.auth_failures_max,
+            Duration::from_secs(config.auth_window_secs),
+        ),
+        leptos: leptos_options(&config),
+        metrics: telemetry::metrics_handle(),
+        config: Arc::new(config),
+    })
+}
+
+/// The whole HTTP application: REST API, ops routes, server functions and Leptos pages.
+pub fn router(state: AppState) -> Router {
+    let api = http::api_router(state.clone());
+    let in_process = app::api::ssr::InProcessApi::new(api.clone());
+    let context = move || provide_context(in_process.clone());
+    let routes = leptos_axum::generate_route_list(app::App);
+    let shell_options = state.leptos.clone();
+    Router::new()
+        .nest_service("/api/v1", api)
+        .merge(http::ops_router())
+        .leptos_routes_with_context(&state, routes, context.clone(), move || {
+            app::shell(shell_options.clone())
+        })
+        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
+            context,
+            app::shell,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            auth::renew::renew_session,
+        ))
+        .layer(middleware::from_fn(telemetry::track_requests))
+        .layer(Extension(TrustProxy(state.config.trust_proxy)))
+        .layer(CompressionLayer::new())
+        .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-content-type-options"),
+            HeaderValue::from_static("nosniff"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("x-frame-options"),
+            HeaderValue::from_static("DENY"),
+        ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("referrer-policy"),
+            HeaderValue::from_static("same-origin"),
+        ))
+        .with_state(state)
+}
+
+/// A running server: its address, and a handle to stop it.
+pub struct Running {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets open requests finish, and waits.
+    pub async fn stop(self) {
+        let _ = self.shutdown.send(());
+        let _ = self.task.await;
+    }
+}
+
+/// Binds and starts serving in the background.
+pub async fn spawn(config: Config) -> Result<Running, StartError> {
+    let addr = config.addr;
+    let state = build_state(config).await?;
+    let listener = TcpListener::bind(addr)
+        .await
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let addr = listener
+        .local_addr()
+        .map_err(|source| StartError::Bind { addr, source })?;
+    let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
+    let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, app)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    Ok(Running {
+        addr,
+        state,
+        shutdown,
+        task,
+    })
+}
+
+/// Serves until Ctrl-C or SIGTERM.
+pub async fn run(config: Config) -> Result<(), StartError> {
+    let running = spawn(config).await?;
+    let url = running.state.config.public_url();
+    tracing::info!(addr = %running.addr, db = %running.state.config.db.split("://").next().unwrap_or(""), "listening");
+    println!("Video Meet is ready at {url}");
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    running.stop().await;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

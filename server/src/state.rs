@@ -1,0 +1,46 @@
+//! `AppState`: what every handler can reach (database, config, token keys, throttle).
+
+use crate::auth::password::PasswordHasher;
+use crate::auth::throttle::Throttle;
+use crate::auth::tokens::TokenKeys;
+use crate::config::Config;
+use crate::db::Db;
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use metrics_exporter_prometheus::PrometheusHandle;
+use std::sync::Arc;
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub config: Arc<Config>,
+    pub keys: Arc<TokenKeys>,
+    pub hasher: PasswordHasher,
+    pub throttle: Throttle,
+    pub leptos: LeptosOptions,
+    pub metrics: PrometheusHandle,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
+
+impl AppState {
+    pub fn sessions(&self) -> crate::auth::session::Sessions<'_> {
+        crate::auth::session::Sessions {
+            db: &self.db,
+            keys: &self.keys,
+            refresh_ttl_secs: self.config.refresh_ttl_secs,
+        }
+    }
+
+    pub fn cookie_policy(&self) -> crate::auth::cookies::CookiePolicy {
+        crate::auth::cookies::CookiePolicy {
+            secure: self.config.cookies_secure(),
+            access_ttl_secs: self.config.access_ttl_secs,
+            refresh_ttl_secs: self.config.refresh_ttl_secs,
+        }
+    }
+}
