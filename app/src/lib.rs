@@ -1,4 +1,6 @@
 //! Video Meet UI: the HTML shell, the `App` component and its routes.
+// Leptos view types nest deeply; the default limit (128) is too low for the SSR futures.
+#![recursion_limit = "256"]
 
 pub mod api;
 pub mod components;

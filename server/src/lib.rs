@@ -1,5 +1,7 @@
 //! Video Meet server library: configuration, storage, accounts, meetings and the HTTP app.
 //! `main.rs` is a thin wrapper; integration tests start servers through [`spawn`].
+// Leptos view types nest deeply; the default limit (128) is too low for the SSR futures.
+#![recursion_limit = "256"]
 
 pub mod auth;
 pub mod config;
@@ -139,15 +141,17 @@ impl Running {
 }
 
 /// Binds and starts serving in the background.
-pub async fn spawn(config: Config) -> Result<Running, StartError> {
-    let addr = config.addr;
-    let state = build_state(config).await?;
-    let listener = TcpListener::bind(addr)
+pub async fn spawn(mut config: Config) -> Result<Running, StartError> {
+    let wanted = config.addr;
+    let listener = TcpListener::bind(wanted)
         .await
-        .map_err(|source| StartError::Bind { addr, source })?;
+        .map_err(|source| StartError::Bind { addr: wanted, source })?;
     let addr = listener
         .local_addr()
-        .map_err(|source| StartError::Bind { addr, source })?;
+        .map_err(|source| StartError::Bind { addr: wanted, source })?;
+    // With port 0 the OS picks the port: links and origin checks must use the real one.
+    config.addr = addr;
+    let state = build_state(config).await?;
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {

@@ -96,4 +96,5 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
             </Show>
         </li>
     }
+    .into_any()
 }

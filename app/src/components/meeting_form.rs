@@ -183,4 +183,5 @@ pub fn MeetingForm(
             </div>
         </form>
     }
+    .into_any()
 }

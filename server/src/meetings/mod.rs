@@ -144,7 +144,7 @@ mod tests {
         assert_eq!(checked.fields.title, "Standup");
         assert_eq!(rfc3339(checked.fields.starts_at.unwrap()), "2026-11-25T09:00:00Z");
         assert_eq!(checked.fields.duration_minutes, 60);
-        assert_eq!(checked.password, None);
+        assert_eq!(checked.password, Some(None), "an empty password means none");
     }
 
     #[test]

@@ -1,0 +1,85 @@
+//! Scenario: refresh tokens rotate on every use; a reused one revokes its whole family.
+
+mod common;
+
+use common::{TestServer, cookie_value};
+use reqwest::StatusCode;
+use serde_json::json;
+
+async fn refresh_with(server: &TestServer, token: &str) -> reqwest::Response {
+    server
+        .bare_client()
+        .post(server.url("/api/v1/auth/refresh"))
+        .header("cookie", format!("vm_refresh={token}"))
+        .send()
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn reuse_of_a_rotated_token_revokes_the_family() {
+    let server = TestServer::start().await;
+    let res = server
+        .register(&server.bare_client(), "eve@example.com", "Eve")
+        .await;
+    assert_eq!(res.status(), StatusCode::CREATED);
+    let first = cookie_value(&res, "vm_refresh").expect("refresh cookie set");
+
+    let rotated = refresh_with(&server, &first).await;
+    assert_eq!(rotated.status(), StatusCode::OK);
+    let second = cookie_value(&rotated, "vm_refresh").expect("new refresh cookie");
+    let access = cookie_value(&rotated, "vm_access").expect("new access cookie");
+    assert_ne!(first, second, "refresh token rotates");
+    let me = server
+        .bare_client()
+        .get(server.url("/api/v1/users/me"))
+        .header("cookie", format!("vm_access={access}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(me.status(), StatusCode::OK, "the new access token works");
+
+    // The old token comes back (stolen copy): refused, and the family is revoked...
+    assert_eq!(refresh_with(&server, &first).await.status(), StatusCode::UNAUTHORIZED);
+    // ...so the newest token, held by the legitimate client, stops working too.
+    assert_eq!(refresh_with(&server, &second).await.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn another_sign_in_is_a_separate_family() {
+    let server = TestServer::start().await;
+    let res = server
+        .register(&server.bare_client(), "fay@example.com", "Fay")
+        .await;
+    let laptop = cookie_value(&res, "vm_refresh").unwrap();
+    let login = server
+        .bare_client()
+        .post(server.url("/api/v1/auth/login"))
+        .json(&json!({ "email": "fay@example.com", "password": "password123" }))
+        .send()
+        .await
+        .unwrap();
+    let phone = cookie_value(&login, "vm_refresh").unwrap();
+
+    let rotated = cookie_value(&refresh_with(&server, &laptop).await, "vm_refresh").unwrap();
+    assert_eq!(refresh_with(&server, &laptop).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(refresh_with(&server, &rotated).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh_with(&server, &phone).await.status(),
+        StatusCode::OK,
+        "the phone's session is another family and survives"
+    );
+}
+
+#[tokio::test]
+async fn refresh_without_or_with_garbage_cookie_is_401() {
+    let server = TestServer::start().await;
+    let none = server
+        .bare_client()
+        .post(server.url("/api/v1/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(refresh_with(&server, "garbage").await.status(), StatusCode::UNAUTHORIZED);
+}

@@ -1,0 +1,89 @@
+//! Shared test harness: a real server on 127.0.0.1 with SurrealDB in memory, and clients.
+#![allow(dead_code)]
+
+use reqwest::{Client, Response, StatusCode};
+use serde_json::{Value, json};
+use video_meet::Running;
+use video_meet::config::Config;
+
+pub struct TestServer {
+    pub running: Running,
+    pub base: String,
+}
+
+impl TestServer {
+    pub async fn start() -> Self {
+        Self::with_config(Config::for_tests()).await
+    }
+
+    pub async fn with_config(config: Config) -> Self {
+        let running = video_meet::spawn(config).await.expect("test server starts");
+        let base = format!("http://{}", running.addr);
+        Self { running, base }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// A browser-like client that keeps cookies.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client builds")
+    }
+
+    /// A client without a cookie jar, for hand-made Cookie headers.
+    pub fn bare_client(&self) -> Client {
+        Client::builder()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client builds")
+    }
+
+    pub async fn register(&self, client: &Client, email: &str, name: &str) -> Response {
+        client
+            .post(self.url("/api/v1/auth/register"))
+            .json(&json!({ "email": email, "password": "password123", "display_name": name }))
+            .send()
+            .await
+            .expect("register request is sent")
+    }
+
+    /// Registers a fresh user and returns a client signed in as them.
+    pub async fn signed_in(&self, email: &str, name: &str) -> Client {
+        let client = self.client();
+        let res = self.register(&client, email, name).await;
+        assert_eq!(res.status(), StatusCode::CREATED, "registration of {email} succeeds");
+        client
+    }
+
+    pub async fn create_meeting(&self, client: &Client, body: Value) -> Response {
+        client
+            .post(self.url("/api/v1/meetings"))
+            .json(&body)
+            .send()
+            .await
+            .expect("create request is sent")
+    }
+}
+
+/// The `{"error": {...}}` body of a failed response.
+pub async fn error_of(res: Response) -> Value {
+    let body: Value = res.json().await.expect("error body is JSON");
+    body.get("error").cloned().expect("error body has an `error` object")
+}
+
+/// `name=value` of each `Set-Cookie` with that name.
+pub fn cookie_value(res: &Response, name: &str) -> Option<String> {
+    res.headers()
+        .get_all(reqwest::header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v.to_owned())
+}

@@ -1,0 +1,68 @@
+//! Scenario: operators probe health and metrics; browsers get server-rendered pages, and a
+//! signed-out visitor to the dashboard is redirected to sign in.
+
+mod common;
+
+use common::TestServer;
+use reqwest::StatusCode;
+use serde_json::Value;
+
+#[tokio::test]
+async fn health_readiness_and_metrics() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let health = client.get(server.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK);
+    let ready: Value = client.get(server.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    assert_eq!(ready["status"], "ready");
+    let metrics = client.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(metrics.contains("http_requests_total"), "{metrics}");
+    let unknown = client.get(server.url("/api/v1/nope")).send().await.unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+    assert!(unknown.json::<Value>().await.unwrap()["error"]["code"] == "not_found");
+}
+
+#[tokio::test]
+async fn pages_render_on_the_server_and_dashboard_needs_a_session() {
+    let server = TestServer::start().await;
+    let home = server.client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(home.status(), StatusCode::OK);
+    assert_eq!(home.headers()["x-frame-options"], "DENY");
+    let html = home.text().await.unwrap();
+    assert!(html.contains("Join a meeting"), "home page is server-rendered");
+    assert!(html.contains("/pkg/video-meet"), "hydration scripts are referenced");
+
+    // Browsers navigate with `Accept: text/html`; that is what gets a real 302.
+    let anonymous = server
+        .client()
+        .get(server.url("/dashboard"))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert!(anonymous.status().is_redirection(), "got {}", anonymous.status());
+    assert!(anonymous.headers()["location"].to_str().unwrap().starts_with("/login"));
+
+    let client = server.signed_in("pia@example.com", "Pia Page").await;
+    let dashboard = client.get(server.url("/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    let html = dashboard.text().await.unwrap();
+    assert!(html.contains("Your meetings") && html.contains("Pia Page"));
+
+    let missing = server.client().get(server.url("/no/such/page")).send().await.unwrap();
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn an_expired_access_token_is_renewed_on_page_load() {
+    let mut config = video_meet::config::Config::for_tests();
+    config.access_ttl_secs = 0;
+    let server = TestServer::with_config(config).await;
+    let client = server.signed_in("quinn@example.com", "Quinn").await;
+    // A zero-lifetime access token is expired once the 5 s verification leeway has passed,
+    // so the page load must renew the session from the refresh cookie.
+    tokio::time::sleep(std::time::Duration::from_millis(5500)).await;
+    let dashboard = client.get(server.url("/dashboard")).send().await.unwrap();
+    assert_eq!(dashboard.status(), StatusCode::OK);
+    assert!(dashboard.text().await.unwrap().contains("Quinn"));
+}
