@@ -1,0 +1,28 @@
+// Helpers for the end-to-end tests: navigate and wait for hydration, make unique users.
+import { expect, type Page } from '@playwright/test';
+
+/** Goes to `url` and waits until the WASM app has hydrated the page. */
+export async function gotoHydrated(page: Page, url: string) {
+  await page.goto(url);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+}
+
+let counter = 0;
+/** An email nobody registered yet in this server's lifetime. */
+export function uniqueEmail(prefix: string): string {
+  counter += 1;
+  return `${prefix}-${Date.now()}-${counter}@example.com`;
+}
+
+export const PASSWORD = 'correct-horse-battery';
+
+/** Registers through the UI and lands on the dashboard. */
+export async function registerViaUi(page: Page, name: string, email: string) {
+  await gotoHydrated(page, '/register');
+  await page.getByLabel('Your name').fill(name);
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole('heading', { name: 'Your meetings' })).toBeVisible();
+}

@@ -1,0 +1,99 @@
+// Accounts and meetings as a user sees them in the browser.
+import { test, expect } from '@playwright/test';
+import { gotoHydrated, registerViaUi, uniqueEmail, PASSWORD } from './fixtures';
+
+test('register, schedule a meeting, open its link, sign out, dashboard needs sign-in', async ({ page }) => {
+  const email = uniqueEmail('ada');
+  await registerViaUi(page, 'Ada Lovelace', email);
+  await expect(page.getByTestId('current-user')).toHaveText('Ada Lovelace');
+
+  const form = page.getByRole('form', { name: 'New meeting' });
+  await form.getByLabel('Title').fill('Engine design review');
+  await form.getByLabel('Starts (optional)').fill('2099-03-04T10:30');
+  await form.getByLabel('Duration (minutes)').fill('45');
+  await form.getByRole('button', { name: 'Create meeting' }).click();
+
+  const card = page.getByTestId('meeting-card').filter({ hasText: 'Engine design review' });
+  await expect(card).toHaveCount(1);
+  await expect(page.getByRole('region', { name: 'Upcoming' })).toContainText('Engine design review');
+  const code = await card.getByTestId('meeting-code').innerText();
+  expect(code).toMatch(/^[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
+  await expect(page.getByTestId('created-link')).toHaveText(new RegExp(`/meeting/${code}$`));
+
+  await card.getByRole('link', { name: 'Open' }).click();
+  await expect(page).toHaveURL(new RegExp(`/meeting/${code}$`));
+  await expect(page.getByTestId('meeting-title')).toHaveText('Engine design review');
+  await expect(page.getByText('Hosted by Ada Lovelace')).toBeVisible();
+
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+
+  await page.goto('/dashboard');
+  await expect(page).toHaveURL(/\/login\?next=\/dashboard$/);
+  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+});
+
+test('a wrong password shows an error on the form, the right one signs in', async ({ page, browser }) => {
+  const email = uniqueEmail('bea');
+  const other = await browser.newPage();
+  await registerViaUi(other, 'Bea', email);
+  await other.close();
+
+  await gotoHydrated(page, '/login?next=/dashboard');
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill('not-my-password');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page.getByTestId('form-error')).toHaveText('Wrong email or password.');
+  await expect(page).toHaveURL(/\/login/);
+  await expect(page.getByLabel('Email')).toHaveValue(email);
+
+  await page.getByLabel('Password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByTestId('current-user')).toHaveText('Bea');
+});
+
+test('registration shows field errors inline and keeps what was typed', async ({ page }) => {
+  await gotoHydrated(page, '/register');
+  await page.getByLabel('Your name').fill('Cy');
+  await page.getByLabel('Email').fill('not-an-email');
+  await page.getByLabel('Password').fill('short');
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('#email-error')).toContainText('valid email');
+  await expect(page.locator('#password-error')).toContainText('at least 8');
+  await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Your name')).toHaveValue('Cy');
+  await expect(page).toHaveURL(/\/register$/);
+});
+
+test('a host edits and deletes a meeting from the dashboard', async ({ page }) => {
+  await registerViaUi(page, 'Dee', uniqueEmail('dee'));
+  const form = page.getByRole('form', { name: 'New meeting' });
+  await form.getByLabel('Title').fill('Draft title');
+  await form.getByRole('button', { name: 'Create meeting' }).click();
+  const card = page.getByTestId('meeting-card').first();
+  await expect(card).toContainText('Draft title');
+
+  await card.getByRole('button', { name: 'Edit' }).click();
+  const edit = card.getByRole('form', { name: 'Edit meeting' });
+  await edit.getByLabel('Title').fill('');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(edit.locator('#edit-title-error')).toContainText('title');
+
+  await edit.getByLabel('Title').fill('Final title');
+  await edit.getByRole('button', { name: 'Save changes' }).click();
+  await expect(page.getByTestId('meeting-card').first()).toContainText('Final title');
+
+  await page.getByTestId('meeting-card').first().getByRole('button', { name: 'Delete' }).click();
+  await page.getByRole('button', { name: 'Confirm delete' }).click();
+  await expect(page.getByTestId('meeting-card')).toHaveCount(0);
+  await expect(page.getByText('Nothing scheduled.')).toBeVisible();
+});
+
+test('an unknown meeting code says so', async ({ page }) => {
+  await gotoHydrated(page, '/');
+  await page.getByLabel('Meeting code').fill('zzz-zzzz-zzz');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(page.getByRole('heading', { name: 'Meeting not found' })).toBeVisible();
+});
