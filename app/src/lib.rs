@@ -10,7 +10,7 @@ pub mod time;
 
 use components::header::Header;
 use leptos::prelude::*;
-use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{MetaTags, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 use leptos_router::{ParamSegment, SsrMode, StaticSegment};
 use pages::{
@@ -31,6 +31,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
+                // In the shell, not via leptos_meta's <Stylesheet> in App: that one breaks
+                // hydration in Leptos 0.8 (leptos-rs/leptos#3945).
+                <link rel="stylesheet" id="leptos" href="/pkg/video-meet.css" />
                 <AutoReload options=options.clone() />
                 <HydrationScripts options />
                 <MetaTags />
@@ -48,7 +51,6 @@ pub fn App() -> impl IntoView {
     state::auth::AuthState::provide();
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/video-meet.css" />
         <Title formatter=|text: String| if text.is_empty() { "Video Meet".to_string() } else { format!("{text} · Video Meet") } />
         <Router>
             <a href="#main" class="sr-only focus:not-sr-only focus:absolute focus:m-2 focus:rounded focus:bg-white focus:p-2">

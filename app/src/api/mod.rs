@@ -60,14 +60,14 @@ pub async fn current_user() -> Result<Option<User>, UiError> {
     match ssr::call::<User>(Method::GET, "/users/me", None::<&()>).await {
         Ok(user) => Ok(Some(user)),
         Err(e) if e.code() == ErrorCode::Unauthorized => Ok(None),
-        Err(e) => Err(e),
+        Err(e) => ssr::answer(Err(e)),
     }
 }
 
 #[server]
 pub async fn login(email: String, password: String) -> Result<User, UiError> {
     let body = protocol::LoginRequest { email, password };
-    ssr::call(Method::POST, "/auth/login", Some(&body)).await
+    ssr::answer(ssr::call(Method::POST, "/auth/login", Some(&body)).await)
 }
 
 #[server]
@@ -81,22 +81,22 @@ pub async fn register(
         password,
         display_name,
     };
-    ssr::call(Method::POST, "/auth/register", Some(&body)).await
+    ssr::answer(ssr::call(Method::POST, "/auth/register", Some(&body)).await)
 }
 
 #[server]
 pub async fn logout() -> Result<(), UiError> {
-    ssr::call(Method::POST, "/auth/logout", None::<&()>).await
+    ssr::answer(ssr::call(Method::POST, "/auth/logout", None::<&()>).await)
 }
 
 #[server]
 pub async fn my_meetings() -> Result<MeetingList, UiError> {
-    ssr::call(Method::GET, "/meetings", None::<&()>).await
+    ssr::answer(ssr::call(Method::GET, "/meetings", None::<&()>).await)
 }
 
 #[server(input = Json)]
 pub async fn create_meeting(request: CreateMeetingRequest) -> Result<Meeting, UiError> {
-    ssr::call(Method::POST, "/meetings", Some(&request)).await
+    ssr::answer(ssr::call(Method::POST, "/meetings", Some(&request)).await)
 }
 
 #[server(input = Json)]
@@ -104,20 +104,20 @@ pub async fn update_meeting(
     code: String,
     request: UpdateMeetingRequest,
 ) -> Result<Meeting, UiError> {
-    let path = format!("/meetings/{}", path_segment(&code)?);
-    ssr::call(Method::PATCH, &path, Some(&request)).await
+    let path = format!("/meetings/{}", ssr::answer(path_segment(&code))?);
+    ssr::answer(ssr::call(Method::PATCH, &path, Some(&request)).await)
 }
 
 #[server(input = Json)]
 pub async fn delete_meeting(code: String) -> Result<(), UiError> {
-    let path = format!("/meetings/{}", path_segment(&code)?);
-    ssr::call(Method::DELETE, &path, None::<&()>).await
+    let path = format!("/meetings/{}", ssr::answer(path_segment(&code))?);
+    ssr::answer(ssr::call(Method::DELETE, &path, None::<&()>).await)
 }
 
 #[server]
 pub async fn find_meeting(code: String) -> Result<MeetingInfo, UiError> {
-    let path = format!("/meetings/{}", path_segment(&code)?);
-    ssr::call(Method::GET, &path, None::<&()>).await
+    let path = format!("/meetings/{}", ssr::answer(path_segment(&code))?);
+    ssr::answer(ssr::call(Method::GET, &path, None::<&()>).await)
 }
 
 /// Meeting codes are letters and dashes; anything else is not a meeting (and must not
