@@ -129,7 +129,9 @@ impl Checker {
     }
 
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.errors.entry(field.to_owned()).or_insert(message.into());
+        self.errors
+            .entry(field.to_owned())
+            .or_insert(message.into());
     }
 
     pub fn finish(self) -> Result<(), FieldErrors> {

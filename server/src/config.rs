@@ -19,7 +19,11 @@ pub struct Config {
 
     /// Database URL: `surrealkv://<dir>` (embedded, persistent), `mem://` (in memory, lost on
     /// exit) or `ws://host:port` (a SurrealDB 3 server or cluster).
-    #[arg(long, env = "VIDEO_MEET_DB", default_value = "surrealkv://data/video-meet.db")]
+    #[arg(
+        long,
+        env = "VIDEO_MEET_DB",
+        default_value = "surrealkv://data/video-meet.db"
+    )]
     pub db: String,
 
     /// SurrealDB user for `ws://` databases (root user); ignored for embedded databases.

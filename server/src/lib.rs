@@ -72,7 +72,10 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         .map_err(StartError::Secret)?;
     Ok(AppState {
         db,
-        keys: Arc::new(auth::tokens::TokenKeys::new(&secret, config.access_ttl_secs)),
+        keys: Arc::new(auth::tokens::TokenKeys::new(
+            &secret,
+            config.access_ttl_secs,
+        )),
         hasher: auth::password::PasswordHasher::new(config.argon2_memory_kib),
         throttle: auth::throttle::Throttle::new(
             config.auth_failures_max,
@@ -97,10 +100,10 @@ pub fn router(state: AppState) -> Router {
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler_with_context::<AppState, _>(
-            context,
-            app::shell,
-        ))
+        .fallback(leptos_axum::file_and_error_handler_with_context::<
+            AppState,
+            _,
+        >(context, app::shell))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::renew::renew_session,
@@ -145,10 +148,14 @@ pub async fn spawn(mut config: Config) -> Result<Running, StartError> {
     let wanted = config.addr;
     let listener = TcpListener::bind(wanted)
         .await
-        .map_err(|source| StartError::Bind { addr: wanted, source })?;
-    let addr = listener
-        .local_addr()
-        .map_err(|source| StartError::Bind { addr: wanted, source })?;
+        .map_err(|source| StartError::Bind {
+            addr: wanted,
+            source,
+        })?;
+    let addr = listener.local_addr().map_err(|source| StartError::Bind {
+        addr: wanted,
+        source,
+    })?;
     // With port 0 the OS picks the port: links and origin checks must use the real one.
     config.addr = addr;
     let state = build_state(config).await?;

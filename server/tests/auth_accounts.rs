@@ -18,8 +18,16 @@ async fn register_signs_in_and_me_returns_the_profile() {
         .iter()
         .map(|v| v.to_str().unwrap().to_owned())
         .collect();
-    assert!(cookies.iter().any(|c| c.starts_with("vm_access=") && c.contains("HttpOnly")));
-    assert!(cookies.iter().any(|c| c.starts_with("vm_refresh=") && c.contains("SameSite=Lax")));
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("vm_access=") && c.contains("HttpOnly"))
+    );
+    assert!(
+        cookies
+            .iter()
+            .any(|c| c.starts_with("vm_refresh=") && c.contains("SameSite=Lax"))
+    );
     // Loopback public URL: cookies must work over plain http.
     assert!(cookies.iter().all(|c| !c.contains("Secure")));
     let user: Value = res.json().await.unwrap();
@@ -65,7 +73,10 @@ async fn invalid_registration_gets_422_with_every_field_error() {
     let err = error_of(res).await;
     assert_eq!(err["code"], "validation");
     for field in ["email", "password", "display_name"] {
-        assert!(err["fields"][field].is_string(), "missing error for {field}: {err}");
+        assert!(
+            err["fields"][field].is_string(),
+            "missing error for {field}: {err}"
+        );
     }
 }
 
@@ -114,22 +125,43 @@ async fn login_checks_the_password() {
         .await
         .unwrap();
     assert_eq!(right.status(), StatusCode::OK);
-    let me = client.get(server.url("/api/v1/users/me")).send().await.unwrap();
+    let me = client
+        .get(server.url("/api/v1/users/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), StatusCode::OK);
 }
 
 #[tokio::test]
 async fn me_requires_a_session_and_logout_ends_it() {
     let server = TestServer::start().await;
-    let anonymous = server.client().get(server.url("/api/v1/users/me")).send().await.unwrap();
+    let anonymous = server
+        .client()
+        .get(server.url("/api/v1/users/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 
     let client = server.signed_in("carol@example.com", "Carol").await;
-    let out = client.post(server.url("/api/v1/auth/logout")).send().await.unwrap();
+    let out = client
+        .post(server.url("/api/v1/auth/logout"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(out.status(), StatusCode::NO_CONTENT);
-    let me = client.get(server.url("/api/v1/users/me")).send().await.unwrap();
+    let me = client
+        .get(server.url("/api/v1/users/me"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(me.status(), StatusCode::UNAUTHORIZED);
-    let refresh = client.post(server.url("/api/v1/auth/refresh")).send().await.unwrap();
+    let refresh = client
+        .post(server.url("/api/v1/auth/refresh"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(refresh.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -154,6 +186,16 @@ async fn display_name_can_be_changed_and_is_validated() {
         .unwrap();
     assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(error_of(bad).await["fields"]["display_name"].is_string());
-    let me: Value = client.get(server.url("/api/v1/users/me")).send().await.unwrap().json().await.unwrap();
-    assert_eq!(me["display_name"], "David", "a rejected change loses nothing");
+    let me: Value = client
+        .get(server.url("/api/v1/users/me"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        me["display_name"], "David",
+        "a rejected change loses nothing"
+    );
 }

@@ -29,8 +29,15 @@ async fn repeated_failures_get_429_with_retry_after() {
     }
     let blocked = attempt().await;
     assert_eq!(blocked.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = blocked.headers()["retry-after"].to_str().unwrap().parse().unwrap();
-    assert!((1..=120).contains(&retry), "Retry-After {retry} within the window");
+    let retry: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!(
+        (1..=120).contains(&retry),
+        "Retry-After {retry} within the window"
+    );
     assert_eq!(error_of(blocked).await["code"], "rate_limited");
 
     // Even the right password waits: the throttle is per address, not per guess.

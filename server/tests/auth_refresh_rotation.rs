@@ -40,9 +40,15 @@ async fn reuse_of_a_rotated_token_revokes_the_family() {
     assert_eq!(me.status(), StatusCode::OK, "the new access token works");
 
     // The old token comes back (stolen copy): refused, and the family is revoked...
-    assert_eq!(refresh_with(&server, &first).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh_with(&server, &first).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     // ...so the newest token, held by the legitimate client, stops working too.
-    assert_eq!(refresh_with(&server, &second).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh_with(&server, &second).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test]
@@ -62,8 +68,14 @@ async fn another_sign_in_is_a_separate_family() {
     let phone = cookie_value(&login, "vm_refresh").unwrap();
 
     let rotated = cookie_value(&refresh_with(&server, &laptop).await, "vm_refresh").unwrap();
-    assert_eq!(refresh_with(&server, &laptop).await.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(refresh_with(&server, &rotated).await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh_with(&server, &laptop).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
+    assert_eq!(
+        refresh_with(&server, &rotated).await.status(),
+        StatusCode::UNAUTHORIZED
+    );
     assert_eq!(
         refresh_with(&server, &phone).await.status(),
         StatusCode::OK,
@@ -81,5 +93,8 @@ async fn refresh_without_or_with_garbage_cookie_is_401() {
         .await
         .unwrap();
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
-    assert_eq!(refresh_with(&server, "garbage").await.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(
+        refresh_with(&server, "garbage").await.status(),
+        StatusCode::UNAUTHORIZED
+    );
 }

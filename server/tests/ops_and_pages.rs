@@ -13,9 +13,23 @@ async fn health_readiness_and_metrics() {
     let client = server.client();
     let health = client.get(server.url("/healthz")).send().await.unwrap();
     assert_eq!(health.status(), StatusCode::OK);
-    let ready: Value = client.get(server.url("/readyz")).send().await.unwrap().json().await.unwrap();
+    let ready: Value = client
+        .get(server.url("/readyz"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(ready["status"], "ready");
-    let metrics = client.get(server.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    let metrics = client
+        .get(server.url("/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
     let unknown = client.get(server.url("/api/v1/nope")).send().await.unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
@@ -29,8 +43,14 @@ async fn pages_render_on_the_server_and_dashboard_needs_a_session() {
     assert_eq!(home.status(), StatusCode::OK);
     assert_eq!(home.headers()["x-frame-options"], "DENY");
     let html = home.text().await.unwrap();
-    assert!(html.contains("Join a meeting"), "home page is server-rendered");
-    assert!(html.contains("/pkg/video-meet"), "hydration scripts are referenced");
+    assert!(
+        html.contains("Join a meeting"),
+        "home page is server-rendered"
+    );
+    assert!(
+        html.contains("/pkg/video-meet"),
+        "hydration scripts are referenced"
+    );
 
     // Browsers navigate with `Accept: text/html`; that is what gets a real 302.
     let anonymous = server
@@ -40,8 +60,17 @@ async fn pages_render_on_the_server_and_dashboard_needs_a_session() {
         .send()
         .await
         .unwrap();
-    assert!(anonymous.status().is_redirection(), "got {}", anonymous.status());
-    assert!(anonymous.headers()["location"].to_str().unwrap().starts_with("/login"));
+    assert!(
+        anonymous.status().is_redirection(),
+        "got {}",
+        anonymous.status()
+    );
+    assert!(
+        anonymous.headers()["location"]
+            .to_str()
+            .unwrap()
+            .starts_with("/login")
+    );
 
     let client = server.signed_in("pia@example.com", "Pia Page").await;
     let dashboard = client.get(server.url("/dashboard")).send().await.unwrap();
@@ -49,7 +78,12 @@ async fn pages_render_on_the_server_and_dashboard_needs_a_session() {
     let html = dashboard.text().await.unwrap();
     assert!(html.contains("Your meetings") && html.contains("Pia Page"));
 
-    let missing = server.client().get(server.url("/no/such/page")).send().await.unwrap();
+    let missing = server
+        .client()
+        .get(server.url("/no/such/page"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(missing.status(), StatusCode::NOT_FOUND);
 }
 

@@ -39,7 +39,11 @@ async fn foreign_origin_is_refused_and_same_origin_works() {
         .json()
         .await
         .unwrap();
-    assert_eq!(list["upcoming"].as_array().unwrap().len(), 0, "nothing was created");
+    assert_eq!(
+        list["upcoming"].as_array().unwrap().len(),
+        0,
+        "nothing was created"
+    );
 
     let same = client
         .post(server.url("/api/v1/meetings"))

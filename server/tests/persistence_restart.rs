@@ -70,10 +70,18 @@ async fn data_and_sessions_survive_a_restart() {
         .await
         .unwrap();
     assert_eq!(login.status(), StatusCode::OK, "the account is still there");
-    let dup = second.register(&second.client(), "ola@example.com", "Ola again").await;
-    assert_eq!(dup.status(), StatusCode::CONFLICT, "the unique email index is still there");
+    let dup = second
+        .register(&second.client(), "ola@example.com", "Ola again")
+        .await;
     assert_eq!(
-        video_meet::db::schema_version(&second.running.state.db).await.unwrap(),
+        dup.status(),
+        StatusCode::CONFLICT,
+        "the unique email index is still there"
+    );
+    assert_eq!(
+        video_meet::db::schema_version(&second.running.state.db)
+            .await
+            .unwrap(),
         Some(video_meet::db::SCHEMA_VERSION)
     );
     second.running.stop().await;

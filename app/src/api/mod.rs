@@ -126,5 +126,10 @@ pub async fn find_meeting(code: String) -> Result<MeetingInfo, UiError> {
 fn path_segment(code: &str) -> Result<String, UiError> {
     protocol::MeetingCode::parse(code)
         .map(|c| c.0)
-        .ok_or_else(|| UiError(ApiError::new(ErrorCode::NotFound, "No meeting with this code.")))
+        .ok_or_else(|| {
+            UiError(ApiError::new(
+                ErrorCode::NotFound,
+                "No meeting with this code.",
+            ))
+        })
 }

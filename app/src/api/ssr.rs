@@ -104,8 +104,9 @@ pub async fn call<T: DeserializeOwned>(
 /// default 500, so logs and metrics count user mistakes as 4xx. Page renders are left alone.
 pub fn answer<T>(result: Result<T, UiError>) -> Result<T, UiError> {
     if let Err(error) = &result {
-        let server_fn_call = use_context::<http::request::Parts>()
-            .is_some_and(|parts| parts.method == Method::POST && parts.uri.path().starts_with("/api/"));
+        let server_fn_call = use_context::<http::request::Parts>().is_some_and(|parts| {
+            parts.method == Method::POST && parts.uri.path().starts_with("/api/")
+        });
         if server_fn_call
             && let Some(options) = use_context::<leptos_axum::ResponseOptions>()
             && let Ok(status) = StatusCode::from_u16(error.0.code.status())

@@ -35,7 +35,13 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
             on_change.run(());
         }
     });
-    let delete_error = move || delete.value().get().and_then(|r| r.err()).map(|e| e.message());
+    let delete_error = move || {
+        delete
+            .value()
+            .get()
+            .and_then(|r| r.err())
+            .map(|e| e.message())
+    };
     let join_url = meeting.join_url.clone();
     let href = format!("/meeting/{}", meeting.code);
     let edit_copy = meeting.clone();

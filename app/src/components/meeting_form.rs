@@ -37,7 +37,9 @@ async fn save(existing: Option<String>, draft: Draft) -> Result<Meeting, UiError
     let duration_minutes = number("duration_minutes", &draft.duration, &mut errors);
     let max_participants = number("max_participants", &draft.max, &mut errors);
     if !errors.is_empty() {
-        return Err(UiError(protocol::ApiError::validation(errors.into_iter().collect())));
+        return Err(UiError(protocol::ApiError::validation(
+            errors.into_iter().collect(),
+        )));
     }
     match existing {
         None => {
@@ -89,7 +91,12 @@ pub fn MeetingForm(
     let prefix: &'static str = if editing { "edit-" } else { "new-" };
     let code = existing.as_ref().map(|m| m.code.0.clone());
     let has_password = existing.as_ref().is_some_and(|m| m.has_password);
-    let title = RwSignal::new(existing.as_ref().map(|m| m.title.clone()).unwrap_or_default());
+    let title = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|m| m.title.clone())
+            .unwrap_or_default(),
+    );
     let starts = RwSignal::new(
         existing
             .as_ref()
@@ -97,9 +104,19 @@ pub fn MeetingForm(
             .unwrap_or_default(),
     );
     let duration = RwSignal::new(
-        existing.as_ref().map(|m| m.duration_minutes).unwrap_or(60).to_string(),
+        existing
+            .as_ref()
+            .map(|m| m.duration_minutes)
+            .unwrap_or(60)
+            .to_string(),
     );
-    let max = RwSignal::new(existing.as_ref().map(|m| m.max_participants).unwrap_or(6).to_string());
+    let max = RwSignal::new(
+        existing
+            .as_ref()
+            .map(|m| m.max_participants)
+            .unwrap_or(6)
+            .to_string(),
+    );
     let password = RwSignal::new(String::new());
     let remove_password = RwSignal::new(false);
     let allow_guests = RwSignal::new(existing.as_ref().map(|m| m.allow_guests).unwrap_or(true));
@@ -119,7 +136,12 @@ pub fn MeetingForm(
         }
     });
     let field = move |name: &'static str| {
-        Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field(name)))
+        Signal::derive(move || {
+            result
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.field(name))
+        })
     };
     let general = Signal::derive(move || {
         result

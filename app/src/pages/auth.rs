@@ -14,9 +14,19 @@ const CARD: &str = "mx-auto max-w-md rounded-xl border border-slate-200 bg-white
 type AuthResult = Option<Result<User, crate::api::UiError>>;
 
 /// Field and form-level errors derived from an auth action's result.
-fn errors(result: Signal<AuthResult>) -> (impl Fn(&'static str) -> Signal<Option<String>> + Copy, Signal<Option<String>>) {
+fn errors(
+    result: Signal<AuthResult>,
+) -> (
+    impl Fn(&'static str) -> Signal<Option<String>> + Copy,
+    Signal<Option<String>>,
+) {
     let field = move |name: &'static str| {
-        Signal::derive(move || result.get().and_then(|r| r.err()).and_then(|e| e.field(name)))
+        Signal::derive(move || {
+            result
+                .get()
+                .and_then(|r| r.err())
+                .and_then(|e| e.field(name))
+        })
     };
     let general = Signal::derive(move || {
         result

@@ -41,7 +41,10 @@ mod tests {
 
     #[test]
     fn next_must_stay_on_site() {
-        assert_eq!(safe_next(Some("/meeting/abc-defg-hij".into())), "/meeting/abc-defg-hij");
+        assert_eq!(
+            safe_next(Some("/meeting/abc-defg-hij".into())),
+            "/meeting/abc-defg-hij"
+        );
         assert_eq!(safe_next(Some("//evil.example".into())), "/dashboard");
         assert_eq!(safe_next(Some("https://evil.example".into())), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");

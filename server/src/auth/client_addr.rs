@@ -62,7 +62,10 @@ mod tests {
 
     #[test]
     fn redaction_keeps_only_the_network() {
-        assert_eq!(ClientAddr("203.0.113.77".parse().unwrap()).redacted(), "203.0.113.0/24");
+        assert_eq!(
+            ClientAddr("203.0.113.77".parse().unwrap()).redacted(),
+            "203.0.113.0/24"
+        );
         assert_eq!(
             ClientAddr("2001:db8:1:2::5".parse().unwrap()).redacted(),
             "2001:db8:1::/48"

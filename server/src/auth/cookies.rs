@@ -20,7 +20,11 @@ impl CookiePolicy {
     pub fn set(&self, session: &Session) -> [HeaderValue; 2] {
         [
             self.cookie(ACCESS_COOKIE, &session.access_token, self.access_ttl_secs),
-            self.cookie(REFRESH_COOKIE, &session.refresh_token, self.refresh_ttl_secs),
+            self.cookie(
+                REFRESH_COOKIE,
+                &session.refresh_token,
+                self.refresh_ttl_secs,
+            ),
         ]
     }
 
@@ -67,7 +71,11 @@ mod tests {
 
     #[test]
     fn cookies_are_http_only_and_secure_when_asked() {
-        let policy = CookiePolicy { secure: true, access_ttl_secs: 900, refresh_ttl_secs: 10 };
+        let policy = CookiePolicy {
+            secure: true,
+            access_ttl_secs: 900,
+            refresh_ttl_secs: 10,
+        };
         let s = Session {
             user: protocol::UserId("u".into()),
             access_token: "a".into(),
@@ -76,7 +84,11 @@ mod tests {
         let [access, refresh] = policy.set(&s);
         let access = access.to_str().unwrap();
         assert!(access.starts_with("vm_access=a;"));
-        assert!(access.contains("HttpOnly") && access.contains("Secure") && access.contains("Max-Age=900"));
+        assert!(
+            access.contains("HttpOnly")
+                && access.contains("Secure")
+                && access.contains("Max-Age=900")
+        );
         assert!(refresh.to_str().unwrap().contains("Max-Age=10"));
     }
 }

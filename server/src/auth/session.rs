@@ -110,13 +110,21 @@ mod tests {
             .await
             .unwrap()
             .user_id();
-        (db, TokenKeys::new(b"0123456789abcdef0123456789abcdef", 900), user)
+        (
+            db,
+            TokenKeys::new(b"0123456789abcdef0123456789abcdef", 900),
+            user,
+        )
     }
 
     #[tokio::test]
     async fn rotation_gives_a_new_working_token_and_retires_the_old() {
         let (db, keys, user) = setup().await;
-        let sessions = Sessions { db: &db, keys: &keys, refresh_ttl_secs: 3600 };
+        let sessions = Sessions {
+            db: &db,
+            keys: &keys,
+            refresh_ttl_secs: 3600,
+        };
         let first = sessions.start(&user).await.unwrap();
         let second = sessions.rotate(&first.refresh_token).await.unwrap();
         assert_ne!(first.refresh_token, second.refresh_token);
@@ -129,7 +137,11 @@ mod tests {
     #[tokio::test]
     async fn reuse_revokes_the_whole_family() {
         let (db, keys, user) = setup().await;
-        let sessions = Sessions { db: &db, keys: &keys, refresh_ttl_secs: 3600 };
+        let sessions = Sessions {
+            db: &db,
+            keys: &keys,
+            refresh_ttl_secs: 3600,
+        };
         let first = sessions.start(&user).await.unwrap();
         let second = sessions.rotate(&first.refresh_token).await.unwrap();
         assert!(matches!(
@@ -145,7 +157,11 @@ mod tests {
     #[tokio::test]
     async fn other_families_survive_a_revocation() {
         let (db, keys, user) = setup().await;
-        let sessions = Sessions { db: &db, keys: &keys, refresh_ttl_secs: 3600 };
+        let sessions = Sessions {
+            db: &db,
+            keys: &keys,
+            refresh_ttl_secs: 3600,
+        };
         let laptop = sessions.start(&user).await.unwrap();
         let phone = sessions.start(&user).await.unwrap();
         sessions.revoke(&laptop.refresh_token).await.unwrap();
@@ -156,10 +172,20 @@ mod tests {
     #[tokio::test]
     async fn expired_and_unknown_tokens_are_invalid() {
         let (db, keys, user) = setup().await;
-        let sessions = Sessions { db: &db, keys: &keys, refresh_ttl_secs: 0 };
+        let sessions = Sessions {
+            db: &db,
+            keys: &keys,
+            refresh_ttl_secs: 0,
+        };
         let s = sessions.start(&user).await.unwrap();
         tokio::time::sleep(std::time::Duration::from_millis(20)).await;
-        assert!(matches!(sessions.rotate(&s.refresh_token).await, Err(RefreshError::Invalid)));
-        assert!(matches!(sessions.rotate("nope").await, Err(RefreshError::Invalid)));
+        assert!(matches!(
+            sessions.rotate(&s.refresh_token).await,
+            Err(RefreshError::Invalid)
+        ));
+        assert!(matches!(
+            sessions.rotate("nope").await,
+            Err(RefreshError::Invalid)
+        ));
     }
 }

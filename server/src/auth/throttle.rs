@@ -35,9 +35,15 @@ impl Throttle {
 
     /// `Err(seconds to wait)` when the address used up its failures in the current window.
     pub fn check(&self, addr: IpAddr, now: Instant) -> Result<(), u64> {
-        let map = self.inner.lock().expect("throttle lock is never held across a panic");
+        let map = self
+            .inner
+            .lock()
+            .expect("throttle lock is never held across a panic");
         match map.get(&addr) {
-            Some(w) if now.duration_since(w.started) < self.window && w.failures >= self.max_failures => {
+            Some(w)
+                if now.duration_since(w.started) < self.window
+                    && w.failures >= self.max_failures =>
+            {
                 let left = self.window - now.duration_since(w.started);
                 Err(left.as_secs().max(1))
             }
@@ -46,14 +52,23 @@ impl Throttle {
     }
 
     pub fn record_failure(&self, addr: IpAddr, now: Instant) {
-        let mut map = self.inner.lock().expect("throttle lock is never held across a panic");
+        let mut map = self
+            .inner
+            .lock()
+            .expect("throttle lock is never held across a panic");
         if map.len() >= SWEEP_AT {
             let window = self.window;
             map.retain(|_, w| now.duration_since(w.started) < window);
         }
-        let w = map.entry(addr).or_insert(Window { started: now, failures: 0 });
+        let w = map.entry(addr).or_insert(Window {
+            started: now,
+            failures: 0,
+        });
         if now.duration_since(w.started) >= self.window {
-            *w = Window { started: now, failures: 0 };
+            *w = Window {
+                started: now,
+                failures: 0,
+            };
         }
         w.failures += 1;
     }

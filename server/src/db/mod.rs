@@ -52,9 +52,7 @@ pub async fn connect(url: &str, user: Option<&str>, password: Option<&str>) -> D
             std::fs::create_dir_all(parent)
                 .map_err(|e| DbError::Unavailable(format!("cannot create {parent:?}: {e}")))?;
         }
-    } else if !(url.starts_with("mem://")
-        || url.starts_with("ws://")
-        || url.starts_with("wss://"))
+    } else if !(url.starts_with("mem://") || url.starts_with("ws://") || url.starts_with("wss://"))
     {
         return Err(DbError::BadUrl(format!(
             "{url:?}: use surrealkv://<dir>, mem:// or ws://host:port"

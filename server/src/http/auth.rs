@@ -53,7 +53,11 @@ pub async fn register(
         return Err(AppError::Validation(fields));
     }
     let (email, name) = (email.unwrap_or_default(), name.unwrap_or_default());
-    let hash = state.hasher.hash(&req.password).await.map_err(AppError::Internal)?;
+    let hash = state
+        .hasher
+        .hash(&req.password)
+        .await
+        .map_err(AppError::Internal)?;
     let row = match db::users::create(&state.db, &email, &name, &hash).await {
         Ok(row) => row,
         Err(DbError::Duplicate) => {
@@ -68,7 +72,12 @@ pub async fn register(
     let session = state.sessions().start(&row.user_id()).await?;
     metrics::counter!("auth_registrations_total").increment(1);
     tracing::info!(user = %row.user_id(), "account registered");
-    Ok(with_session(&state, StatusCode::CREATED, row.to_user(), &session))
+    Ok(with_session(
+        &state,
+        StatusCode::CREATED,
+        row.to_user(),
+        &session,
+    ))
 }
 
 pub async fn login(
@@ -95,7 +104,12 @@ pub async fn login(
     let row = row.expect("verify returns true only for an existing account");
     let session = state.sessions().start(&row.user_id()).await?;
     metrics::counter!("auth_logins_total").increment(1);
-    Ok(with_session(&state, StatusCode::OK, row.to_user(), &session))
+    Ok(with_session(
+        &state,
+        StatusCode::OK,
+        row.to_user(),
+        &session,
+    ))
 }
 
 pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
@@ -116,7 +130,12 @@ pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> AppRe
     let row = db::users::by_id(&state.db, &session.user)
         .await?
         .ok_or(AppError::Unauthorized("Account no longer exists."))?;
-    Ok(with_session(&state, StatusCode::OK, row.to_user(), &session))
+    Ok(with_session(
+        &state,
+        StatusCode::OK,
+        row.to_user(),
+        &session,
+    ))
 }
 
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {

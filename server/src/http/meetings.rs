@@ -24,7 +24,9 @@ async fn find(state: &AppState, code: &str) -> AppResult<MeetingRow> {
 async fn find_hosted(state: &AppState, code: &str, user: &UserId) -> AppResult<MeetingRow> {
     let row = find(state, code).await?;
     if &row.host_id() != user {
-        return Err(AppError::Forbidden("Only the host can change this meeting."));
+        return Err(AppError::Forbidden(
+            "Only the host can change this meeting.",
+        ));
     }
     Ok(row)
 }
@@ -63,7 +65,9 @@ pub async fn create(
             Err(e) => return Err(e.into()),
         }
     }
-    Err(AppError::Internal("could not find a free meeting code".into()))
+    Err(AppError::Internal(
+        "could not find a free meeting code".into(),
+    ))
 }
 
 pub async fn list(
@@ -82,8 +86,9 @@ pub async fn list(
         }
     }
     // Soonest first; unscheduled (always open) meetings after scheduled ones.
-    list.upcoming
-        .sort_by(|a, b| (a.starts_at.is_none(), &a.starts_at).cmp(&(b.starts_at.is_none(), &b.starts_at)));
+    list.upcoming.sort_by(|a, b| {
+        (a.starts_at.is_none(), &a.starts_at).cmp(&(b.starts_at.is_none(), &b.starts_at))
+    });
     list.past.sort_by(|a, b| b.starts_at.cmp(&a.starts_at));
     Ok(Json(list))
 }

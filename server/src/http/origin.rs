@@ -59,14 +59,34 @@ mod tests {
 
     #[test]
     fn same_origin_and_public_url_pass() {
-        assert!(origin_allowed("https://meet.example.com", "https://meet.example.com/", None));
-        assert!(origin_allowed("http://localhost:3000", "http://127.0.0.1:3000", Some("localhost:3000")));
+        assert!(origin_allowed(
+            "https://meet.example.com",
+            "https://meet.example.com/",
+            None
+        ));
+        assert!(origin_allowed(
+            "http://localhost:3000",
+            "http://127.0.0.1:3000",
+            Some("localhost:3000")
+        ));
     }
 
     #[test]
     fn foreign_origins_fail() {
-        assert!(!origin_allowed("https://evil.example", "https://meet.example.com", Some("meet.example.com")));
-        assert!(!origin_allowed("null", "https://meet.example.com", Some("meet.example.com")));
-        assert!(!origin_allowed("https://meet.example.com.evil.example", "https://meet.example.com", None));
+        assert!(!origin_allowed(
+            "https://evil.example",
+            "https://meet.example.com",
+            Some("meet.example.com")
+        ));
+        assert!(!origin_allowed(
+            "null",
+            "https://meet.example.com",
+            Some("meet.example.com")
+        ));
+        assert!(!origin_allowed(
+            "https://meet.example.com.evil.example",
+            "https://meet.example.com",
+            None
+        ));
     }
 }

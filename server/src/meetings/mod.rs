@@ -142,7 +142,10 @@ mod tests {
         };
         let checked = check_create(&req).unwrap();
         assert_eq!(checked.fields.title, "Standup");
-        assert_eq!(rfc3339(checked.fields.starts_at.unwrap()), "2026-11-25T09:00:00Z");
+        assert_eq!(
+            rfc3339(checked.fields.starts_at.unwrap()),
+            "2026-11-25T09:00:00Z"
+        );
         assert_eq!(checked.fields.duration_minutes, 60);
         assert_eq!(checked.password, Some(None), "an empty password means none");
     }
@@ -158,7 +161,13 @@ mod tests {
             ..Default::default()
         };
         let errors = check_create(&req).err().unwrap();
-        for field in ["title", "starts_at", "duration_minutes", "password", "max_participants"] {
+        for field in [
+            "title",
+            "starts_at",
+            "duration_minutes",
+            "password",
+            "max_participants",
+        ] {
             assert!(errors.contains_key(field), "missing error for {field}");
         }
     }
@@ -175,7 +184,10 @@ mod tests {
         .fields;
         let updated = check_update(
             fields,
-            &UpdateMeetingRequest { starts_at: Some(String::new()), ..Default::default() },
+            &UpdateMeetingRequest {
+                starts_at: Some(String::new()),
+                ..Default::default()
+            },
         )
         .unwrap();
         assert_eq!(updated.fields.title, "A");

@@ -56,7 +56,11 @@ impl TestServer {
     pub async fn signed_in(&self, email: &str, name: &str) -> Client {
         let client = self.client();
         let res = self.register(&client, email, name).await;
-        assert_eq!(res.status(), StatusCode::CREATED, "registration of {email} succeeds");
+        assert_eq!(
+            res.status(),
+            StatusCode::CREATED,
+            "registration of {email} succeeds"
+        );
         client
     }
 
@@ -73,7 +77,9 @@ impl TestServer {
 /// The `{"error": {...}}` body of a failed response.
 pub async fn error_of(res: Response) -> Value {
     let body: Value = res.json().await.expect("error body is JSON");
-    body.get("error").cloned().expect("error body has an `error` object")
+    body.get("error")
+        .cloned()
+        .expect("error body has an `error` object")
 }
 
 /// `name=value` of each `Set-Cookie` with that name.

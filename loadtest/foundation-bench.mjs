@@ -1,0 +1,132 @@
+// Foundation benchmarks: browser bundle size, server idle memory, login throughput.
+// Prints a table and writes JSON. Usage (from the repo root, after a release build):
+//   node loadtest/foundation-bench.mjs [--seconds 10] [--concurrency 4] [--out bench-results/foundation.json]
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir, cpus } from 'node:os';
+import path from 'node:path';
+import zlib from 'node:zlib';
+
+const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
+  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
+  return acc;
+}, []));
+const seconds = Number(args.seconds ?? 10);
+const concurrency = Number(args.concurrency ?? 4);
+const out = args.out ?? 'bench-results/foundation.json';
+const bin = args.bin ?? 'target/release/video-meet';
+const pkg = args.pkg ?? 'target/site/pkg';
+const port = Number(args.port ?? 3210);
+const base = `http://127.0.0.1:${port}`;
+
+function bundle() {
+  const files = readdirSync(pkg).filter((f) => /\.(wasm|js|css)$/.test(f));
+  const rows = files.map((f) => {
+    const data = readFileSync(path.join(pkg, f));
+    return {
+      file: f,
+      raw: data.length,
+      gzip: zlib.gzipSync(data, { level: 9 }).length,
+      brotli: zlib.brotliCompressSync(data).length,
+    };
+  });
+  const total = (k) => rows.reduce((s, r) => s + r[k], 0);
+  return { files: rows, raw: total('raw'), gzip: total('gzip'), brotli: total('brotli') };
+}
+
+function rssKiB(pid) {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function waitReady() {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`${base}/readyz`)).ok) return;
+    } catch {}
+    await sleep(100);
+  }
+  throw new Error('server did not become ready');
+}
+
+function percentile(sorted, p) {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+async function loginThroughput() {
+  const body = JSON.stringify({ email: 'bench@example.com', password: 'bench-password-1', display_name: 'Bench' });
+  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (reg.status !== 201) throw new Error(`register failed: ${reg.status}`);
+  const login = JSON.stringify({ email: 'bench@example.com', password: 'bench-password-1' });
+  const latencies = [];
+  let failures = 0;
+  const deadline = performance.now() + seconds * 1000;
+  const worker = async () => {
+    while (performance.now() < deadline) {
+      const t0 = performance.now();
+      const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: login });
+      await res.arrayBuffer();
+      if (res.status === 200) latencies.push(performance.now() - t0);
+      else failures += 1;
+    }
+  };
+  const started = performance.now();
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  const elapsed = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  return {
+    concurrency,
+    seconds: Number(elapsed.toFixed(2)),
+    logins: latencies.length,
+    failures,
+    per_second: Number((latencies.length / elapsed).toFixed(1)),
+    p50_ms: Number(percentile(latencies, 50).toFixed(1)),
+    p95_ms: Number(percentile(latencies, 95).toFixed(1)),
+  };
+}
+
+const dataDir = mkdtempSync(path.join(tmpdir(), 'vm-bench-'));
+const server = spawn(bin, [
+  '--addr', `127.0.0.1:${port}`,
+  '--db', `surrealkv://${path.join(dataDir, 'db')}`,
+  '--data-dir', dataDir,
+  '--auth-failures-max', '1000000',
+  '--log', 'warn',
+], { env: { ...process.env, LEPTOS_SITE_ROOT: 'target/site' }, stdio: ['ignore', 'ignore', 'inherit'] });
+
+try {
+  await waitReady();
+  await sleep(2000);
+  const idleRss = rssKiB(server.pid);
+  const login = await loginThroughput();
+  const loadedRss = rssKiB(server.pid);
+  const result = {
+    measured_at: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model },
+    bundle: bundle(),
+    server: { idle_rss_kib: idleRss, rss_after_login_load_kib: loadedRss, db: 'surrealkv (embedded)' },
+    login: { ...login, argon2: 'argon2id m=19456 KiB, t=2, p=1 (server defaults)' },
+  };
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, JSON.stringify(result, null, 2));
+
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  const rows = [
+    ['metric', 'value'],
+    ...result.bundle.files.map((f) => [`bundle ${f.file}`, `${kb(f.raw)} raw, ${kb(f.gzip)} gzip, ${kb(f.brotli)} br`]),
+    ['bundle total (first load)', `${kb(result.bundle.raw)} raw, ${kb(result.bundle.gzip)} gzip, ${kb(result.bundle.brotli)} br`],
+    ['server idle RSS', `${(idleRss / 1024).toFixed(1)} MiB`],
+    ['server RSS after login load', `${(loadedRss / 1024).toFixed(1)} MiB`],
+    ['login throughput', `${login.per_second} /s (concurrency ${concurrency}, ${login.logins} logins, ${login.failures} failed)`],
+    ['login latency', `p50 ${login.p50_ms} ms, p95 ${login.p95_ms} ms`],
+  ];
+  const w = Math.max(...rows.map((r) => r[0].length));
+  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
+  console.log(`\nJSON written to ${out}`);
+} finally {
+  server.kill('SIGTERM');
+  await sleep(500);
+  rmSync(dataDir, { recursive: true, force: true });
+}
