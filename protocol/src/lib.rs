@@ -5,8 +5,10 @@
 pub mod api;
 pub mod error;
 pub mod ids;
+pub mod signal;
 pub mod validate;
 
 pub use api::*;
 pub use error::{ApiError, ErrorBody, ErrorCode, FieldErrors};
 pub use ids::{MeetingCode, UserId};
+pub use signal::{ClientMsg, PeerId, ServerMsg};

@@ -78,6 +78,31 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_ARGON2_MEMORY_KIB", default_value_t = 19456)]
     pub argon2_memory_kib: u32,
 
+    /// STUN server URLs for browsers, comma-separated (e.g. `stun:stun.example.com:3478`).
+    /// Empty by default: no third party learns who meets.
+    #[arg(long, env = "VIDEO_MEET_STUN_URLS", value_delimiter = ',')]
+    pub stun_urls: Vec<String>,
+
+    /// TURN server URLs, comma-separated (e.g. `turn:turn.example.com:3478?transport=udp`).
+    #[arg(long, env = "VIDEO_MEET_TURN_URLS", value_delimiter = ',')]
+    pub turn_urls: Vec<String>,
+
+    /// Shared secret with the TURN server (coturn `use-auth-secret` / `static-auth-secret`).
+    #[arg(long, env = "VIDEO_MEET_TURN_SECRET", hide_env_values = true)]
+    pub turn_secret: Option<String>,
+
+    /// How long TURN credentials stay valid, in seconds.
+    #[arg(long, env = "VIDEO_MEET_TURN_TTL", default_value_t = 3600)]
+    pub turn_ttl_secs: u64,
+
+    /// Most participants in one meeting while calls are peer-to-peer (mesh).
+    #[arg(long, env = "VIDEO_MEET_P2P_MAX", default_value_t = 6)]
+    pub p2p_max: u32,
+
+    /// How long a participant whose connection dropped keeps their place, in seconds.
+    #[arg(long, env = "VIDEO_MEET_RESUME_SECS", default_value_t = 30)]
+    pub resume_secs: u64,
+
     /// Log format.
     #[arg(long, env = "VIDEO_MEET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

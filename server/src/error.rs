@@ -14,6 +14,11 @@ pub enum AppError {
     Unauthorized(&'static str),
     #[error("{0}")]
     Forbidden(&'static str),
+    #[error("{message}")]
+    Denied {
+        message: &'static str,
+        field: Option<&'static str>,
+    },
     #[error("{0}")]
     NotFound(&'static str),
     #[error("{message}")]
@@ -37,6 +42,13 @@ impl AppError {
             AppError::Unauthorized(m) => ApiError::new(ErrorCode::Unauthorized, *m),
             AppError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, *m),
             AppError::NotFound(m) => ApiError::new(ErrorCode::NotFound, *m),
+            AppError::Denied { message, field } => {
+                let mut e = ApiError::new(ErrorCode::Forbidden, *message);
+                if let Some(field) = field {
+                    e.fields.insert((*field).into(), (*message).into());
+                }
+                e
+            }
             AppError::Conflict { message, field } => {
                 let mut e = ApiError::new(ErrorCode::Conflict, *message);
                 if let Some(field) = field {

@@ -9,8 +9,11 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod meetings;
+pub mod rooms;
+pub mod signal;
 pub mod state;
 pub mod telemetry;
+pub mod turn;
 
 use auth::client_addr::TrustProxy;
 use axum::http::{HeaderName, HeaderValue};
@@ -81,6 +84,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
             config.auth_failures_max,
             Duration::from_secs(config.auth_window_secs),
         ),
+        rooms: rooms::Rooms::new(Duration::from_secs(config.resume_secs)),
         leptos: leptos_options(&config),
         metrics: telemetry::metrics_handle(),
         config: Arc::new(config),
@@ -97,6 +101,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .nest_service("/api/v1", api)
         .merge(http::ops_router())
+        .route("/ws", axum::routing::get(signal::ws_handler))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })

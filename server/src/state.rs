@@ -5,6 +5,7 @@ use crate::auth::throttle::Throttle;
 use crate::auth::tokens::TokenKeys;
 use crate::config::Config;
 use crate::db::Db;
+use crate::rooms::Rooms;
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
 use metrics_exporter_prometheus::PrometheusHandle;
@@ -17,6 +18,7 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub hasher: PasswordHasher,
     pub throttle: Throttle,
+    pub rooms: Rooms,
     pub leptos: LeptosOptions,
     pub metrics: PrometheusHandle,
 }

@@ -23,7 +23,7 @@ fn with_session(state: &AppState, status: StatusCode, user: User, session: &Sess
     response
 }
 
-fn throttle_check(state: &AppState, client: ClientAddr) -> AppResult<()> {
+pub(crate) fn throttle_check(state: &AppState, client: ClientAddr) -> AppResult<()> {
     state
         .throttle
         .check(client.0, Instant::now())
@@ -34,7 +34,7 @@ fn throttle_check(state: &AppState, client: ClientAddr) -> AppResult<()> {
         })
 }
 
-fn throttle_fail(state: &AppState, client: ClientAddr) {
+pub(crate) fn throttle_fail(state: &AppState, client: ClientAddr) {
     state.throttle.record_failure(client.0, Instant::now());
 }
 

@@ -14,7 +14,7 @@ use protocol::{
     UserId,
 };
 
-async fn find(state: &AppState, code: &str) -> AppResult<MeetingRow> {
+pub(crate) async fn find(state: &AppState, code: &str) -> AppResult<MeetingRow> {
     let code = MeetingCode::parse(code).ok_or(AppError::NotFound("No meeting with this code."))?;
     db::meetings::by_code(&state.db, &code)
         .await?

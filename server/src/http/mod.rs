@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, plus health and metrics routes.
 
 pub mod auth;
+pub mod join;
 pub mod meetings;
 pub mod ops;
 pub mod origin;
@@ -28,6 +29,7 @@ pub fn api_router(state: AppState) -> Router {
                 .patch(meetings::update)
                 .delete(meetings::delete),
         )
+        .route("/meetings/{code}/join", post(join::join))
         .fallback(|| async { AppError::NotFound("No such API route.") })
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -33,7 +33,7 @@ pub async fn refuse_foreign_origin(
     next.run(request).await
 }
 
-fn origin_allowed(origin: &str, public_url: &str, host: Option<&str>) -> bool {
+pub fn origin_allowed(origin: &str, public_url: &str, host: Option<&str>) -> bool {
     let origin = origin.trim_end_matches('/');
     if origin == origin_of(public_url) {
         return true;

@@ -1,0 +1,205 @@
+//! Signaling over the `/ws` WebSocket: `ClientMsg` up, `ServerMsg` down, JSON with a `type` tag.
+//!
+//! The first client message is `hello` with the join ticket from `POST /meetings/{code}/join`
+//! (or a resume token). Every request can be answered by an `error`; the socket stays open.
+
+use serde::{Deserialize, Serialize};
+
+/// Bumped on any incompatible change; the server refuses other versions in `hello`.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest text message the server accepts (larger ones get `error` `too_large`).
+pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+
+/// A participant's id within one meeting session.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct PeerId(pub String);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Host,
+    Moderator,
+    Participant,
+    Guest,
+}
+
+/// What a participant is sending.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct MediaState {
+    pub audio: bool,
+    pub video: bool,
+    pub screen: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerInfo {
+    pub id: PeerId,
+    pub display_name: String,
+    pub role: Role,
+    pub media: MediaState,
+    /// True while the peer's socket is gone but its resume window is open.
+    pub reconnecting: bool,
+}
+
+/// An ICE server for `RTCPeerConnection`'s `iceServers`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceServer {
+    pub urls: Vec<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub username: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credential: Option<String>,
+}
+
+/// An ICE candidate as the browser reports it (`RTCIceCandidateInit`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IceCandidate {
+    pub candidate: String,
+    #[serde(default, rename = "sdpMid")]
+    pub sdp_mid: Option<String>,
+    #[serde(default, rename = "sdpMLineIndex")]
+    pub sdp_m_line_index: Option<u16>,
+}
+
+/// `POST /api/v1/meetings/{code}/join` body.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct JoinRequest {
+    /// Required for guests; signed-in users default to their profile name.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+}
+
+/// `POST /api/v1/meetings/{code}/join` answer: open `/ws` and send `hello` with the ticket.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinTicket {
+    pub ticket: String,
+    pub expires_in_secs: u32,
+    pub ice_servers: Vec<IceServer>,
+    pub role: Role,
+    pub display_name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ClientMsg {
+    Hello {
+        version: u32,
+        #[serde(default)]
+        ticket: Option<String>,
+        #[serde(default)]
+        resume: Option<String>,
+    },
+    Ping {
+        nonce: u64,
+    },
+    Pong {
+        nonce: u64,
+    },
+    Offer {
+        to: PeerId,
+        sdp: String,
+    },
+    Answer {
+        to: PeerId,
+        sdp: String,
+    },
+    Ice {
+        to: PeerId,
+        candidate: IceCandidate,
+    },
+    Media {
+        media: MediaState,
+    },
+    Leave,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SignalErrorCode {
+    BadMessage,
+    TooLarge,
+    UnsupportedVersion,
+    NotJoined,
+    AlreadyJoined,
+    InvalidTicket,
+    UnknownPeer,
+    InvalidSdp,
+    RateLimited,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMsg {
+    Welcome {
+        you: PeerId,
+        resume_token: String,
+        peers: Vec<PeerInfo>,
+        heartbeat_secs: u32,
+    },
+    PeerJoined {
+        peer: PeerInfo,
+    },
+    PeerUpdated {
+        peer: PeerInfo,
+    },
+    PeerLeft {
+        peer: PeerId,
+    },
+    Offer {
+        from: PeerId,
+        sdp: String,
+    },
+    Answer {
+        from: PeerId,
+        sdp: String,
+    },
+    Ice {
+        from: PeerId,
+        candidate: IceCandidate,
+    },
+    Ping {
+        nonce: u64,
+    },
+    Pong {
+        nonce: u64,
+    },
+    Error {
+        code: SignalErrorCode,
+        message: String,
+    },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_messages_use_a_type_tag() {
+        let msg: ClientMsg = serde_json::from_str(
+            r#"{"type":"ice","to":"p1","candidate":{"candidate":"candidate:1 1 udp 1 1.2.3.4 5 typ host","sdpMid":"0","sdpMLineIndex":0}}"#,
+        )
+        .unwrap();
+        assert!(matches!(msg, ClientMsg::Ice { ref to, .. } if to.0 == "p1"));
+        let hello = serde_json::to_string(&ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            ticket: Some("t".into()),
+            resume: None,
+        })
+        .unwrap();
+        assert!(hello.starts_with(r#"{"type":"hello","version":1"#));
+    }
+
+    #[test]
+    fn server_errors_round_trip() {
+        let msg = ServerMsg::Error {
+            code: SignalErrorCode::UnknownPeer,
+            message: "No such participant.".into(),
+        };
+        let text = serde_json::to_string(&msg).unwrap();
+        assert!(text.contains(r#""code":"unknown_peer""#));
+        assert_eq!(serde_json::from_str::<ServerMsg>(&text).unwrap(), msg);
+    }
+}

@@ -1,0 +1,104 @@
+//! `POST /api/v1/meetings/{code}/join`: checks everything about who may join (guests,
+//! password, capacity) and hands out a single-use ticket for `/ws` plus the ICE servers.
+
+use super::auth::{throttle_check, throttle_fail};
+use super::meetings::find;
+use crate::auth::client_addr::ClientAddr;
+use crate::auth::extract::{AppJson, MaybeAuthUser};
+use crate::auth::tokens::now_secs;
+use crate::db;
+use crate::error::{AppError, AppResult};
+use crate::rooms::Ticket;
+use crate::rooms::tickets::TICKET_TTL;
+use crate::state::AppState;
+use crate::turn;
+use axum::Json;
+use axum::extract::{Path, State};
+use protocol::MeetingCode;
+use protocol::signal::{JoinRequest, JoinTicket, Role};
+use protocol::validate::{self, Checker};
+use std::time::Instant;
+
+pub async fn join(
+    State(state): State<AppState>,
+    MaybeAuthUser(user): MaybeAuthUser,
+    client: ClientAddr,
+    Path(code): Path<String>,
+    AppJson(req): AppJson<JoinRequest>,
+) -> AppResult<Json<JoinTicket>> {
+    let row = find(&state, &code).await?;
+    let profile = match &user {
+        Some(id) => db::users::by_id(&state.db, id).await?,
+        None => None,
+    };
+    if profile.is_none() && !row.allow_guests {
+        return Err(AppError::Denied {
+            message: "Only signed-in people can join this meeting. Sign in first.",
+            field: None,
+        });
+    }
+    let mut check = Checker::new();
+    let typed = req.display_name.as_deref().filter(|n| !n.trim().is_empty());
+    let display_name = match (typed, &profile) {
+        (Some(name), _) => check.check("display_name", validate::display_name(name)),
+        (None, Some(profile)) => Some(profile.display_name.clone()),
+        (None, None) => check.check("display_name", validate::display_name("")),
+    };
+    check.finish().map_err(AppError::Validation)?;
+    let display_name = display_name.unwrap_or_default();
+
+    if let Some(hash) = &row.password_hash {
+        throttle_check(&state, client)?;
+        let password = req.password.unwrap_or_default();
+        if password.is_empty() {
+            return Err(AppError::Denied {
+                message: "Enter the meeting password.",
+                field: Some("password"),
+            });
+        }
+        if !state.hasher.verify(&password, Some(hash)).await {
+            throttle_fail(&state, client);
+            return Err(AppError::Denied {
+                message: "Wrong meeting password.",
+                field: Some("password"),
+            });
+        }
+    }
+
+    let capacity = u32::try_from(row.max_participants)
+        .unwrap_or(u32::MAX)
+        .min(state.config.p2p_max);
+    let code = MeetingCode(row.code.clone());
+    if state.rooms.count(&code) >= capacity as usize {
+        return Err(AppError::Conflict {
+            message: "This meeting is full.",
+            field: None,
+        });
+    }
+    let role = match &user {
+        Some(id) if *id == row.host_id() => Role::Host,
+        Some(_) if profile.is_some() => Role::Participant,
+        _ => Role::Guest,
+    };
+    let label = profile
+        .as_ref()
+        .map(|p| p.user_id().0)
+        .unwrap_or_else(|| "guest".into());
+    let ticket = state.rooms.tickets.issue(
+        Ticket {
+            code,
+            user: profile.as_ref().map(|p| p.user_id()),
+            display_name: display_name.clone(),
+            role,
+            capacity,
+        },
+        Instant::now(),
+    );
+    Ok(Json(JoinTicket {
+        ticket,
+        expires_in_secs: TICKET_TTL.as_secs() as u32,
+        ice_servers: turn::ice_servers(&state.config, &label, now_secs()),
+        role,
+        display_name,
+    }))
+}

@@ -1,0 +1,380 @@
+//! Live meetings: who is in which room, single-use join tickets, relay between members of the
+//! same room only, and the resume window for participants whose connection dropped.
+//!
+//! One mutex over the registry: every operation is a few map lookups and channel sends, no IO.
+
+pub mod tickets;
+
+use protocol::signal::{MediaState, PeerId, PeerInfo, Role, ServerMsg};
+use protocol::{MeetingCode, UserId};
+use std::collections::{BTreeMap, HashMap};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+pub use tickets::{Ticket, Tickets};
+use tokio::sync::mpsc;
+
+/// Messages to one socket. Bounded: a client that stops reading is dropped, not buffered.
+pub type Outbox = mpsc::Sender<ServerMsg>;
+pub const OUTBOX_CAPACITY: usize = 256;
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RoomError {
+    #[error("the meeting is full")]
+    Full,
+    #[error("no such participant in this meeting")]
+    UnknownPeer,
+    #[error("unknown or expired resume token")]
+    UnknownResume,
+}
+
+struct Member {
+    info: PeerInfo,
+    outbox: Option<Outbox>,
+    resume_token: String,
+    /// Bumped on every (re)connection so a stale disconnect cannot remove a resumed peer.
+    session: u64,
+    #[allow(dead_code)]
+    user: Option<UserId>,
+}
+
+#[derive(Default)]
+struct Room {
+    members: BTreeMap<PeerId, Member>,
+}
+
+impl Room {
+    fn broadcast(&self, except: &PeerId, msg: &ServerMsg) {
+        for (id, member) in &self.members {
+            if id != except
+                && let Some(outbox) = &member.outbox
+            {
+                // A full outbox means a dead reader; its own socket task will notice.
+                let _ = outbox.try_send(msg.clone());
+            }
+        }
+    }
+
+    fn infos(&self, except: &PeerId) -> Vec<PeerInfo> {
+        self.members
+            .iter()
+            .filter(|(id, _)| *id != except)
+            .map(|(_, m)| m.info.clone())
+            .collect()
+    }
+}
+
+/// Where a joined socket belongs.
+#[derive(Debug, Clone)]
+pub struct Seat {
+    pub code: MeetingCode,
+    pub peer: PeerId,
+    pub session: u64,
+    pub resume_token: String,
+    pub others: Vec<PeerInfo>,
+}
+
+#[derive(Clone)]
+pub struct Rooms {
+    rooms: Arc<Mutex<HashMap<MeetingCode, Room>>>,
+    resume_by_token: Arc<Mutex<HashMap<String, (MeetingCode, PeerId)>>>,
+    pub tickets: Tickets,
+    resume_window: Duration,
+}
+
+impl Rooms {
+    pub fn new(resume_window: Duration) -> Self {
+        Self {
+            rooms: Arc::default(),
+            resume_by_token: Arc::default(),
+            tickets: Tickets::default(),
+            resume_window,
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, HashMap<MeetingCode, Room>> {
+        self.rooms
+            .lock()
+            .expect("rooms lock is never held across a panic")
+    }
+
+    /// Participants in a meeting right now (reconnecting ones included: their seat is kept).
+    pub fn count(&self, code: &MeetingCode) -> usize {
+        self.lock().get(code).map_or(0, |r| r.members.len())
+    }
+
+    /// Seats the holder of a ticket; everyone already there hears `peer_joined`.
+    pub fn join(&self, ticket: Ticket, outbox: Outbox) -> Result<Seat, RoomError> {
+        let mut rooms = self.lock();
+        let room = rooms.entry(ticket.code.clone()).or_default();
+        if room.members.len() >= ticket.capacity as usize {
+            return Err(RoomError::Full);
+        }
+        let peer = PeerId(crate::db::new_key());
+        let resume_token = crate::auth::tokens::new_refresh_token();
+        let info = PeerInfo {
+            id: peer.clone(),
+            display_name: ticket.display_name,
+            role: ticket.role,
+            media: MediaState::default(),
+            reconnecting: false,
+        };
+        room.broadcast(&peer, &ServerMsg::PeerJoined { peer: info.clone() });
+        let others = room.infos(&peer);
+        room.members.insert(
+            peer.clone(),
+            Member {
+                info,
+                outbox: Some(outbox),
+                resume_token: resume_token.clone(),
+                session: 1,
+                user: ticket.user,
+            },
+        );
+        drop(rooms);
+        self.resume_by_token
+            .lock()
+            .expect("resume lock is never held across a panic")
+            .insert(resume_token.clone(), (ticket.code.clone(), peer.clone()));
+        metrics::gauge!("meeting_participants").increment(1.0);
+        Ok(Seat {
+            code: ticket.code,
+            peer,
+            session: 1,
+            resume_token,
+            others,
+        })
+    }
+
+    /// Delivers `msg` to `to` if, and only if, it is in the same meeting as the sender.
+    pub fn relay(
+        &self,
+        code: &MeetingCode,
+        from: &PeerId,
+        to: &PeerId,
+        msg: ServerMsg,
+    ) -> Result<(), RoomError> {
+        let rooms = self.lock();
+        let room = rooms.get(code).ok_or(RoomError::UnknownPeer)?;
+        if from == to || !room.members.contains_key(from) {
+            return Err(RoomError::UnknownPeer);
+        }
+        let target = room.members.get(to).ok_or(RoomError::UnknownPeer)?;
+        if let Some(outbox) = &target.outbox {
+            let _ = outbox.try_send(msg);
+        }
+        Ok(())
+    }
+
+    pub fn set_media(&self, code: &MeetingCode, peer: &PeerId, media: MediaState) {
+        let mut rooms = self.lock();
+        if let Some(room) = rooms.get_mut(code)
+            && let Some(member) = room.members.get_mut(peer)
+        {
+            member.info.media = media;
+            let msg = ServerMsg::PeerUpdated {
+                peer: member.info.clone(),
+            };
+            room.broadcast(peer, &msg);
+        }
+    }
+
+    /// The participant left on purpose: gone at once.
+    pub fn leave(&self, code: &MeetingCode, peer: &PeerId) {
+        let mut rooms = self.lock();
+        let Some(room) = rooms.get_mut(code) else {
+            return;
+        };
+        let Some(member) = room.members.remove(peer) else {
+            return;
+        };
+        room.broadcast(peer, &ServerMsg::PeerLeft { peer: peer.clone() });
+        if room.members.is_empty() {
+            rooms.remove(code);
+        }
+        drop(rooms);
+        self.resume_by_token
+            .lock()
+            .expect("resume lock is never held across a panic")
+            .remove(&member.resume_token);
+        metrics::gauge!("meeting_participants").decrement(1.0);
+    }
+
+    /// The socket dropped: others see "reconnecting"; the seat is freed after the window
+    /// unless the participant resumed in the meantime.
+    pub fn disconnected(&self, seat: &Seat) {
+        {
+            let mut rooms = self.lock();
+            let Some(room) = rooms.get_mut(&seat.code) else {
+                return;
+            };
+            let Some(member) = room.members.get_mut(&seat.peer) else {
+                return;
+            };
+            if member.session != seat.session {
+                return;
+            }
+            member.outbox = None;
+            member.info.reconnecting = true;
+            let msg = ServerMsg::PeerUpdated {
+                peer: member.info.clone(),
+            };
+            room.broadcast(&seat.peer, &msg);
+        }
+        let rooms = self.clone();
+        let seat = seat.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(rooms.resume_window).await;
+            let expired = {
+                let guard = rooms.lock();
+                guard
+                    .get(&seat.code)
+                    .and_then(|r| r.members.get(&seat.peer))
+                    .is_some_and(|m| m.session == seat.session && m.outbox.is_none())
+            };
+            if expired {
+                rooms.leave(&seat.code, &seat.peer);
+            }
+        });
+    }
+
+    /// Puts a dropped participant back in their seat with a new socket.
+    pub fn resume(&self, token: &str, outbox: Outbox) -> Result<Seat, RoomError> {
+        let (code, peer) = self
+            .resume_by_token
+            .lock()
+            .expect("resume lock is never held across a panic")
+            .get(token)
+            .cloned()
+            .ok_or(RoomError::UnknownResume)?;
+        let mut rooms = self.lock();
+        let room = rooms.get_mut(&code).ok_or(RoomError::UnknownResume)?;
+        let member = room
+            .members
+            .get_mut(&peer)
+            .ok_or(RoomError::UnknownResume)?;
+        member.session += 1;
+        member.outbox = Some(outbox);
+        member.info.reconnecting = false;
+        let session = member.session;
+        let msg = ServerMsg::PeerUpdated {
+            peer: member.info.clone(),
+        };
+        room.broadcast(&peer, &msg);
+        let others = room.infos(&peer);
+        Ok(Seat {
+            code,
+            peer,
+            session,
+            resume_token: token.to_owned(),
+            others,
+        })
+    }
+
+    pub fn role_of(&self, code: &MeetingCode, peer: &PeerId) -> Option<Role> {
+        self.lock()
+            .get(code)
+            .and_then(|r| r.members.get(peer))
+            .map(|m| m.info.role)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ticket(code: &str, name: &str, capacity: u32) -> Ticket {
+        Ticket {
+            code: MeetingCode(code.into()),
+            user: None,
+            display_name: name.into(),
+            role: Role::Guest,
+            capacity,
+        }
+    }
+
+    #[tokio::test]
+    async fn relay_stays_inside_a_meeting() {
+        let rooms = Rooms::new(Duration::from_secs(30));
+        let (tx_a, mut rx_a) = mpsc::channel(8);
+        let (tx_b, mut rx_b) = mpsc::channel(8);
+        let (tx_c, _rx_c) = mpsc::channel(8);
+        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
+        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+        let c = rooms.join(ticket("ccc-cccc-ccc", "C", 6), tx_c).unwrap();
+        assert_eq!(b.others.len(), 1);
+        assert!(matches!(
+            rx_a.recv().await,
+            Some(ServerMsg::PeerJoined { .. })
+        ));
+
+        let offer = ServerMsg::Offer {
+            from: b.peer.clone(),
+            sdp: "v=0".into(),
+        };
+        rooms
+            .relay(&b.code, &b.peer, &a.peer, offer.clone())
+            .unwrap();
+        assert_eq!(rx_a.recv().await, Some(offer));
+        // C is in another meeting: A's id means nothing there.
+        let stray = ServerMsg::Offer {
+            from: c.peer.clone(),
+            sdp: "v=0".into(),
+        };
+        assert_eq!(
+            rooms.relay(&c.code, &c.peer, &a.peer, stray),
+            Err(RoomError::UnknownPeer)
+        );
+        assert!(rx_a.try_recv().is_err());
+        assert!(rx_b.try_recv().is_err());
+    }
+
+    #[tokio::test]
+    async fn capacity_is_enforced() {
+        let rooms = Rooms::new(Duration::from_secs(30));
+        let (tx, _rx) = mpsc::channel(8);
+        rooms
+            .join(ticket("aaa-aaaa-aaa", "A", 1), tx.clone())
+            .unwrap();
+        assert_eq!(
+            rooms.join(ticket("aaa-aaaa-aaa", "B", 1), tx).err(),
+            Some(RoomError::Full)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_dropped_peer_is_removed_after_the_window_unless_resumed() {
+        // A real (short) window rather than paused time: tokio's test-util would rebuild
+        // every tokio dependent in the test profile.
+        let window = Duration::from_millis(300);
+        let rooms = Rooms::new(window);
+        let (tx_a, _rx_a) = mpsc::channel(8);
+        let (tx_b, mut rx_b) = mpsc::channel(8);
+        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
+        let _b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+
+        rooms.disconnected(&a);
+        assert!(
+            matches!(rx_b.recv().await, Some(ServerMsg::PeerUpdated { peer }) if peer.reconnecting)
+        );
+        tokio::time::sleep(window / 3).await;
+        let (tx_a2, _rx_a2) = mpsc::channel(8);
+        let resumed = rooms.resume(&a.resume_token, tx_a2).unwrap();
+        assert_eq!(resumed.peer, a.peer);
+        assert!(
+            matches!(rx_b.recv().await, Some(ServerMsg::PeerUpdated { peer }) if !peer.reconnecting)
+        );
+        tokio::time::sleep(window * 2).await;
+        assert_eq!(rooms.count(&a.code), 2, "the resumed peer kept its seat");
+        assert!(rx_b.try_recv().is_err(), "no leave was announced");
+
+        rooms.disconnected(&resumed);
+        assert!(matches!(
+            rx_b.recv().await,
+            Some(ServerMsg::PeerUpdated { .. })
+        ));
+        tokio::time::sleep(window * 2).await;
+        assert!(matches!(rx_b.recv().await, Some(ServerMsg::PeerLeft { peer }) if peer == a.peer));
+        assert_eq!(rooms.count(&a.code), 1);
+        assert!(rooms.resume(&a.resume_token, mpsc::channel(1).0).is_err());
+    }
+}

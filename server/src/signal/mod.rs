@@ -1,0 +1,323 @@
+//! `/ws`: one WebSocket per participant. Handshake (`hello` with a join ticket or resume
+//! token), then relay of offer / answer / ICE between members of the same meeting, media
+//! state, heartbeat. Every bad message gets an `error` and the socket stays open.
+
+pub mod limit;
+
+use crate::http::origin::origin_allowed;
+use crate::rooms::{OUTBOX_CAPACITY, RoomError, Seat};
+use crate::state::AppState;
+use axum::extract::State;
+use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use limit::Bucket;
+use protocol::signal::{
+    ClientMsg, IceCandidate, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, PeerId, ServerMsg,
+    SignalErrorCode,
+};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+
+pub const HEARTBEAT: Duration = Duration::from_secs(15);
+/// No message at all for this long (pings included) and the connection is considered dead.
+const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+const HELLO_DEADLINE: Duration = Duration::from_secs(10);
+
+pub async fn ws_handler(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ws: WebSocketUpgrade,
+) -> Response {
+    if let Some(origin) = headers.get(header::ORIGIN) {
+        let host = headers.get(header::HOST).and_then(|h| h.to_str().ok());
+        let ok = origin
+            .to_str()
+            .is_ok_and(|o| origin_allowed(o, &state.config.public_url(), host));
+        if !ok {
+            return (StatusCode::FORBIDDEN, "cross-site WebSocket refused").into_response();
+        }
+    }
+    // Small buffers: signaling messages are small, and the defaults cost ~130 KB per socket.
+    // The frame limit sits above MAX_MESSAGE_BYTES so oversized messages still reach us and
+    // get a polite `too_large` instead of a dropped connection.
+    ws.read_buffer_size(4 * 1024)
+        .write_buffer_size(4 * 1024)
+        .max_message_size(4 * MAX_MESSAGE_BYTES)
+        .max_frame_size(4 * MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| run(socket, state))
+}
+
+fn error(code: SignalErrorCode, message: impl Into<String>) -> ServerMsg {
+    ServerMsg::Error {
+        code,
+        message: message.into(),
+    }
+}
+
+async fn send(socket: &mut WebSocket, msg: &ServerMsg) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
+        Err(_) => true,
+    }
+}
+
+/// Decodes one frame, or the error to answer with. `None`: nothing to do (binary/pong frames).
+fn decode(message: &Message) -> Option<Result<ClientMsg, ServerMsg>> {
+    let text = match message {
+        Message::Text(text) => text.as_str(),
+        Message::Binary(_) => {
+            return Some(Err(error(
+                SignalErrorCode::BadMessage,
+                "Send JSON text messages.",
+            )));
+        }
+        _ => return None,
+    };
+    if text.len() > MAX_MESSAGE_BYTES {
+        return Some(Err(error(
+            SignalErrorCode::TooLarge,
+            format!("Messages are limited to {MAX_MESSAGE_BYTES} bytes."),
+        )));
+    }
+    Some(serde_json::from_str(text).map_err(|e| {
+        error(
+            SignalErrorCode::BadMessage,
+            format!("Not a valid message: {e}"),
+        )
+    }))
+}
+
+fn valid_sdp(sdp: &str) -> bool {
+    sdp.starts_with("v=0") && !sdp.contains('\0')
+}
+
+fn valid_candidate(c: &IceCandidate) -> bool {
+    // An empty candidate marks the end of gathering.
+    (c.candidate.is_empty() || c.candidate.starts_with("candidate:"))
+        && c.candidate.len() <= 1024
+        && c.sdp_mid.as_ref().is_none_or(|m| m.len() <= 64)
+}
+
+async fn run(mut socket: WebSocket, state: AppState) {
+    let (outbox, mut inbox) = mpsc::channel::<ServerMsg>(OUTBOX_CAPACITY);
+    let Some(seat) = handshake(&mut socket, &state, outbox).await else {
+        return;
+    };
+    metrics::counter!("signal_sessions_total").increment(1);
+    let welcome = ServerMsg::Welcome {
+        you: seat.peer.clone(),
+        resume_token: seat.resume_token.clone(),
+        peers: seat.others.clone(),
+        heartbeat_secs: HEARTBEAT.as_secs() as u32,
+    };
+    if !send(&mut socket, &welcome).await {
+        state.rooms.disconnected(&seat);
+        return;
+    }
+    let left = session(&mut socket, &state, &seat, &mut inbox).await;
+    if left {
+        state.rooms.leave(&seat.code, &seat.peer);
+    } else {
+        state.rooms.disconnected(&seat);
+    }
+}
+
+/// Waits for a valid `hello`; bad attempts are answered and may be retried until the deadline.
+async fn handshake(
+    socket: &mut WebSocket,
+    state: &AppState,
+    outbox: mpsc::Sender<ServerMsg>,
+) -> Option<Seat> {
+    let deadline = tokio::time::Instant::now() + HELLO_DEADLINE;
+    loop {
+        let message = match tokio::time::timeout_at(deadline, socket.recv()).await {
+            Ok(Some(Ok(message))) => message,
+            _ => return None,
+        };
+        let reply = match decode(&message)? {
+            Err(reply) => reply,
+            Ok(ClientMsg::Hello { version, .. }) if version != PROTOCOL_VERSION => error(
+                SignalErrorCode::UnsupportedVersion,
+                format!("This server speaks protocol version {PROTOCOL_VERSION}; reload the page."),
+            ),
+            Ok(ClientMsg::Hello {
+                ticket: Some(ticket),
+                ..
+            }) => match state.rooms.tickets.redeem(&ticket, Instant::now()) {
+                Some(ticket) => match state.rooms.join(ticket, outbox.clone()) {
+                    Ok(seat) => return Some(seat),
+                    Err(_) => error(SignalErrorCode::InvalidTicket, "The meeting is full."),
+                },
+                None => error(
+                    SignalErrorCode::InvalidTicket,
+                    "This join ticket is unknown, used or expired. Join again.",
+                ),
+            },
+            Ok(ClientMsg::Hello {
+                resume: Some(token),
+                ..
+            }) => match state.rooms.resume(&token, outbox.clone()) {
+                Ok(seat) => return Some(seat),
+                Err(_) => error(
+                    SignalErrorCode::InvalidTicket,
+                    "Too late to resume. Join again.",
+                ),
+            },
+            Ok(ClientMsg::Hello { .. }) => error(
+                SignalErrorCode::InvalidTicket,
+                "Send a ticket or a resume token.",
+            ),
+            Ok(ClientMsg::Ping { nonce }) => ServerMsg::Pong { nonce },
+            Ok(_) => error(SignalErrorCode::NotJoined, "Send hello first."),
+        };
+        if !send(socket, &reply).await {
+            return None;
+        }
+    }
+}
+
+/// Runs a joined session. Returns true if the participant left on purpose.
+async fn session(
+    socket: &mut WebSocket,
+    state: &AppState,
+    seat: &Seat,
+    inbox: &mut mpsc::Receiver<ServerMsg>,
+) -> bool {
+    let mut heartbeat = tokio::time::interval(HEARTBEAT);
+    heartbeat.tick().await;
+    let mut last_heard = Instant::now();
+    let mut nonce = 0u64;
+    let mut bucket = Bucket::new(200, 50, Instant::now());
+    loop {
+        tokio::select! {
+            incoming = socket.recv() => {
+                let message = match incoming {
+                    Some(Ok(message)) => message,
+                    _ => return false,
+                };
+                last_heard = Instant::now();
+                if matches!(message, Message::Close(_)) {
+                    return false;
+                }
+                let Some(decoded) = decode(&message) else { continue };
+                if !bucket.take(Instant::now()) {
+                    let reply = error(SignalErrorCode::RateLimited, "Too many messages; slow down.");
+                    if !send(socket, &reply).await { return false; }
+                    continue;
+                }
+                let reply = match decoded {
+                    Err(reply) => Some(reply),
+                    Ok(ClientMsg::Leave) => return true,
+                    Ok(msg) => handle(state, seat, msg),
+                };
+                if let Some(reply) = reply
+                    && !send(socket, &reply).await
+                {
+                    return false;
+                }
+            }
+            outgoing = inbox.recv() => {
+                let Some(msg) = outgoing else { return false };
+                if !send(socket, &msg).await { return false; }
+            }
+            _ = heartbeat.tick() => {
+                if last_heard.elapsed() > SILENCE_LIMIT {
+                    return false;
+                }
+                nonce += 1;
+                if !send(socket, &ServerMsg::Ping { nonce }).await { return false; }
+            }
+        }
+    }
+}
+
+/// Handles one message of a joined participant; returns the direct reply, if any.
+fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
+    let relay = |to: &PeerId, out: ServerMsg| match state
+        .rooms
+        .relay(&seat.code, &seat.peer, to, out)
+    {
+        Ok(()) => None,
+        Err(RoomError::UnknownPeer | RoomError::Full | RoomError::UnknownResume) => Some(error(
+            SignalErrorCode::UnknownPeer,
+            "No such participant in this meeting.",
+        )),
+    };
+    let from = seat.peer.clone();
+    match msg {
+        ClientMsg::Hello { .. } => Some(error(SignalErrorCode::AlreadyJoined, "Already joined.")),
+        ClientMsg::Ping { nonce } => Some(ServerMsg::Pong { nonce }),
+        ClientMsg::Pong { .. } | ClientMsg::Leave => None,
+        ClientMsg::Offer { to, sdp } if valid_sdp(&sdp) => {
+            relay(&to, ServerMsg::Offer { from, sdp })
+        }
+        ClientMsg::Answer { to, sdp } if valid_sdp(&sdp) => {
+            relay(&to, ServerMsg::Answer { from, sdp })
+        }
+        ClientMsg::Offer { .. } | ClientMsg::Answer { .. } => Some(error(
+            SignalErrorCode::InvalidSdp,
+            "That is not a session description.",
+        )),
+        ClientMsg::Ice { to, candidate } if valid_candidate(&candidate) => {
+            relay(&to, ServerMsg::Ice { from, candidate })
+        }
+        ClientMsg::Ice { .. } => Some(error(
+            SignalErrorCode::BadMessage,
+            "That is not an ICE candidate.",
+        )),
+        ClientMsg::Media { media } => {
+            state.rooms.set_media(&seat.code, &seat.peer, media);
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn oversized_and_malformed_frames_are_answered() {
+        let big = Message::Text("x".repeat(MAX_MESSAGE_BYTES + 1).into());
+        assert!(matches!(
+            decode(&big),
+            Some(Err(ServerMsg::Error {
+                code: SignalErrorCode::TooLarge,
+                ..
+            }))
+        ));
+        let junk = Message::Text("{\"type\":\"offer\"}".into());
+        assert!(matches!(
+            decode(&junk),
+            Some(Err(ServerMsg::Error {
+                code: SignalErrorCode::BadMessage,
+                ..
+            }))
+        ));
+    }
+
+    #[test]
+    fn sdp_and_candidates_are_checked() {
+        assert!(valid_sdp("v=0\r\no=- 1 1 IN IP4 127.0.0.1\r\n"));
+        assert!(!valid_sdp("hello"));
+        let ok = IceCandidate {
+            candidate: "candidate:1 1 udp 2122 10.0.0.1 5000 typ host".into(),
+            sdp_mid: Some("0".into()),
+            sdp_m_line_index: Some(0),
+        };
+        assert!(valid_candidate(&ok));
+        let end = IceCandidate {
+            candidate: String::new(),
+            sdp_mid: None,
+            sdp_m_line_index: None,
+        };
+        assert!(valid_candidate(&end));
+        let bad = IceCandidate {
+            candidate: "rm -rf".into(),
+            sdp_mid: None,
+            sdp_m_line_index: None,
+        };
+        assert!(!valid_candidate(&bad));
+    }
+}

@@ -1,0 +1,517 @@
+//! Scenario: people join meetings over real WebSockets; offers, answers and candidates reach
+//! only members of the same meeting; bad messages get errors on a socket that stays open;
+//! a dropped participant can resume within the window and is removed after it.
+
+mod common;
+
+use common::{TestServer, error_of};
+use futures_util::{SinkExt, StreamExt};
+use protocol::signal::{
+    ClientMsg, JoinTicket, PROTOCOL_VERSION, PeerId, ServerMsg, SignalErrorCode,
+};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::time::Duration;
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use video_meet::config::Config;
+
+type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+async fn meeting(server: &TestServer, host: &Client, body: Value) -> String {
+    let m: Value = server
+        .create_meeting(host, body)
+        .await
+        .json()
+        .await
+        .unwrap();
+    m["code"].as_str().unwrap().to_owned()
+}
+
+async fn ticket(server: &TestServer, client: &Client, code: &str, body: Value) -> JoinTicket {
+    let res = client
+        .post(server.url(&format!("/api/v1/meetings/{code}/join")))
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK, "join step for {code}");
+    res.json().await.unwrap()
+}
+
+async fn connect(server: &TestServer) -> Ws {
+    let url = format!("ws://{}/ws", server.running.addr);
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket connects")
+        .0
+}
+
+async fn send(ws: &mut Ws, msg: &ClientMsg) {
+    ws.send(Message::Text(serde_json::to_string(msg).unwrap().into()))
+        .await
+        .unwrap();
+}
+
+/// The next signaling message, skipping heartbeat pings.
+async fn recv(ws: &mut Ws) -> ServerMsg {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("a message arrives in time")
+            .expect("socket open")
+            .expect("frame ok");
+        if let Message::Text(text) = frame {
+            match serde_json::from_str(&text).unwrap() {
+                ServerMsg::Ping { .. } => continue,
+                msg => return msg,
+            }
+        }
+    }
+}
+
+async fn nothing_arrives(ws: &mut Ws) {
+    let got = tokio::time::timeout(Duration::from_millis(300), ws.next()).await;
+    assert!(got.is_err(), "expected silence, got {got:?}");
+}
+
+async fn hello(server: &TestServer, t: &JoinTicket) -> (Ws, PeerId, String, usize) {
+    let mut ws = connect(server).await;
+    send(
+        &mut ws,
+        &ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            ticket: Some(t.ticket.clone()),
+            resume: None,
+        },
+    )
+    .await;
+    match recv(&mut ws).await {
+        ServerMsg::Welcome {
+            you,
+            resume_token,
+            peers,
+            ..
+        } => (ws, you, resume_token, peers.len()),
+        other => panic!("expected welcome, got {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn offers_answers_and_candidates_stay_inside_a_meeting() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("host@example.com", "Host").await;
+    let code = meeting(&server, &host, json!({ "title": "Relay" })).await;
+    let other_code = meeting(&server, &host, json!({ "title": "Elsewhere" })).await;
+
+    let t_a = ticket(&server, &host, &code, json!({})).await;
+    assert_eq!(t_a.display_name, "Host");
+    assert_eq!(serde_json::to_value(t_a.role).unwrap(), "host");
+    let (mut a, a_id, _, a_peers) = hello(&server, &t_a).await;
+    assert_eq!(a_peers, 0);
+
+    let guest = server.client();
+    let t_b = ticket(
+        &server,
+        &guest,
+        &code,
+        json!({ "display_name": "Guest Bo" }),
+    )
+    .await;
+    let (mut b, b_id, _, b_peers) = hello(&server, &t_b).await;
+    assert_eq!(b_peers, 1, "B sees A already there");
+    match recv(&mut a).await {
+        ServerMsg::PeerJoined { peer } => {
+            assert_eq!(peer.id, b_id);
+            assert_eq!(peer.display_name, "Guest Bo");
+        }
+        other => panic!("expected peer_joined, got {other:?}"),
+    }
+
+    send(
+        &mut b,
+        &ClientMsg::Offer {
+            to: a_id.clone(),
+            sdp: "v=0\r\no=- 1 1 IN IP4 0.0.0.0\r\n".into(),
+        },
+    )
+    .await;
+    assert!(matches!(recv(&mut a).await, ServerMsg::Offer { from, .. } if from == b_id));
+    send(
+        &mut a,
+        &ClientMsg::Answer {
+            to: b_id.clone(),
+            sdp: "v=0\r\n".into(),
+        },
+    )
+    .await;
+    assert!(matches!(recv(&mut b).await, ServerMsg::Answer { from, .. } if from == a_id));
+    let candidate = json!({ "type": "ice", "to": a_id.0, "candidate": { "candidate": "candidate:1 1 udp 2122 127.0.0.1 5000 typ host", "sdpMid": "0", "sdpMLineIndex": 0 } });
+    b.send(Message::Text(candidate.to_string().into()))
+        .await
+        .unwrap();
+    assert!(matches!(recv(&mut a).await, ServerMsg::Ice { from, .. } if from == b_id));
+
+    // C is in another meeting and addresses A by id: refused, and A hears nothing.
+    let t_c = ticket(
+        &server,
+        &server.client(),
+        &other_code,
+        json!({ "display_name": "Cy" }),
+    )
+    .await;
+    let (mut c, _, _, _) = hello(&server, &t_c).await;
+    send(
+        &mut c,
+        &ClientMsg::Offer {
+            to: a_id.clone(),
+            sdp: "v=0\r\n".into(),
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut c).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::UnknownPeer,
+            ..
+        }
+    ));
+    nothing_arrives(&mut a).await;
+
+    // Leaving is announced at once.
+    send(&mut b, &ClientMsg::Leave).await;
+    assert!(matches!(recv(&mut a).await, ServerMsg::PeerLeft { peer } if peer == b_id));
+}
+
+#[tokio::test]
+async fn bad_messages_get_errors_and_the_socket_stays_open() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("h2@example.com", "H2").await;
+    let code = meeting(&server, &host, json!({ "title": "Errors" })).await;
+
+    let mut ws = connect(&server).await;
+    send(
+        &mut ws,
+        &ClientMsg::Offer {
+            to: PeerId("x".into()),
+            sdp: "v=0".into(),
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::NotJoined,
+            ..
+        }
+    ));
+    send(
+        &mut ws,
+        &ClientMsg::Hello {
+            version: 99,
+            ticket: None,
+            resume: None,
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::UnsupportedVersion,
+            ..
+        }
+    ));
+    send(
+        &mut ws,
+        &ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            ticket: Some("forged".into()),
+            resume: None,
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::InvalidTicket,
+            ..
+        }
+    ));
+
+    let t = ticket(&server, &host, &code, json!({})).await;
+    send(
+        &mut ws,
+        &ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            ticket: Some(t.ticket.clone()),
+            resume: None,
+        },
+    )
+    .await;
+    assert!(matches!(recv(&mut ws).await, ServerMsg::Welcome { .. }));
+
+    ws.send(Message::Text("{not json".into())).await.unwrap();
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::BadMessage,
+            ..
+        }
+    ));
+    ws.send(Message::Text(
+        format!(
+            "{{\"type\":\"ping\",\"nonce\":1,\"pad\":\"{}\"}}",
+            "x".repeat(70_000)
+        )
+        .into(),
+    ))
+    .await
+    .unwrap();
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::TooLarge,
+            ..
+        }
+    ));
+    send(
+        &mut ws,
+        &ClientMsg::Offer {
+            to: PeerId("nobody".into()),
+            sdp: "not sdp".into(),
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::InvalidSdp,
+            ..
+        }
+    ));
+    send(
+        &mut ws,
+        &ClientMsg::Offer {
+            to: PeerId("nobody".into()),
+            sdp: "v=0\r\n".into(),
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::UnknownPeer,
+            ..
+        }
+    ));
+    ws.send(Message::Binary(vec![1, 2, 3].into()))
+        .await
+        .unwrap();
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::BadMessage,
+            ..
+        }
+    ));
+
+    send(&mut ws, &ClientMsg::Ping { nonce: 42 }).await;
+    assert_eq!(
+        recv(&mut ws).await,
+        ServerMsg::Pong { nonce: 42 },
+        "still open and answering"
+    );
+
+    // A ticket works once.
+    let mut again = connect(&server).await;
+    send(
+        &mut again,
+        &ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            ticket: Some(t.ticket),
+            resume: None,
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut again).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::InvalidTicket,
+            ..
+        }
+    ));
+}
+
+#[tokio::test]
+async fn the_join_step_checks_password_guests_and_capacity() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("h3@example.com", "H3").await;
+    let locked = meeting(
+        &server,
+        &host,
+        json!({ "title": "Locked", "password": "opensesame" }),
+    )
+    .await;
+    let members = meeting(
+        &server,
+        &host,
+        json!({ "title": "Members", "allow_guests": false }),
+    )
+    .await;
+    let tiny = meeting(
+        &server,
+        &host,
+        json!({ "title": "Tiny", "max_participants": 2 }),
+    )
+    .await;
+    let join = |code: &str, client: &Client, body: Value| {
+        let url = server.url(&format!("/api/v1/meetings/{code}/join"));
+        let request = client.post(url).json(&body);
+        async move { request.send().await.unwrap() }
+    };
+
+    let guest = server.client();
+    let wrong = join(
+        &locked,
+        &guest,
+        json!({ "display_name": "G", "password": "nope" }),
+    )
+    .await;
+    assert_eq!(wrong.status(), StatusCode::FORBIDDEN);
+    assert!(error_of(wrong).await["fields"]["password"].is_string());
+    let right = join(
+        &locked,
+        &guest,
+        json!({ "display_name": "G", "password": "opensesame" }),
+    )
+    .await;
+    assert_eq!(right.status(), StatusCode::OK);
+
+    let refused = join(&members, &guest, json!({ "display_name": "G" })).await;
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert_eq!(
+        join(&members, &host, json!({})).await.status(),
+        StatusCode::OK
+    );
+
+    let nameless = join(&tiny, &guest, json!({})).await;
+    assert_eq!(nameless.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(nameless).await["fields"]["display_name"].is_string());
+
+    let unknown = join("zzz-zzzz-zzz", &guest, json!({ "display_name": "G" })).await;
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
+
+    let mut seated = Vec::new(); // open sockets keep their seats taken
+    for name in ["One", "Two"] {
+        let t = ticket(
+            &server,
+            &server.client(),
+            &tiny,
+            json!({ "display_name": name }),
+        )
+        .await;
+        seated.push(hello(&server, &t).await.0);
+    }
+    let full = join(&tiny, &guest, json!({ "display_name": "Three" })).await;
+    assert_eq!(full.status(), StatusCode::CONFLICT);
+    assert_eq!(error_of(full).await["message"], "This meeting is full.");
+    drop(seated);
+}
+
+#[tokio::test]
+async fn turn_credentials_come_with_the_ticket_when_configured() {
+    let mut config = Config::for_tests();
+    config.turn_urls = vec!["turn:127.0.0.1:3478?transport=udp".into()];
+    config.turn_secret = Some("turn-shared-secret".into());
+    let server = TestServer::with_config(config).await;
+    let host = server.signed_in("h4@example.com", "H4").await;
+    let code = meeting(&server, &host, json!({ "title": "Relay" })).await;
+    let t = ticket(&server, &host, &code, json!({})).await;
+    assert_eq!(t.ice_servers.len(), 1);
+    let turn = &t.ice_servers[0];
+    let username = turn.username.as_deref().unwrap();
+    let expiry: u64 = username.split(':').next().unwrap().parse().unwrap();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    assert!(expiry > now && expiry <= now + 3600 + 5);
+    assert_eq!(
+        turn.credential.as_deref(),
+        Some(video_meet::turn::credential("turn-shared-secret", username).as_str())
+    );
+}
+
+#[tokio::test]
+async fn a_dropped_participant_resumes_within_the_window_and_is_removed_after_it() {
+    let mut config = Config::for_tests();
+    config.resume_secs = 1;
+    let server = TestServer::with_config(config).await;
+    let host = server.signed_in("h5@example.com", "H5").await;
+    let code = meeting(&server, &host, json!({ "title": "Flaky network" })).await;
+    let (mut a, _a_id, _, _) =
+        hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    let (b, b_id, b_resume, _) = hello(
+        &server,
+        &ticket(
+            &server,
+            &server.client(),
+            &code,
+            json!({ "display_name": "Bo" }),
+        )
+        .await,
+    )
+    .await;
+    assert!(matches!(recv(&mut a).await, ServerMsg::PeerJoined { .. }));
+
+    drop(b); // the network goes away without a goodbye
+    assert!(
+        matches!(recv(&mut a).await, ServerMsg::PeerUpdated { peer } if peer.id == b_id && peer.reconnecting)
+    );
+
+    let mut b2 = connect(&server).await;
+    send(
+        &mut b2,
+        &ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            ticket: None,
+            resume: Some(b_resume.clone()),
+        },
+    )
+    .await;
+    match recv(&mut b2).await {
+        ServerMsg::Welcome { you, peers, .. } => {
+            assert_eq!(you, b_id, "same seat after resume");
+            assert_eq!(peers.len(), 1);
+        }
+        other => panic!("expected welcome, got {other:?}"),
+    }
+    assert!(
+        matches!(recv(&mut a).await, ServerMsg::PeerUpdated { peer } if peer.id == b_id && !peer.reconnecting)
+    );
+
+    drop(b2);
+    assert!(matches!(recv(&mut a).await, ServerMsg::PeerUpdated { peer } if peer.reconnecting));
+    assert!(
+        matches!(recv(&mut a).await, ServerMsg::PeerLeft { peer } if peer == b_id),
+        "removed after the window"
+    );
+    let mut late = connect(&server).await;
+    send(
+        &mut late,
+        &ClientMsg::Hello {
+            version: PROTOCOL_VERSION,
+            ticket: None,
+            resume: Some(b_resume),
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut late).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::InvalidTicket,
+            ..
+        }
+    ));
+}
