@@ -1,8 +1,6 @@
 //! Scenario: register, sign in, profile, sign out, and the errors a user meets on the way.
 
-mod common;
-
-use common::{TestServer, error_of};
+use crate::common::{TestServer, error_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

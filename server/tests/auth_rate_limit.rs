@@ -1,8 +1,6 @@
 //! Scenario: repeated failed sign-ins from one address are throttled with 429 + Retry-After.
 
-mod common;
-
-use common::{TestServer, error_of};
+use crate::common::{TestServer, error_of};
 use reqwest::StatusCode;
 use serde_json::json;
 use video_meet::config::Config;

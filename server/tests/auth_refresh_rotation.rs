@@ -1,8 +1,6 @@
 //! Scenario: refresh tokens rotate on every use; a reused one revokes its whole family.
 
-mod common;
-
-use common::{TestServer, cookie_value};
+use crate::common::{TestServer, cookie_value};
 use reqwest::StatusCode;
 use serde_json::json;
 

@@ -1,8 +1,6 @@
 //! Scenario: a host schedules, lists, edits and deletes meetings; others only see public info.
 
-mod common;
-
-use common::{TestServer, error_of};
+use crate::common::{TestServer, error_of};
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 

@@ -1,9 +1,7 @@
 //! Scenario: operators probe health and metrics; browsers get server-rendered pages, and a
 //! signed-out visitor to the dashboard is redirected to sign in.
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::StatusCode;
 use serde_json::Value;
 

@@ -1,8 +1,6 @@
 //! Scenario: a page on another site cannot make a signed-in browser change anything.
 
-mod common;
-
-use common::{TestServer, error_of};
+use crate::common::{TestServer, error_of};
 use reqwest::StatusCode;
 use serde_json::json;
 

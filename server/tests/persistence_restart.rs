@@ -1,9 +1,7 @@
 //! Scenario: with the embedded `surrealkv://` store, accounts and meetings survive a restart,
 //! and so do sessions (the generated token secret is kept in the data directory).
 
-mod common;
-
-use common::TestServer;
+use crate::common::TestServer;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use video_meet::config::Config;

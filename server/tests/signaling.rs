@@ -2,9 +2,7 @@
 //! only members of the same meeting; bad messages get errors on a socket that stays open;
 //! a dropped participant can resume within the window and is removed after it.
 
-mod common;
-
-use common::{TestServer, error_of};
+use crate::common::{TestServer, error_of};
 use futures_util::{SinkExt, StreamExt};
 use protocol::signal::{
     ClientMsg, JoinTicket, PROTOCOL_VERSION, PeerId, ServerMsg, SignalErrorCode,

@@ -1,0 +1,13 @@
+//! Integration scenarios, one per file, compiled into one test binary: linking a binary that
+//! holds SurrealDB and Leptos takes long and much disk, so it is done once, not per file.
+
+mod common;
+
+mod auth_accounts;
+mod auth_rate_limit;
+mod auth_refresh_rotation;
+mod meetings_crud;
+mod ops_and_pages;
+mod origin_check;
+mod persistence_restart;
+mod signaling;
