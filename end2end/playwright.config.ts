@@ -7,6 +7,27 @@ const root = path.resolve(__dirname, '..');
 const port = Number(process.env.E2E_PORT ?? 3100);
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const server = process.env.E2E_SERVER_BIN ?? path.join(root, 'target/debug/video-meet');
+const turnserver = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
+const turnPort = port + 379;
+const turnSecret = 'e2e-turn-secret';
+
+/** A video-meet server on `listen` with an in-memory database. */
+function appServer(listen: number, extra: string[]) {
+  return {
+    command: `"${server}" --addr 127.0.0.1:${listen} --db mem:// --data-dir target/e2e-data-${listen} ${extra.join(' ')}`,
+    cwd: root,
+    url: `http://127.0.0.1:${listen}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'pipe' as const,
+    env: {
+      LEPTOS_SITE_ROOT: 'target/site',
+      LEPTOS_SITE_PKG_DIR: 'pkg',
+      LEPTOS_OUTPUT_NAME: 'video-meet',
+      VIDEO_MEET_LOG: 'warn',
+    },
+  };
+}
 
 export default defineConfig({
   testDir: './tests',
@@ -35,18 +56,25 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: `"${server}" --addr 127.0.0.1:${port} --db mem:// --data-dir target/e2e-data`,
-    cwd: root,
-    url: `http://127.0.0.1:${port}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'pipe',
-    env: {
-      LEPTOS_SITE_ROOT: 'target/site',
-      LEPTOS_SITE_PKG_DIR: 'pkg',
-      LEPTOS_OUTPUT_NAME: 'video-meet',
-      VIDEO_MEET_LOG: 'warn',
+  webServer: [
+    appServer(port, []),
+    // The relay-only server for relay.spec.ts: TURN credentials for the coturn below.
+    appServer(port + 1, [
+      `--turn-urls 'turn:127.0.0.1:${turnPort}?transport=udp'`,
+      `--turn-secret ${turnSecret}`,
+      '--turn-only',
+    ]),
+    {
+      command: [
+        turnserver, '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`,
+        '--use-auth-secret', `--static-auth-secret=${turnSecret}`, '--realm=video-meet.test',
+        '--no-cli', '--no-tls', '--no-dtls', '--allow-loopback-peers', '--fingerprint',
+        '--min-port=49160', '--max-port=49400', '--log-file=stdout', '--simple-log',
+      ].join(' '),
+      port: turnPort,
+      reuseExistingServer: false,
+      timeout: 20_000,
+      stdout: 'ignore',
     },
-  },
+  ],
 });

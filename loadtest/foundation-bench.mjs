@@ -1,23 +1,20 @@
 // Foundation benchmarks: browser bundle size, server idle memory, login throughput.
 // Prints a table and writes JSON. Usage (from the repo root, after a release build):
 //   node loadtest/foundation-bench.mjs [--seconds 10] [--concurrency 4] [--out bench-results/foundation.json]
-import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync, mkdirSync, rmSync } from 'node:fs';
-import { tmpdir, cpus } from 'node:os';
+import { readFileSync, readdirSync } from 'node:fs';
+import { cpus } from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
+import { parseArgs, percentile, printTable, sleep, startServer, writeJson } from './lib.mjs';
 
-const args = Object.fromEntries(process.argv.slice(2).reduce((acc, a, i, all) => {
-  if (a.startsWith('--')) acc.push([a.slice(2), all[i + 1]]);
-  return acc;
-}, []));
+const args = parseArgs();
 const seconds = Number(args.seconds ?? 10);
 const concurrency = Number(args.concurrency ?? 4);
 const out = args.out ?? 'bench-results/foundation.json';
 const bin = args.bin ?? 'target/release/video-meet';
 const pkg = args.pkg ?? 'target/site/pkg';
 const port = Number(args.port ?? 3210);
-const base = `http://127.0.0.1:${port}`;
+let base = '';
 
 function bundle() {
   const files = readdirSync(pkg).filter((f) => /\.(wasm|js|css)$/.test(f));
@@ -37,22 +34,6 @@ function bundle() {
 function rssKiB(pid) {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
-}
-
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-
-async function waitReady() {
-  for (let i = 0; i < 200; i++) {
-    try {
-      if ((await fetch(`${base}/readyz`)).ok) return;
-    } catch {}
-    await sleep(100);
-  }
-  throw new Error('server did not become ready');
-}
-
-function percentile(sorted, p) {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 }
 
 async function loginThroughput() {
@@ -87,17 +68,10 @@ async function loginThroughput() {
   };
 }
 
-const dataDir = mkdtempSync(path.join(tmpdir(), 'vm-bench-'));
-const server = spawn(bin, [
-  '--addr', `127.0.0.1:${port}`,
-  '--db', `surrealkv://${path.join(dataDir, 'db')}`,
-  '--data-dir', dataDir,
-  '--auth-failures-max', '1000000',
-  '--log', 'warn',
-], { env: { ...process.env, LEPTOS_SITE_ROOT: 'target/site' }, stdio: ['ignore', 'ignore', 'inherit'] });
+const server = await startServer({ bin, port, extra: ['--auth-failures-max', '1000000'] });
+base = server.base;
 
 try {
-  await waitReady();
   await sleep(2000);
   const idleRss = rssKiB(server.pid);
   const login = await loginThroughput();
@@ -109,8 +83,6 @@ try {
     server: { idle_rss_kib: idleRss, rss_after_login_load_kib: loadedRss, db: 'surrealkv (embedded)' },
     login: { ...login, argon2: 'argon2id m=19456 KiB, t=2, p=1 (server defaults)' },
   };
-  mkdirSync(path.dirname(out), { recursive: true });
-  writeFileSync(out, JSON.stringify(result, null, 2));
 
   const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
   const rows = [
@@ -122,11 +94,8 @@ try {
     ['login throughput', `${login.per_second} /s (concurrency ${concurrency}, ${login.logins} logins, ${login.failures} failed)`],
     ['login latency', `p50 ${login.p50_ms} ms, p95 ${login.p95_ms} ms`],
   ];
-  const w = Math.max(...rows.map((r) => r[0].length));
-  for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
-  console.log(`\nJSON written to ${out}`);
+  printTable(rows);
+  writeJson(out, result);
 } finally {
-  server.kill('SIGTERM');
-  await sleep(500);
-  rmSync(dataDir, { recursive: true, force: true });
+  await server.stop();
 }

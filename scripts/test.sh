@@ -28,6 +28,25 @@ if [ -z "${CHROMIUM_PATH:-}" ]; then
 fi
 export CHROMIUM_PATH
 
+# coturn (Debian) relays the TURN-only end-to-end call.
+if [ -z "${TURNSERVER_PATH:-}" ]; then
+  TURNSERVER_PATH="$(command -v turnserver || true)"
+fi
+if [ -z "$TURNSERVER_PATH" ]; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    stage "Installing coturn from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq coturn >/dev/null || { apt-get update -qq && apt-get install -y -qq coturn >/dev/null; }
+    TURNSERVER_PATH=/usr/bin/turnserver
+  else
+    echo "coturn is needed for the TURN end-to-end test and was not found."
+    echo "Install it (Debian/Ubuntu: sudo apt-get install coturn), or point the tests at a"
+    echo "turnserver binary: TURNSERVER_PATH=/path/to/turnserver ./scripts/test.sh"
+    exit 1
+  fi
+fi
+export TURNSERVER_PATH
+
 # One server build serves both steps: `cargo test` builds the video-meet binary with the
 # test feature set, and the end-to-end suite runs that binary.
 stage "Unit and integration tests"

@@ -3,6 +3,7 @@
 #![recursion_limit = "256"]
 
 pub mod api;
+pub mod call;
 pub mod components;
 pub mod pages;
 pub mod state;

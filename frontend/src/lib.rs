@@ -1,4 +1,6 @@
 //! Browser entry point: hydrate the server-rendered page.
+// The app's view types nest deeply; hydration code needs more than the default 128.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

@@ -24,12 +24,32 @@ pub enum Role {
     Guest,
 }
 
+/// Longest `screen_stream` id the server relays.
+pub const MAX_STREAM_ID_LEN: usize = 64;
+
 /// What a participant is sending.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
 pub struct MediaState {
     pub audio: bool,
     pub video: bool,
     pub screen: bool,
+    /// The `MediaStream.id` carrying the screen share, so receivers can tell it from the
+    /// camera (both arrive as video tracks).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub screen_stream: Option<String>,
+}
+
+impl MediaState {
+    /// Stream ids are opaque browser tokens: short, and no characters that need escaping.
+    pub fn is_valid(&self) -> bool {
+        self.screen_stream.as_deref().is_none_or(|id| {
+            !id.is_empty()
+                && id.len() <= MAX_STREAM_ID_LEN
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "-_{}".contains(c))
+        })
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +98,9 @@ pub struct JoinTicket {
     pub ticket: String,
     pub expires_in_secs: u32,
     pub ice_servers: Vec<IceServer>,
+    /// Use only TURN relays (`iceTransportPolicy: "relay"`).
+    #[serde(default)]
+    pub relay_only: bool,
     pub role: Role,
     pub display_name: String,
 }
@@ -201,5 +224,20 @@ mod tests {
         let text = serde_json::to_string(&msg).unwrap();
         assert!(text.contains(r#""code":"unknown_peer""#));
         assert_eq!(serde_json::from_str::<ServerMsg>(&text).unwrap(), msg);
+    }
+
+    #[test]
+    fn screen_stream_ids_are_checked() {
+        let mut media = MediaState {
+            screen: true,
+            screen_stream: Some("{0b6c3f1e-7d2a-4c51-9e0f-1a2b3c4d5e6f}".into()),
+            ..MediaState::default()
+        };
+        assert!(media.is_valid());
+        media.screen_stream = Some("<script>".into());
+        assert!(!media.is_valid());
+        media.screen_stream = Some("x".repeat(MAX_STREAM_ID_LEN + 1));
+        assert!(!media.is_valid());
+        assert!(MediaState::default().is_valid());
     }
 }

@@ -95,6 +95,11 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_TURN_TTL", default_value_t = 3600)]
     pub turn_ttl_secs: u64,
 
+    /// Browsers send media only through TURN (`iceTransportPolicy: "relay"`): hides
+    /// participants' addresses from each other. Needs `--turn-urls` and `--turn-secret`.
+    #[arg(long, env = "VIDEO_MEET_TURN_ONLY")]
+    pub turn_only: bool,
+
     /// Most participants in one meeting while calls are peer-to-peer (mesh).
     #[arg(long, env = "VIDEO_MEET_P2P_MAX", default_value_t = 6)]
     pub p2p_max: u32,

@@ -94,7 +94,12 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
 /// The whole HTTP application: REST API, ops routes, server functions and Leptos pages.
 pub fn router(state: AppState) -> Router {
     let api = http::api_router(state.clone());
-    let in_process = app::api::ssr::InProcessApi::new(api.clone());
+    // In-process calls skip the outer layers; the API still needs to know whether to trust
+    // proxy headers for the client address.
+    let in_process = app::api::ssr::InProcessApi::new(
+        api.clone()
+            .layer(Extension(TrustProxy(state.config.trust_proxy))),
+    );
     let context = move || provide_context(in_process.clone());
     let routes = leptos_axum::generate_route_list(app::App);
     let shell_options = state.leptos.clone();

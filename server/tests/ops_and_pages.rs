@@ -76,6 +76,29 @@ async fn pages_render_on_the_server_and_dashboard_needs_a_session() {
     let html = dashboard.text().await.unwrap();
     assert!(html.contains("Your meetings") && html.contains("Pia Page"));
 
+    // A meeting link opened directly is rendered on the server (its route has a path
+    // parameter of its own, which must not leak into the in-process API call).
+    let created: serde_json::Value = client
+        .post(server.url("/api/v1/meetings"))
+        .json(&serde_json::json!({ "title": "Linked directly" }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let code = created["code"].as_str().unwrap();
+    let page = client
+        .get(server.url(&format!("/meeting/{code}")))
+        .header("accept", "text/html")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.unwrap();
+    assert!(html.contains("Linked directly"), "meeting title rendered");
+    assert!(html.contains("Join meeting"), "pre-join form rendered");
+
     let missing = server
         .client()
         .get(server.url("/no/such/page"))

@@ -5,7 +5,7 @@
 use crate::common::{TestServer, error_of};
 use futures_util::{SinkExt, StreamExt};
 use protocol::signal::{
-    ClientMsg, JoinTicket, PROTOCOL_VERSION, PeerId, ServerMsg, SignalErrorCode,
+    ClientMsg, JoinTicket, MediaState, PROTOCOL_VERSION, PeerId, ServerMsg, SignalErrorCode,
 };
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -303,6 +303,25 @@ async fn bad_messages_get_errors_and_the_socket_stays_open() {
             ..
         }
     ));
+    // Screen stream ids are relayed to everyone, so they are checked too.
+    send(
+        &mut ws,
+        &ClientMsg::Media {
+            media: MediaState {
+                screen: true,
+                screen_stream: Some("<img src=x>".into()),
+                ..MediaState::default()
+            },
+        },
+    )
+    .await;
+    assert!(matches!(
+        recv(&mut ws).await,
+        ServerMsg::Error {
+            code: SignalErrorCode::BadMessage,
+            ..
+        }
+    ));
     ws.send(Message::Binary(vec![1, 2, 3].into()))
         .await
         .unwrap();
@@ -435,6 +454,10 @@ async fn turn_credentials_come_with_the_ticket_when_configured() {
         .unwrap()
         .as_secs();
     assert!(expiry > now && expiry <= now + 3600 + 5);
+    assert!(
+        !t.relay_only,
+        "relay-only is a separate choice (--turn-only)"
+    );
     assert_eq!(
         turn.credential.as_deref(),
         Some(video_meet::turn::credential("turn-shared-secret", username).as_str())

@@ -120,6 +120,16 @@ pub async fn find_meeting(code: String) -> Result<MeetingInfo, UiError> {
     ssr::answer(ssr::call(Method::GET, &path, None::<&()>).await)
 }
 
+/// The join step: checks password, guests and capacity, and hands out a signaling ticket.
+#[server(input = Json)]
+pub async fn join_meeting(
+    code: String,
+    request: protocol::signal::JoinRequest,
+) -> Result<protocol::signal::JoinTicket, UiError> {
+    let path = format!("/meetings/{}/join", ssr::answer(path_segment(&code))?);
+    ssr::answer(ssr::call(Method::POST, &path, Some(&request)).await)
+}
+
 /// Meeting codes are letters and dashes; anything else is not a meeting (and must not
 /// reach the router as a path).
 #[cfg(feature = "ssr")]

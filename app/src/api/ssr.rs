@@ -4,11 +4,13 @@
 use super::UiError;
 use axum::Router;
 use axum::body::Body;
+use axum::extract::ConnectInfo;
 use http::{Method, Request, StatusCode, header};
 use leptos::prelude::use_context;
 use protocol::{ApiError, ErrorBody, ErrorCode};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
+use std::net::SocketAddr;
 use tower::ServiceExt;
 
 /// The `/api/v1` router, provided as context by the server.
@@ -64,9 +66,13 @@ pub async fn call<T: DeserializeOwned>(
     let mut request = builder
         .body(body)
         .map_err(|_| internal("Could not build request."))?;
-    if let Some(parts) = parts {
-        // Carries the peer address (rate limits) and proxy trust setting.
-        *request.extensions_mut() = parts.extensions;
+    // The peer address, for per-client rate limits. Only that: copying every extension would
+    // also copy the page route's path parameters into the API route (axum then sees two).
+    if let Some(peer) = parts
+        .as_ref()
+        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
+    {
+        request.extensions_mut().insert(*peer);
     }
     let response = api
         .0
@@ -95,7 +101,13 @@ pub async fn call<T: DeserializeOwned>(
     } else {
         match serde_json::from_slice::<ErrorBody>(&bytes) {
             Ok(body) => Err(UiError(body.error)),
-            Err(_) => Err(internal("Unexpected API error.")),
+            Err(_) => {
+                leptos::logging::warn!(
+                    "in-process API answered {status} without a JSON error: {}",
+                    String::from_utf8_lossy(&bytes[..bytes.len().min(200)])
+                );
+                Err(internal("Unexpected API error."))
+            }
         }
     }
 }

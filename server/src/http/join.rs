@@ -98,6 +98,7 @@ pub async fn join(
         ticket,
         expires_in_secs: TICKET_TTL.as_secs() as u32,
         ice_servers: turn::ice_servers(&state.config, &label, now_secs()),
+        relay_only: state.config.turn_only,
         role,
         display_name,
     }))

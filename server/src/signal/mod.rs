@@ -266,6 +266,10 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
             SignalErrorCode::BadMessage,
             "That is not an ICE candidate.",
         )),
+        ClientMsg::Media { media } if !media.is_valid() => Some(error(
+            SignalErrorCode::BadMessage,
+            "That screen stream id is not valid.",
+        )),
         ClientMsg::Media { media } => {
             state.rooms.set_media(&seat.code, &seat.peer, media);
             None

@@ -1,6 +1,5 @@
 //! Shared test harness: a real server on 127.0.0.1 with SurrealDB in memory, and clients.
 
-
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use video_meet::Running;

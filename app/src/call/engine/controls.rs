@@ -1,0 +1,253 @@
+//! Entry points behind `call::actions`: preview, toggles, device choice, join, leave, and
+//! attaching streams to `<video>` elements.
+
+use super::{Call, ENGINE, Engine, current, device_id, engine};
+use crate::call::actions::DeviceKind;
+use crate::call::devices;
+use crate::call::js;
+use crate::call::peer::rtc_config;
+use crate::call::{CallState, DeviceProblem, Phase, TileKey};
+use leptos::prelude::*;
+use protocol::signal::{ClientMsg, JoinTicket};
+use wasm_bindgen::JsValue;
+use web_sys::{HtmlVideoElement, MediaStream};
+
+pub fn start_preview(state: CallState) {
+    let e = engine(state);
+    wasm_bindgen_futures::spawn_local(async move {
+        let want_camera = state.local.get_untracked().video;
+        let choice = state.choice.get_untracked();
+        let opened = devices::open(
+            want_camera.then_some(choice.camera.as_deref()),
+            Some(choice.mic.as_deref()),
+        )
+        .await;
+        if !e.alive.get() {
+            for t in [opened.camera.ok(), opened.mic.ok()].into_iter().flatten() {
+                t.stop();
+            }
+            return;
+        }
+        apply_opened(&e, want_camera, opened);
+        state.speaker_selectable.set(devices::can_choose_speaker());
+        state.devices.set(devices::list().await);
+    });
+}
+
+fn apply_opened(e: &Engine, want_camera: bool, opened: devices::Opened) {
+    let state = e.state;
+    match opened.camera {
+        Ok(track) => {
+            state.choice.update(|c| c.camera = device_id(&track));
+            state.camera_problem.set(None);
+            e.set_camera(Some(track));
+        }
+        Err(p) => {
+            if want_camera {
+                state.camera_problem.set(Some(p));
+            }
+            e.set_camera(None);
+        }
+    }
+    match opened.mic {
+        Ok(track) => {
+            state.choice.update(|c| c.mic = device_id(&track));
+            state.mic_problem.set(None);
+            e.set_mic(Some(track));
+        }
+        Err(p) => {
+            state.mic_problem.set(Some(p));
+            e.set_mic(None);
+        }
+    }
+}
+
+pub fn toggle_mic(state: CallState) {
+    let e = engine(state);
+    let track = e.mic.borrow().clone();
+    match track {
+        Some(track) => {
+            let on = !state.local.get_untracked().audio;
+            track.set_enabled(on);
+            state.local.update(|m| m.audio = on);
+            e.send_media();
+        }
+        None => wasm_bindgen_futures::spawn_local(async move {
+            let wanted = state.choice.get_untracked().mic;
+            match devices::open_one(false, wanted.as_deref()).await {
+                Ok(track) => {
+                    state.mic_problem.set(None);
+                    state.local.update(|m| m.audio = true);
+                    e.set_mic(Some(track));
+                    state.devices.set(devices::list().await);
+                }
+                Err(p) => {
+                    state.mic_problem.set(Some(p));
+                    state.show_toast(p.message("microphone"));
+                }
+            }
+        }),
+    }
+}
+
+pub fn toggle_camera(state: CallState) {
+    let e = engine(state);
+    if e.camera.borrow().is_some() {
+        e.set_camera(None);
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        let wanted = state.choice.get_untracked().camera;
+        match devices::open_one(true, wanted.as_deref()).await {
+            Ok(track) => {
+                state.camera_problem.set(None);
+                state.choice.update(|c| c.camera = device_id(&track));
+                e.set_camera(Some(track));
+                state.devices.set(devices::list().await);
+            }
+            Err(p) => {
+                state.camera_problem.set(Some(p));
+                state.show_toast(p.message("camera"));
+            }
+        }
+    });
+}
+
+pub fn toggle_screen(state: CallState) {
+    let e = engine(state);
+    if e.screen.borrow().is_some() {
+        e.stop_screen();
+        return;
+    }
+    wasm_bindgen_futures::spawn_local(async move {
+        match devices::open_screen().await {
+            Ok(screen) => e.start_screen(screen),
+            Err(DeviceProblem::Blocked) => state.show_toast("Screen sharing was cancelled."),
+            Err(_) => state.show_toast("Screen sharing is not available in this browser."),
+        }
+    });
+}
+
+pub fn choose_device(state: CallState, kind: DeviceKind, id: String) {
+    let e = engine(state);
+    match kind {
+        DeviceKind::Speaker => {
+            state.choice.update(|c| c.speaker = Some(id));
+            apply_speaker(&state);
+        }
+        DeviceKind::Camera => {
+            state.choice.update(|c| c.camera = Some(id.clone()));
+            if e.camera.borrow().is_none() {
+                return;
+            }
+            wasm_bindgen_futures::spawn_local(async move {
+                match devices::open_one(true, Some(&id)).await {
+                    // replaceTrack on every link: no renegotiation.
+                    Ok(track) => e.set_camera(Some(track)),
+                    Err(p) => state.show_toast(p.message("camera")),
+                }
+            });
+        }
+        DeviceKind::Mic => {
+            state.choice.update(|c| c.mic = Some(id.clone()));
+            wasm_bindgen_futures::spawn_local(async move {
+                match devices::open_one(false, Some(&id)).await {
+                    Ok(track) => e.set_mic(Some(track)),
+                    Err(p) => state.show_toast(p.message("microphone")),
+                }
+            });
+        }
+    }
+}
+
+/// Routes remote audio to the chosen speaker where the browser allows it.
+fn apply_speaker(state: &CallState) {
+    let Some(sink) = state.choice.get_untracked().speaker else {
+        return;
+    };
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(list) = doc.query_selector_all("[data-remote-media]") else {
+        return;
+    };
+    for i in 0..list.length() {
+        if let Some(el) = list.item(i) {
+            let _ = js::call(&el, "setSinkId", &[&JsValue::from_str(&sink)]);
+        }
+    }
+}
+
+pub fn enter(state: CallState, ticket: JoinTicket) {
+    let e = engine(state);
+    e.close_call();
+    let config = rtc_config(&ticket.ice_servers, ticket.relay_only);
+    state.my_name.set(ticket.display_name.clone());
+    *e.call.borrow_mut() = Some(Call {
+        ticket,
+        config,
+        me: None,
+        resume: None,
+        socket: None,
+        socket_gen: 0,
+        dropped_at: None,
+        attempts: 0,
+        last_heard: js::now_ms(),
+    });
+    state.phase.set(Phase::Joining);
+    e.open_socket();
+}
+
+pub fn leave(state: CallState) {
+    let Some(e) = current() else {
+        state.phase.set(Phase::Left);
+        return;
+    };
+    e.send(&ClientMsg::Leave);
+    e.close_call();
+    e.release_devices();
+    state.peers.set(Vec::new());
+    state.phase.set(Phase::Left);
+}
+
+pub fn shutdown() {
+    if let Some(e) = ENGINE.with(|slot| slot.borrow_mut().take()) {
+        e.send(&ClientMsg::Leave);
+        e.shutdown();
+    }
+}
+
+pub fn attach(video: &HtmlVideoElement, key: &TileKey) {
+    let Some(e) = current() else {
+        return;
+    };
+    let stream = match key {
+        TileKey::Me => e.camera.borrow().as_ref().map(|_| Clone::clone(&e.local_stream)),
+        TileKey::MyScreen => e.screen.borrow().clone(),
+        TileKey::Camera(peer) | TileKey::Screen(peer) => {
+            let screen_id = e.state.peer(peer).and_then(|p| p.info.media.screen_stream);
+            let want_screen = matches!(key, TileKey::Screen(_));
+            e.remote.borrow().get(peer).and_then(|streams| {
+                streams
+                    .iter()
+                    .find(|s| (screen_id.as_deref() == Some(s.id().as_str())) == want_screen)
+                    .cloned()
+            })
+        }
+    };
+    let current_id = video.src_object().map(|s| s.id());
+    if current_id == stream.as_ref().map(MediaStream::id) {
+        return;
+    }
+    video.set_src_object(stream.as_ref());
+    if stream.is_some() {
+        if matches!(key, TileKey::Camera(_) | TileKey::Screen(_)) {
+            apply_speaker(&e.state);
+        }
+        if let Ok(p) = video.play() {
+            wasm_bindgen_futures::spawn_local(async move {
+                let _ = js::wait(p).await;
+            });
+        }
+    }
+}

@@ -1,0 +1,405 @@
+//! The browser side of a call: local devices, the signaling socket (with resume), one peer
+//! link per remote participant, and the remote streams they deliver. It owns every JS object
+//! and writes what the UI needs into `CallState`.
+//!
+//! Remote media arrives as "streams from a source": today each `PeerLink` is a source; the
+//! SFU will be another, feeding the same `remote` map.
+//!
+//! Beware: `MediaStream` and `MediaStreamTrack` have an inherent `clone()` that calls the JS
+//! method and makes a *new* stream or track. `Clone::clone(&x)` copies the handle.
+
+mod controls;
+mod signaling;
+
+pub use controls::{
+    attach, choose_device, enter, leave, shutdown, start_preview, toggle_camera, toggle_mic,
+    toggle_screen,
+};
+
+use crate::call::js;
+use crate::call::meter::Meter;
+use crate::call::peer::{Outgoing, PeerLink, Slot};
+use crate::call::socket::Socket;
+use crate::call::stats::{self, Sample};
+use crate::call::{CallState, Phase, TileKey};
+use leptos::prelude::*;
+use protocol::signal::{JoinTicket, PeerId};
+use std::cell::{Cell, RefCell};
+use std::collections::HashMap;
+use std::rc::Rc;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::prelude::Closure;
+use web_sys::{MediaStream, MediaStreamTrack, RtcConfiguration};
+
+const TICK_MS: i32 = 100;
+/// Give up resuming after this long (the server keeps the seat for 30 s by default).
+const RESUME_WINDOW_MS: f64 = 30_000.0;
+/// The server pings every 15 s; three missed pings mean the socket is dead.
+const SILENCE_LIMIT_MS: f64 = 45_000.0;
+
+/// An interval timer's id and the callback it must keep alive.
+type Ticker = (i32, Closure<dyn FnMut()>);
+
+thread_local! {
+    static ENGINE: RefCell<Option<Rc<Engine>>> = const { RefCell::new(None) };
+}
+
+fn current() -> Option<Rc<Engine>> {
+    ENGINE.with(|e| e.borrow().clone())
+}
+
+/// The engine for `state`, created on first use.
+fn engine(state: CallState) -> Rc<Engine> {
+    if let Some(e) = current() {
+        return e;
+    }
+    let e = Rc::new(Engine::new(state));
+    ENGINE.with(|slot| *slot.borrow_mut() = Some(e.clone()));
+    e.start_ticker();
+    e
+}
+
+/// A signaling session: present from "join" until leaving.
+struct Call {
+    ticket: JoinTicket,
+    config: RtcConfiguration,
+    me: Option<PeerId>,
+    resume: Option<String>,
+    socket: Option<Socket>,
+    /// Counts sockets so events from an old one are ignored.
+    socket_gen: u32,
+    dropped_at: Option<f64>,
+    attempts: u32,
+    last_heard: f64,
+}
+
+struct Engine {
+    state: CallState,
+    /// My camera and microphone tracks, grouped in one stream (remote sides group by stream).
+    local_stream: MediaStream,
+    camera: RefCell<Option<MediaStreamTrack>>,
+    mic: RefCell<Option<MediaStreamTrack>>,
+    screen: RefCell<Option<MediaStream>>,
+    meter: RefCell<Option<Meter>>,
+    call: RefCell<Option<Call>>,
+    links: RefCell<HashMap<PeerId, Rc<PeerLink>>>,
+    remote: RefCell<HashMap<PeerId, Vec<MediaStream>>>,
+    stats: RefCell<HashMap<PeerId, Sample>>,
+    ticks: Cell<u64>,
+    ticker: RefCell<Option<Ticker>>,
+    screen_ended: RefCell<Option<Closure<dyn FnMut()>>>,
+    alive: Cell<bool>,
+}
+
+impl Engine {
+    fn new(state: CallState) -> Self {
+        Self {
+            state,
+            local_stream: MediaStream::new().expect("MediaStream exists in WebRTC browsers"),
+            camera: RefCell::new(None),
+            mic: RefCell::new(None),
+            screen: RefCell::new(None),
+            meter: RefCell::new(None),
+            call: RefCell::new(None),
+            links: RefCell::new(HashMap::new()),
+            remote: RefCell::new(HashMap::new()),
+            stats: RefCell::new(HashMap::new()),
+            ticks: Cell::new(0),
+            ticker: RefCell::new(None),
+            screen_ended: RefCell::new(None),
+            alive: Cell::new(true),
+        }
+    }
+
+    pub(super) fn start_ticker(self: &Rc<Self>) {
+        let weak = Rc::downgrade(self);
+        let tick = Closure::<dyn FnMut()>::new(move || {
+            if let Some(e) = weak.upgrade() {
+                e.tick();
+            }
+        });
+        let id = web_sys::window()
+            .and_then(|w| {
+                w.set_interval_with_callback_and_timeout_and_arguments_0(
+                    tick.as_ref().unchecked_ref(),
+                    TICK_MS,
+                )
+                .ok()
+            })
+            .unwrap_or(0);
+        *self.ticker.borrow_mut() = Some((id, tick));
+    }
+
+    pub(super) fn bump_streams(&self) {
+        self.state.streams_rev.update(|r| *r += 1);
+    }
+
+    // ---- local media ----
+
+    pub(super) fn outgoing(&self) -> Vec<Outgoing> {
+        let mut out = Vec::new();
+        let cam = self.camera.borrow().clone();
+        let mic = self.mic.borrow().clone();
+        for (slot, track) in [(Slot::Mic, mic), (Slot::Camera, cam)] {
+            if let Some(track) = track {
+                out.push(Outgoing {
+                    slot,
+                    track,
+                    stream: Clone::clone(&self.local_stream),
+                });
+            }
+        }
+        if let Some(screen) = self.screen.borrow().as_ref() {
+            out.extend(screen_outgoing(screen));
+        }
+        out
+    }
+
+    pub(super) fn set_camera(&self, track: Option<MediaStreamTrack>) {
+        if let Some(old) = self.camera.borrow_mut().take() {
+            old.stop();
+            self.local_stream.remove_track(&old);
+        }
+        if let Some(t) = &track {
+            self.local_stream.add_track(t);
+        }
+        let out = track.clone().map(|track| Outgoing {
+            slot: Slot::Camera,
+            track,
+            stream: Clone::clone(&self.local_stream),
+        });
+        for link in self.links.borrow().values() {
+            link.set_track(Slot::Camera, out.clone());
+        }
+        let on = track.is_some();
+        *self.camera.borrow_mut() = track;
+        self.state.has_camera.set(on);
+        self.state.local.update(|m| m.video = on);
+        self.bump_streams();
+        self.send_media();
+    }
+
+    pub(super) fn set_mic(&self, track: Option<MediaStreamTrack>) {
+        let enabled = self
+            .state
+            .local
+            .try_get_untracked()
+            .is_some_and(|m| m.audio);
+        if let Some(old) = self.mic.borrow_mut().take() {
+            old.stop();
+            self.local_stream.remove_track(&old);
+        }
+        *self.meter.borrow_mut() = track.as_ref().and_then(Meter::new);
+        if let Some(t) = &track {
+            t.set_enabled(enabled);
+            self.local_stream.add_track(t);
+        }
+        let out = track.clone().map(|track| Outgoing {
+            slot: Slot::Mic,
+            track,
+            stream: Clone::clone(&self.local_stream),
+        });
+        for link in self.links.borrow().values() {
+            link.set_track(Slot::Mic, out.clone());
+        }
+        self.state.has_mic.set(track.is_some());
+        if track.is_none() {
+            self.state.local.update(|m| m.audio = false);
+        }
+        *self.mic.borrow_mut() = track;
+        self.send_media();
+    }
+
+    pub(super) fn stop_screen(&self) {
+        let Some(screen) = self.screen.borrow_mut().take() else {
+            return;
+        };
+        for t in screen.get_tracks().iter() {
+            if let Ok(t) = t.dyn_into::<MediaStreamTrack>() {
+                t.set_onended(None);
+                t.stop();
+            }
+        }
+        *self.screen_ended.borrow_mut() = None;
+        for link in self.links.borrow().values() {
+            link.remove_slot(Slot::ScreenVideo);
+            link.remove_slot(Slot::ScreenAudio);
+        }
+        self.state.local.update(|m| {
+            m.screen = false;
+            m.screen_stream = None;
+        });
+        if self.state.pinned.try_get_untracked().flatten() == Some(TileKey::MyScreen) {
+            self.state.pinned.set(None);
+        }
+        self.bump_streams();
+        self.send_media();
+    }
+
+    pub(super) fn start_screen(&self, screen: MediaStream) {
+        // The browser's own "Stop sharing" button ends the video track.
+        let on_ended = Closure::<dyn FnMut()>::new(|| {
+            if let Some(e) = current() {
+                e.stop_screen();
+            }
+        });
+        let out = screen_outgoing(&screen);
+        for o in &out {
+            if o.slot == Slot::ScreenVideo {
+                o.track.set_onended(Some(on_ended.as_ref().unchecked_ref()));
+            }
+        }
+        for link in self.links.borrow().values() {
+            for o in &out {
+                link.set_track(o.slot, Some(o.clone()));
+            }
+        }
+        self.state.local.update(|m| {
+            m.screen = true;
+            m.screen_stream = Some(screen.id());
+        });
+        *self.screen.borrow_mut() = Some(screen);
+        *self.screen_ended.borrow_mut() = Some(on_ended);
+        self.bump_streams();
+        self.send_media();
+    }
+
+    pub(super) fn release_devices(&self) {
+        self.stop_screen();
+        for track in [
+            self.camera.borrow_mut().take(),
+            self.mic.borrow_mut().take(),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            track.stop();
+            self.local_stream.remove_track(&track);
+        }
+        *self.meter.borrow_mut() = None;
+    }
+
+    // ---- periodic work ----
+
+    pub(super) fn tick(self: &Rc<Self>) {
+        let n = self.ticks.get() + 1;
+        self.ticks.set(n);
+        let muted = !self
+            .state
+            .local
+            .try_get_untracked()
+            .is_some_and(|m| m.audio);
+        let level = match self.meter.borrow_mut().as_mut() {
+            Some(m) if !muted => m.level(),
+            _ => 0.0,
+        };
+        self.state.mic_level.set(level);
+        if n.is_multiple_of(3) {
+            let levels: Vec<(PeerId, bool)> = self
+                .links
+                .borrow()
+                .values()
+                .map(|l| (l.peer.clone(), l.remote_audio_level() > 0.03))
+                .collect();
+            for (peer, speaking) in levels {
+                if self
+                    .state
+                    .peer(&peer)
+                    .is_some_and(|p| p.speaking != speaking)
+                {
+                    self.state.update_peer(&peer, |p| p.speaking = speaking);
+                }
+            }
+        }
+        if n.is_multiple_of(20) {
+            self.sample_stats();
+            self.check_silence();
+        }
+    }
+
+    pub(super) fn sample_stats(self: &Rc<Self>) {
+        let links: Vec<Rc<PeerLink>> = self.links.borrow().values().cloned().collect();
+        for link in links {
+            let engine = self.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let previous = engine.stats.borrow().get(&link.peer).copied();
+                if let Some((sample, quality)) = stats::sample(link.connection(), previous).await
+                    && engine.alive.get()
+                {
+                    engine.stats.borrow_mut().insert(link.peer.clone(), sample);
+                    engine
+                        .state
+                        .update_peer(&link.peer, |p| p.quality = Some(quality));
+                }
+            });
+        }
+    }
+
+    /// A socket that hears nothing (not even pings) is dead even if the browser has not noticed.
+    pub(super) fn check_silence(&self) {
+        let stale = self.call.borrow().as_ref().is_some_and(|c| {
+            c.socket.as_ref().is_some_and(Socket::is_open)
+                && js::now_ms() - c.last_heard > SILENCE_LIMIT_MS
+        });
+        if stale && let Some(c) = self.call.borrow_mut().as_mut() {
+            // Dropping the socket closes it; its close event is detached, so reconnect here.
+            c.socket = None;
+        }
+        if stale && let Some(e) = current() {
+            e.handle_socket_closed();
+        }
+    }
+
+    // ---- ending ----
+
+    pub(super) fn close_call(&self) {
+        for (_, link) in self.links.borrow_mut().drain() {
+            link.close();
+        }
+        self.remote.borrow_mut().clear();
+        self.stats.borrow_mut().clear();
+        *self.call.borrow_mut() = None;
+    }
+
+    pub(super) fn end(&self, reason: &str) {
+        self.close_call();
+        self.release_devices();
+        self.state.peers.set(Vec::new());
+        self.state.phase.set(Phase::Ended(reason.to_string()));
+    }
+
+    pub(super) fn shutdown(&self) {
+        self.alive.set(false);
+        self.close_call();
+        self.release_devices();
+        if let Some((id, _)) = self.ticker.borrow_mut().take()
+            && let Some(w) = web_sys::window()
+        {
+            w.clear_interval_with_handle(id);
+        }
+    }
+}
+
+pub(super) fn screen_outgoing(screen: &MediaStream) -> Vec<Outgoing> {
+    let mut out = Vec::new();
+    for (slot, tracks) in [
+        (Slot::ScreenVideo, screen.get_video_tracks()),
+        (Slot::ScreenAudio, screen.get_audio_tracks()),
+    ] {
+        if let Ok(track) = tracks.get(0).dyn_into::<MediaStreamTrack>() {
+            out.push(Outgoing {
+                slot,
+                track,
+                stream: Clone::clone(screen),
+            });
+        }
+    }
+    out
+}
+
+pub(super) fn device_id(track: &MediaStreamTrack) -> Option<String> {
+    js::call(track, "getSettings", &[])
+        .ok()
+        .and_then(|s| js::get_str(&s, "deviceId"))
+        .filter(|id| !id.is_empty())
+}

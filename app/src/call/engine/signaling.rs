@@ -1,0 +1,313 @@
+//! The engine's signaling side: the socket and its resume, server messages, and the peer
+//! links they create.
+
+use super::{Engine, RESUME_WINDOW_MS, current};
+use crate::call::js;
+use crate::call::peer::{LinkEvent, PeerLink};
+use crate::call::socket::{Socket, SocketEvent};
+use crate::call::{LinkState, Participant, Phase, TileKey};
+use leptos::prelude::*;
+use protocol::signal::{ClientMsg, PROTOCOL_VERSION, PeerId, PeerInfo, ServerMsg, SignalErrorCode};
+use std::rc::Rc;
+use web_sys::RtcSdpType;
+
+impl Engine {
+    // ---- signaling ----
+
+    pub(super) fn send(&self, msg: &ClientMsg) {
+        if let Some(socket) = self.call.borrow().as_ref().and_then(|c| c.socket.as_ref()) {
+            socket.send(msg);
+        }
+    }
+
+    pub(super) fn send_media(&self) {
+        if let Some(media) = self.state.local.try_get_untracked() {
+            self.send(&ClientMsg::Media { media });
+        }
+    }
+
+    pub(super) fn open_socket(self: &Rc<Self>) {
+        let mut call = self.call.borrow_mut();
+        let Some(call) = call.as_mut() else {
+            return;
+        };
+        call.socket_gen += 1;
+        let generation = call.socket_gen;
+        call.socket = Socket::open(move |event| {
+            if let Some(e) = current() {
+                e.handle_socket(generation, event);
+            }
+        });
+        call.last_heard = js::now_ms();
+    }
+
+    pub(super) fn handle_socket(self: &Rc<Self>, generation: u32, event: SocketEvent) {
+        let hello = {
+            let mut call = self.call.borrow_mut();
+            let Some(call) = call.as_mut().filter(|c| c.socket_gen == generation) else {
+                return;
+            };
+            call.last_heard = js::now_ms();
+            match &event {
+                SocketEvent::Open => Some(match &call.resume {
+                    Some(token) => ClientMsg::Hello {
+                        version: PROTOCOL_VERSION,
+                        ticket: None,
+                        resume: Some(token.clone()),
+                    },
+                    None => ClientMsg::Hello {
+                        version: PROTOCOL_VERSION,
+                        ticket: Some(call.ticket.ticket.clone()),
+                        resume: None,
+                    },
+                }),
+                _ => None,
+            }
+        };
+        match event {
+            SocketEvent::Open => {
+                if let Some(hello) = hello {
+                    self.send(&hello);
+                }
+            }
+            SocketEvent::Message(msg) => self.handle_server(msg),
+            SocketEvent::Garbled => js::log("signaling: unreadable message ignored"),
+            SocketEvent::Closed => self.handle_socket_closed(),
+        }
+    }
+
+    pub(super) fn handle_socket_closed(self: &Rc<Self>) {
+        let now = js::now_ms();
+        let (can_resume, dropped_at, attempts) = {
+            let mut call = self.call.borrow_mut();
+            let Some(call) = call.as_mut() else {
+                return;
+            };
+            call.socket = None;
+            let dropped_at = *call.dropped_at.get_or_insert(now);
+            call.attempts += 1;
+            (call.resume.is_some(), dropped_at, call.attempts)
+        };
+        if !can_resume {
+            self.end("Could not connect to the meeting. Check your connection and try again.");
+            return;
+        }
+        if now - dropped_at > RESUME_WINDOW_MS {
+            self.end("Lost the connection to the meeting for too long.");
+            return;
+        }
+        self.state.phase.set(Phase::Reconnecting);
+        let delay = (250 * 2_i32.pow(attempts.min(4))).min(4000);
+        js::after(delay, || {
+            if let Some(e) = current()
+                && e.call.borrow().as_ref().is_some_and(|c| c.socket.is_none())
+            {
+                e.open_socket();
+            }
+        });
+    }
+
+    pub(super) fn handle_server(self: &Rc<Self>, msg: ServerMsg) {
+        match msg {
+            ServerMsg::Welcome {
+                you,
+                resume_token,
+                peers,
+                ..
+            } => self.handle_welcome(you, resume_token, peers),
+            ServerMsg::PeerJoined { peer } => self.upsert_peer(peer),
+            ServerMsg::PeerUpdated { peer } => {
+                let screen_changed = self
+                    .state
+                    .peer(&peer.id)
+                    .is_none_or(|p| p.info.media.screen_stream != peer.media.screen_stream);
+                self.upsert_peer(peer);
+                if screen_changed {
+                    self.bump_streams();
+                }
+            }
+            ServerMsg::PeerLeft { peer } => self.remove_peer(&peer),
+            ServerMsg::Offer { from, sdp } => {
+                let link = self.link(&from, false);
+                if let Some(link) = link {
+                    wasm_bindgen_futures::spawn_local(
+                        link.handle_description(RtcSdpType::Offer, sdp),
+                    );
+                }
+            }
+            ServerMsg::Answer { from, sdp } => {
+                let link = self.links.borrow().get(&from).cloned();
+                if let Some(link) = link {
+                    wasm_bindgen_futures::spawn_local(
+                        link.handle_description(RtcSdpType::Answer, sdp),
+                    );
+                }
+            }
+            ServerMsg::Ice { from, candidate } => {
+                let link = self.links.borrow().get(&from).cloned();
+                if let Some(link) = link {
+                    wasm_bindgen_futures::spawn_local(link.handle_candidate(candidate));
+                }
+            }
+            ServerMsg::Ping { nonce } => self.send(&ClientMsg::Pong { nonce }),
+            ServerMsg::Pong { .. } => {}
+            ServerMsg::Error { code, message } => self.handle_error(code, message),
+        }
+    }
+
+    pub(super) fn handle_welcome(
+        self: &Rc<Self>,
+        you: PeerId,
+        resume_token: String,
+        peers: Vec<PeerInfo>,
+    ) {
+        let resumed = {
+            let mut call = self.call.borrow_mut();
+            let Some(call) = call.as_mut() else {
+                return;
+            };
+            let resumed = call.me.as_ref() == Some(&you);
+            call.me = Some(you.clone());
+            call.resume = Some(resume_token);
+            call.dropped_at = None;
+            call.attempts = 0;
+            if !resumed {
+                self.state.me.set(Some(PeerInfo {
+                    id: you,
+                    display_name: call.ticket.display_name.clone(),
+                    role: call.ticket.role,
+                    media: self.state.local.get_untracked(),
+                    reconnecting: false,
+                }));
+            }
+            resumed
+        };
+        self.state.phase.set(Phase::InCall);
+        self.send_media();
+        if resumed {
+            // Whoever left while I was away is gone; links that broke meanwhile renegotiate.
+            let present: Vec<PeerId> = peers.iter().map(|p| p.id.clone()).collect();
+            let known: Vec<PeerId> = self
+                .state
+                .peers
+                .get_untracked()
+                .into_iter()
+                .map(|p| p.info.id)
+                .collect();
+            for id in known.iter().filter(|id| !present.contains(id)) {
+                self.remove_peer(id);
+            }
+            for link in self.links.borrow().values() {
+                let state = self.state.peer(&link.peer).map(|p| p.link);
+                if state != Some(LinkState::Connected) {
+                    link.restart_ice();
+                }
+            }
+        }
+        for peer in peers {
+            let id = peer.id.clone();
+            let new = self.state.peer(&id).is_none();
+            self.upsert_peer(peer);
+            if new {
+                // I am the newcomer: I offer to everyone already here.
+                self.link(&id, true);
+            }
+        }
+    }
+
+    pub(super) fn handle_error(&self, code: SignalErrorCode, message: String) {
+        match code {
+            SignalErrorCode::InvalidTicket | SignalErrorCode::UnsupportedVersion => {
+                let resuming = self
+                    .call
+                    .borrow()
+                    .as_ref()
+                    .is_some_and(|c| c.resume.is_some());
+                if resuming {
+                    self.end(
+                        "You were away too long and left the meeting. Join again to continue.",
+                    );
+                } else {
+                    self.end(&message);
+                }
+            }
+            _ => js::log(&format!("signaling error {code:?}: {message}")),
+        }
+    }
+
+    pub(super) fn upsert_peer(&self, info: PeerInfo) {
+        let id = info.id.clone();
+        let mut info = Some(info);
+        self.state.peers.update(|list| {
+            if let Some(p) = list.iter_mut().find(|p| p.info.id == id) {
+                p.info = info.take().expect("taken once");
+            } else if let Some(info) = info.take() {
+                list.push(Participant {
+                    info,
+                    link: LinkState::Connecting,
+                    speaking: false,
+                    quality: None,
+                });
+            }
+        });
+    }
+
+    pub(super) fn remove_peer(&self, id: &PeerId) {
+        if let Some(link) = self.links.borrow_mut().remove(id) {
+            link.close();
+        }
+        self.remote.borrow_mut().remove(id);
+        self.stats.borrow_mut().remove(id);
+        self.state
+            .peers
+            .update(|list| list.retain(|p| &p.info.id != id));
+        let pinned = self.state.pinned.try_get_untracked().flatten();
+        if matches!(&pinned, Some(TileKey::Camera(p) | TileKey::Screen(p)) if p == id) {
+            self.state.pinned.set(None);
+        }
+        self.bump_streams();
+    }
+
+    /// The link to `peer`, created if missing (`offer`: I start the negotiation).
+    pub(super) fn link(self: &Rc<Self>, peer: &PeerId, offer: bool) -> Option<Rc<PeerLink>> {
+        if let Some(link) = self.links.borrow().get(peer) {
+            return Some(link.clone());
+        }
+        let (me, config) = {
+            let call = self.call.borrow();
+            let call = call.as_ref()?;
+            (call.me.clone()?, call.config.clone())
+        };
+        let events = Rc::new(|peer: &PeerId, event: LinkEvent| {
+            if let Some(e) = current() {
+                e.handle_link(peer, event);
+            }
+        });
+        match PeerLink::new(&me, peer.clone(), &config, self.outgoing(), offer, events) {
+            Ok(link) => {
+                self.links.borrow_mut().insert(peer.clone(), link.clone());
+                Some(link)
+            }
+            Err(e) => {
+                js::log(&format!("RTCPeerConnection failed: {}", js::error_name(&e)));
+                None
+            }
+        }
+    }
+
+    pub(super) fn handle_link(&self, peer: &PeerId, event: LinkEvent) {
+        match event {
+            LinkEvent::Signal(msg) => self.send(&msg),
+            LinkEvent::Track(stream) => {
+                let mut remote = self.remote.borrow_mut();
+                let streams = remote.entry(peer.clone()).or_default();
+                if !streams.iter().any(|s| s.id() == stream.id()) {
+                    streams.push(stream);
+                }
+                drop(remote);
+                self.bump_streams();
+            }
+            LinkEvent::State(link) => self.state.update_peer(peer, |p| p.link = link),
+        }
+    }
+}

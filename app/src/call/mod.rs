@@ -1,0 +1,246 @@
+//! A call as the UI sees it: reactive state shared by the pre-join page and the room, and the
+//! actions buttons invoke. The browser engine behind them (WebRTC, WebSocket, devices) lives
+//! in the `hydrate`-only modules; on the server every action is a no-op.
+
+pub mod actions;
+pub mod layout;
+pub mod quality;
+
+#[cfg(feature = "hydrate")]
+mod devices;
+#[cfg(feature = "hydrate")]
+mod engine;
+#[cfg(feature = "hydrate")]
+mod js;
+#[cfg(feature = "hydrate")]
+mod meter;
+#[cfg(feature = "hydrate")]
+mod peer;
+#[cfg(feature = "hydrate")]
+mod socket;
+#[cfg(feature = "hydrate")]
+mod stats;
+
+use leptos::prelude::*;
+use protocol::signal::{MediaState, PeerId, PeerInfo};
+pub use quality::{Quality, QualityLevel};
+
+/// Where the user is in the call's life.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Phase {
+    /// On the pre-join screen.
+    Lobby,
+    /// Join step and signaling handshake in flight.
+    Joining,
+    InCall,
+    /// The signaling socket dropped; trying to resume within the server's window.
+    Reconnecting,
+    /// Left on purpose.
+    Left,
+    /// Removed or could not continue; the message says why.
+    Ended(String),
+}
+
+/// One video on screen.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TileKey {
+    Me,
+    MyScreen,
+    Camera(PeerId),
+    Screen(PeerId),
+}
+
+impl TileKey {
+    pub fn is_screen(&self) -> bool {
+        matches!(self, TileKey::MyScreen | TileKey::Screen(_))
+    }
+
+    /// Stable DOM-friendly id (tests and `aria-controls` use it).
+    pub fn dom_id(&self) -> String {
+        match self {
+            TileKey::Me => "tile-me".into(),
+            TileKey::MyScreen => "tile-me-screen".into(),
+            TileKey::Camera(p) => format!("tile-{}", p.0),
+            TileKey::Screen(p) => format!("tile-{}-screen", p.0),
+        }
+    }
+}
+
+/// The media path to one remote participant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum LinkState {
+    #[default]
+    Connecting,
+    Connected,
+    /// ICE disconnected or failed; an ICE restart is under way.
+    Reconnecting,
+}
+
+/// A remote participant as the UI shows it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Participant {
+    pub info: PeerInfo,
+    pub link: LinkState,
+    pub speaking: bool,
+    pub quality: Option<Quality>,
+}
+
+/// A camera, microphone or speaker the browser offers.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Device {
+    pub id: String,
+    pub label: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeviceLists {
+    pub cameras: Vec<Device>,
+    pub mics: Vec<Device>,
+    pub speakers: Vec<Device>,
+}
+
+/// Which devices are chosen (`None`: the browser's default).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct DeviceChoice {
+    pub camera: Option<String>,
+    pub mic: Option<String>,
+    pub speaker: Option<String>,
+}
+
+/// Why a camera or microphone is not available.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DeviceProblem {
+    Blocked,
+    Missing,
+    Busy,
+    Failed,
+}
+
+impl DeviceProblem {
+    pub fn message(self, what: &str) -> String {
+        match self {
+            DeviceProblem::Blocked => format!(
+                "Access to your {what} is blocked. Allow it in the browser's address bar to use it; you can join without it."
+            ),
+            DeviceProblem::Missing => format!("No {what} found. You can join without one."),
+            DeviceProblem::Busy => format!(
+                "Your {what} is in use by another application. Close it and try again, or join without it."
+            ),
+            DeviceProblem::Failed => format!("Your {what} could not be started."),
+        }
+    }
+}
+
+/// Reactive state of the call on this page. All fields are signals, so the struct is `Copy`
+/// and cheap to hand to every component.
+#[derive(Clone, Copy)]
+pub struct CallState {
+    pub phase: RwSignal<Phase>,
+    /// Me, once the server has seated me.
+    pub me: RwSignal<Option<PeerInfo>>,
+    pub my_name: RwSignal<String>,
+    /// Everyone else, in the order they arrived.
+    pub peers: RwSignal<Vec<Participant>>,
+    /// What I send (and want to send: `audio` false = muted).
+    pub local: RwSignal<MediaState>,
+    /// Whether a camera / microphone track exists (independent of mute).
+    pub has_camera: RwSignal<bool>,
+    pub has_mic: RwSignal<bool>,
+    pub camera_problem: RwSignal<Option<DeviceProblem>>,
+    pub mic_problem: RwSignal<Option<DeviceProblem>>,
+    /// Local microphone level, 0..1, for the meter and my own speaking ring.
+    pub mic_level: RwSignal<f64>,
+    pub devices: RwSignal<DeviceLists>,
+    pub choice: RwSignal<DeviceChoice>,
+    /// The browser can route audio to a chosen speaker (`setSinkId`).
+    pub speaker_selectable: RwSignal<bool>,
+    pub pinned: RwSignal<Option<TileKey>>,
+    /// Bumped whenever a media stream appears or goes, so tiles re-attach their video.
+    pub streams_rev: RwSignal<u64>,
+    /// A short-lived message for the user ("Screen sharing was cancelled").
+    pub toast: RwSignal<Option<String>>,
+    /// Bumped on each toast so an older timer does not clear a newer message.
+    pub toast_rev: RwSignal<u64>,
+}
+
+impl CallState {
+    pub fn new() -> Self {
+        Self {
+            phase: RwSignal::new(Phase::Lobby),
+            me: RwSignal::new(None),
+            my_name: RwSignal::new(String::new()),
+            peers: RwSignal::new(Vec::new()),
+            local: RwSignal::new(MediaState {
+                audio: true,
+                video: true,
+                ..MediaState::default()
+            }),
+            has_camera: RwSignal::new(false),
+            has_mic: RwSignal::new(false),
+            camera_problem: RwSignal::new(None),
+            mic_problem: RwSignal::new(None),
+            mic_level: RwSignal::new(0.0),
+            devices: RwSignal::new(DeviceLists::default()),
+            choice: RwSignal::new(DeviceChoice::default()),
+            speaker_selectable: RwSignal::new(false),
+            pinned: RwSignal::new(None),
+            streams_rev: RwSignal::new(0),
+            toast: RwSignal::new(None),
+            toast_rev: RwSignal::new(0),
+        }
+    }
+
+    pub fn provide() -> Self {
+        let state = Self::new();
+        provide_context(state);
+        state
+    }
+
+    pub fn get() -> Self {
+        expect_context::<Self>()
+    }
+
+    /// Updates one participant in place, if present.
+    pub fn update_peer(&self, id: &PeerId, f: impl FnOnce(&mut Participant)) {
+        self.peers.update(|list| {
+            if let Some(p) = list.iter_mut().find(|p| &p.info.id == id) {
+                f(p);
+            }
+        });
+    }
+
+    /// One participant, read without tracking (for the engine, outside any view).
+    pub fn peer(&self, id: &PeerId) -> Option<Participant> {
+        self.peers
+            .try_with_untracked(|list| list.iter().find(|p| &p.info.id == id).cloned())
+            .flatten()
+    }
+
+    pub fn show_toast(&self, message: impl Into<String>) {
+        self.toast.set(Some(message.into()));
+        self.toast_rev.update(|r| *r += 1);
+    }
+
+    /// The tiles to show: me first, then everyone in arrival order, screens where shared.
+    pub fn tiles(&self) -> Vec<TileKey> {
+        let mut tiles = vec![TileKey::Me];
+        if self.local.with(|m| m.screen) {
+            tiles.push(TileKey::MyScreen);
+        }
+        self.peers.with(|list| {
+            for p in list {
+                tiles.push(TileKey::Camera(p.info.id.clone()));
+                if p.info.media.screen {
+                    tiles.push(TileKey::Screen(p.info.id.clone()));
+                }
+            }
+        });
+        tiles
+    }
+}
+
+impl Default for CallState {
+    fn default() -> Self {
+        Self::new()
+    }
+}

@@ -1,0 +1,143 @@
+//! The call's buttons: microphone, camera, screen share, participants, leave, and the keyboard
+//! shortcuts for them (M, V, S when not typing in a field).
+
+use crate::call::CallState;
+use crate::call::actions;
+use leptos::prelude::*;
+
+const BUTTON: &str = "inline-flex h-12 min-w-12 items-center justify-center gap-2 rounded-full px-4 font-medium shadow focus:outline-none focus:ring-2 focus:ring-indigo-400 disabled:opacity-50";
+const ON: &str = "bg-slate-200 text-slate-900 hover:bg-slate-300 dark:bg-slate-700 dark:text-white dark:hover:bg-slate-600";
+const OFF: &str = "bg-red-600 text-white hover:bg-red-500";
+
+fn look(on: bool) -> String {
+    format!("{BUTTON} {}", if on { ON } else { OFF })
+}
+
+#[component]
+pub fn MicButton() -> impl IntoView {
+    let state = CallState::get();
+    let on = move || state.local.with(|m| m.audio);
+    view! {
+        <button
+            type="button"
+            class=move || look(on())
+            data-testid="toggle-mic"
+            aria-pressed=move || (!on()).to_string()
+            aria-keyshortcuts="M"
+            title=move || if on() { "Mute microphone (M)" } else { "Unmute microphone (M)" }
+            aria-label=move || if on() { "Mute microphone" } else { "Unmute microphone" }
+            on:click=move |_| actions::toggle_mic(state)
+        >
+            <span aria-hidden="true">{move || if on() { "🎙" } else { "🔇" }}</span>
+            <span class="hidden sm:inline">{move || if on() { "Mute" } else { "Unmute" }}</span>
+        </button>
+    }
+}
+
+#[component]
+pub fn CameraButton() -> impl IntoView {
+    let state = CallState::get();
+    let on = move || state.local.with(|m| m.video);
+    view! {
+        <button
+            type="button"
+            class=move || look(on())
+            data-testid="toggle-camera"
+            aria-pressed=move || (!on()).to_string()
+            aria-keyshortcuts="V"
+            title=move || if on() { "Turn camera off (V)" } else { "Turn camera on (V)" }
+            aria-label=move || if on() { "Turn camera off" } else { "Turn camera on" }
+            on:click=move |_| actions::toggle_camera(state)
+        >
+            <span aria-hidden="true">{move || if on() { "📷" } else { "🚫" }}</span>
+            <span class="hidden sm:inline">{move || if on() { "Stop video" } else { "Start video" }}</span>
+        </button>
+    }
+}
+
+#[component]
+pub fn ScreenButton() -> impl IntoView {
+    let state = CallState::get();
+    let sharing = move || state.local.with(|m| m.screen);
+    view! {
+        <button
+            type="button"
+            class=move || format!("{BUTTON} {}", if sharing() { "bg-indigo-600 text-white hover:bg-indigo-500" } else { ON })
+            data-testid="toggle-screen"
+            aria-pressed=move || sharing().to_string()
+            aria-keyshortcuts="S"
+            title=move || if sharing() { "Stop sharing (S)" } else { "Share screen (S)" }
+            aria-label=move || if sharing() { "Stop sharing screen" } else { "Share screen" }
+            on:click=move |_| actions::toggle_screen(state)
+        >
+            <span aria-hidden="true">"🖥"</span>
+            <span class="hidden sm:inline">{move || if sharing() { "Stop sharing" } else { "Share" }}</span>
+        </button>
+    }
+}
+
+#[component]
+pub fn ControlBar(show_people: RwSignal<bool>) -> impl IntoView {
+    let state = CallState::get();
+    let count = move || state.peers.with(Vec::len) + 1;
+    install_shortcuts(state);
+    view! {
+        <nav aria-label="Call controls" class="flex flex-wrap items-center justify-center gap-3 py-3">
+            <MicButton />
+            <CameraButton />
+            <ScreenButton />
+            <button
+                type="button"
+                class=move || look(true)
+                aria-pressed=move || show_people.get().to_string()
+                aria-controls="participants"
+                data-testid="toggle-people"
+                on:click=move |_| show_people.update(|s| *s = !*s)
+            >
+                <span aria-hidden="true">"👥"</span>
+                <span>{count}</span>
+                <span class="sr-only">" participants"</span>
+            </button>
+            <button
+                type="button"
+                class=format!("{BUTTON} {OFF}")
+                data-testid="leave"
+                on:click=move |_| actions::leave(state)
+            >
+                "Leave"
+            </button>
+        </nav>
+    }
+    .into_any()
+}
+
+/// M / V / S toggle microphone, camera and screen share unless the user is typing.
+fn install_shortcuts(state: CallState) {
+    let handle = window_event_listener(leptos::ev::keydown, move |e| {
+        if e.ctrl_key() || e.meta_key() || e.alt_key() || e.repeat() {
+            return;
+        }
+        #[cfg(feature = "hydrate")]
+        {
+            use wasm_bindgen::JsCast;
+            let typing = e
+                .target()
+                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                .is_some_and(|el| {
+                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
+                        || el.has_attribute("contenteditable")
+                });
+            if typing {
+                return;
+            }
+        }
+        match e.key().as_str() {
+            "m" | "M" => actions::toggle_mic(state),
+            "v" | "V" => actions::toggle_camera(state),
+            "s" | "S" => actions::toggle_screen(state),
+            _ => return,
+        }
+        e.prevent_default();
+    });
+    on_cleanup(move || handle.remove());
+}

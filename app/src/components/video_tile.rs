@@ -1,0 +1,179 @@
+//! One video on screen: a camera or a screen share, mine or someone else's, with the name,
+//! mute / camera-off state, speaking ring, connection quality and a pin button.
+
+use crate::call::{CallState, LinkState, TileKey};
+use leptos::html::Video;
+use leptos::prelude::*;
+
+/// What a tile shows besides the video, derived from the call state.
+#[derive(Debug, Clone, PartialEq, Default)]
+struct TileInfo {
+    name: String,
+    audio: bool,
+    video: bool,
+    speaking: bool,
+    reconnecting: bool,
+    quality: Option<crate::call::Quality>,
+}
+
+fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
+    match tile {
+        TileKey::Me | TileKey::MyScreen => {
+            let local = state.local.get();
+            let name = state.my_name.get();
+            TileInfo {
+                name: if name.is_empty() {
+                    "You".into()
+                } else {
+                    format!("{name} (you)")
+                },
+                audio: local.audio,
+                video: if matches!(tile, TileKey::Me) {
+                    local.video
+                } else {
+                    local.screen
+                },
+                speaking: local.audio && state.mic_level.get() > 0.15,
+                reconnecting: false,
+                quality: None,
+            }
+        }
+        TileKey::Camera(id) | TileKey::Screen(id) => state
+            .peers
+            .with(|list| list.iter().find(|p| &p.info.id == id).cloned())
+            .map(|p| TileInfo {
+                name: p.info.display_name.clone(),
+                audio: p.info.media.audio,
+                video: if tile.is_screen() {
+                    p.info.media.screen
+                } else {
+                    p.info.media.video
+                },
+                speaking: p.speaking && p.info.media.audio,
+                reconnecting: p.info.reconnecting || p.link == LinkState::Reconnecting,
+                quality: p.quality,
+            })
+            .unwrap_or_default(),
+    }
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+#[component]
+pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoView {
+    let state = CallState::get();
+    let info = Memo::new({
+        let tile = tile.clone();
+        move |_| tile_info(state, &tile)
+    });
+    let video_ref = NodeRef::<Video>::new();
+    {
+        let tile = tile.clone();
+        Effect::new(move |_| {
+            state.streams_rev.track();
+            info.with(|i| i.video);
+            #[cfg(feature = "hydrate")]
+            if let Some(video) = video_ref.get() {
+                crate::call::actions::attach(&video, &tile);
+            }
+            #[cfg(not(feature = "hydrate"))]
+            let _ = (&tile, video_ref);
+        });
+    }
+    let mine = matches!(tile, TileKey::Me | TileKey::MyScreen);
+    let screen = tile.is_screen();
+    let pin_key = tile.clone();
+    let pinned = Memo::new(move |_| state.pinned.get().as_ref() == Some(&pin_key));
+    let toggle_pin = {
+        let tile = tile.clone();
+        move |_| {
+            let now = state.pinned.get_untracked();
+            state.pinned.set(if now.as_ref() == Some(&tile) {
+                None
+            } else {
+                Some(tile.clone())
+            });
+        }
+    };
+    let name = move || info.with(|i| i.name.clone());
+    view! {
+        <figure
+            id=tile.dom_id()
+            data-testid="tile"
+            data-tile=tile.dom_id()
+            data-name=name
+            data-screen=screen.to_string()
+            data-muted=move || (!info.with(|i| i.audio)).to_string()
+            data-camera-off=move || (!info.with(|i| i.video)).to_string()
+            data-speaking=move || info.with(|i| i.speaking).to_string()
+            data-reconnecting=move || info.with(|i| i.reconnecting).to_string()
+            data-audio-bytes=move || info.with(|i| i.quality.map(|q| q.audio_bytes_in).unwrap_or(0)).to_string()
+            data-relayed=move || info.with(|i| i.quality.is_some_and(|q| q.relayed)).to_string()
+            data-frames=move || info.with(|i| i.quality.map(|q| q.video_frames_decoded).unwrap_or(0)).to_string()
+            class="group relative overflow-hidden rounded-xl bg-slate-900 ring-2 transition-shadow"
+            class=("aspect-video", move || !large.get())
+            class=("h-full", move || large.get())
+            class=("ring-emerald-400", move || info.with(|i| i.speaking))
+            class=("ring-transparent", move || !info.with(|i| i.speaking))
+        >
+            <video
+                node_ref=video_ref
+                autoplay
+                playsinline
+                muted=mine
+                prop:muted=mine
+                data-remote-media=(!mine).then_some("true")
+                class="h-full w-full bg-black"
+                class=("object-contain", screen)
+                class=("object-cover", !screen)
+                class=("-scale-x-100", matches!(tile, TileKey::Me))
+                class=("invisible", move || !info.with(|i| i.video))
+            ></video>
+            <Show when=move || !info.with(|i| i.video)>
+                <div class="absolute inset-0 flex items-center justify-center" aria-hidden="true">
+                    <span class="flex h-20 w-20 items-center justify-center rounded-full bg-indigo-600 text-2xl font-semibold text-white">
+                        {move || initials(&info.with(|i| i.name.clone()))}
+                    </span>
+                </div>
+            </Show>
+            <figcaption class="absolute bottom-2 left-2 flex max-w-[80%] items-center gap-1 rounded-md bg-black/60 px-2 py-1 text-sm text-white">
+                <Show when=move || !info.with(|i| i.audio) && !screen>
+                    <span data-testid="muted-icon" title="Microphone off" aria-label="Microphone off">"🔇"</span>
+                </Show>
+                <span class="truncate">{name}{screen.then_some(" · screen")}</span>
+            </figcaption>
+            <Show when=move || info.with(|i| i.reconnecting)>
+                <div class="absolute inset-x-0 top-0 bg-amber-500/90 px-2 py-1 text-center text-sm text-black" role="status">"Reconnecting…"</div>
+            </Show>
+            {move || info.with(|i| i.quality).map(|q| {
+                let level = q.level();
+                view! {
+                    <span class="absolute right-2 top-2 flex items-end gap-0.5 rounded bg-black/60 px-1.5 py-1" title=q.summary() aria-label=q.summary() data-testid="quality" data-level=level.bars().to_string()>
+                        {(1..=3u8).map(|b| view! {
+                            <span class="w-1 rounded-sm"
+                                class=("bg-emerald-400", b <= level.bars())
+                                class=("bg-white/30", b > level.bars())
+                                style:height=format!("{}px", 4 + 3 * b)></span>
+                        }).collect_view()}
+                    </span>
+                }
+            })}
+            <button
+                type="button"
+                on:click=toggle_pin
+                class="absolute bottom-2 right-2 rounded-md bg-black/60 px-2 py-1 text-xs text-white opacity-0 focus:opacity-100 group-hover:opacity-100"
+                aria-pressed=move || pinned.get().to_string()
+                aria-label=move || format!("{} {}", if pinned.get() { "Unpin" } else { "Pin" }, name())
+            >
+                {move || if pinned.get() { "Unpin" } else { "Pin" }}
+            </button>
+        </figure>
+    }
+    .into_any()
+}

@@ -1,0 +1,91 @@
+//! `/meeting/{code}`: look the meeting up, then the pre-join screen, the room, or why the
+//! call ended.
+
+mod prejoin;
+mod room;
+
+use crate::api::find_meeting;
+use crate::call::{CallState, Phase, actions};
+use crate::components::status::{Loading, Notice};
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use prejoin::PreJoin;
+use protocol::{ErrorCode, MeetingInfo};
+use room::Room;
+
+#[component]
+pub fn MeetingPage() -> impl IntoView {
+    let params = use_params_map();
+    let code = move || params.read().get("code").unwrap_or_default();
+    let info = Resource::new(code, find_meeting);
+    view! {
+        <Suspense fallback=|| view! { <Loading label="Looking up the meeting…" /> }>
+            {move || Suspend::new(async move {
+                match info.await {
+                    Ok(info) => view! { <Meeting info /> }.into_any(),
+                    Err(e) if e.code() == ErrorCode::NotFound => view! {
+                        <Title text="Meeting not found" />
+                        <Notice title="Meeting not found".to_string()>
+                            <p>"Check the link or code: there is no meeting with this code, or its host deleted it."</p>
+                        </Notice>
+                    }.into_any(),
+                    Err(e) => view! {
+                        <Notice title="Could not load the meeting".to_string()>
+                            <p role="alert">{e.message()}</p>
+                        </Notice>
+                    }.into_any(),
+                }
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+fn Meeting(info: MeetingInfo) -> impl IntoView {
+    let state = CallState::provide();
+    on_cleanup(actions::shutdown);
+    let title = info.title.clone();
+    let view_for_phase = move |phase: Phase| match phase {
+        Phase::Lobby | Phase::Joining => view! { <PreJoin info=info.clone() /> }.into_any(),
+        Phase::InCall | Phase::Reconnecting => view! { <Room title=title.clone() /> }.into_any(),
+        Phase::Left => view! {
+            <Ended title="You left the meeting".into() detail=None state />
+        }
+        .into_any(),
+        Phase::Ended(reason) => view! {
+            <Ended title="The call ended".into() detail=Some(reason) state />
+        }
+        .into_any(),
+    };
+    // Only a change of screen re-renders; Joining → InCall keeps nothing but that is intended.
+    let screen = Memo::new(move |_| match state.phase.get() {
+        Phase::Joining => Phase::Lobby,
+        Phase::Reconnecting => Phase::InCall,
+        other => other,
+    });
+    view! {
+        <div data-testid="meeting" data-phase=move || format!("{:?}", state.phase.get()).to_lowercase()>
+            {move || view_for_phase(screen.get())}
+        </div>
+    }
+}
+
+#[component]
+fn Ended(title: String, detail: Option<String>, state: CallState) -> impl IntoView {
+    view! {
+        <Notice title=title>
+            {detail.map(|d| view! { <p role="alert" data-testid="ended-reason">{d}</p> })}
+            <div class="mt-4 flex gap-3">
+                <button
+                    type="button"
+                    class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500"
+                    on:click=move |_| state.phase.set(Phase::Lobby)
+                >
+                    "Rejoin"
+                </button>
+                <a href="/dashboard" class="rounded-lg border border-slate-300 px-4 py-2">"Back to dashboard"</a>
+            </div>
+        </Notice>
+    }
+}

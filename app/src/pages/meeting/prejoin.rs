@@ -1,0 +1,133 @@
+//! The pre-join screen: camera preview, microphone meter, device choice, name and password,
+//! and the join step with its errors.
+
+use crate::api::{UiError, join_meeting};
+use crate::call::actions::{self, DeviceKind};
+use crate::call::{CallState, Phase, TileKey};
+use crate::components::call_controls::{CameraButton, MicButton};
+use crate::components::device_select::DeviceSelect;
+use crate::components::form::{FormError, SubmitButton, TextField};
+use crate::components::video_tile::VideoTile;
+use crate::state::auth::AuthState;
+use leptos::prelude::*;
+use leptos_meta::Title;
+use protocol::MeetingInfo;
+use protocol::signal::JoinRequest;
+
+#[component]
+pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
+    let state = CallState::get();
+    let auth = AuthState::get();
+    let signed_in =
+        Signal::derive(move || auth.user.get().and_then(|r| r.ok()).flatten().is_some());
+    let name = RwSignal::new(String::new());
+    let password = RwSignal::new(String::new());
+    let pending = RwSignal::new(false);
+    let error = RwSignal::new(None::<UiError>);
+    // Browser only: effects do not run during server rendering.
+    Effect::new(move |_| actions::start_preview(state));
+    Effect::new(move |_| {
+        if let Some(Ok(Some(user))) = auth.user.get()
+            && name.get_untracked().is_empty()
+        {
+            name.set(user.display_name);
+        }
+    });
+    let field = move |f: &'static str| Signal::derive(move || error.get().and_then(|e| e.field(f)));
+    let general = Signal::derive(move || {
+        error
+            .get()
+            .filter(|e| e.0.fields.is_empty())
+            .map(|e| e.message())
+    });
+    let code = info.code.0.clone();
+    let join = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        if pending.get_untracked() {
+            return;
+        }
+        pending.set(true);
+        error.set(None);
+        let request = JoinRequest {
+            display_name: Some(name.get_untracked()).filter(|n| !n.trim().is_empty()),
+            password: Some(password.get_untracked()).filter(|p| !p.is_empty()),
+        };
+        let code = code.clone();
+        leptos::task::spawn_local(async move {
+            match join_meeting(code, request).await {
+                Ok(ticket) => actions::enter(state, ticket),
+                Err(e) => error.set(Some(e)),
+            }
+            pending.set(false);
+        });
+    };
+    let joining = Signal::derive(move || pending.get() || state.phase.get() == Phase::Joining);
+    let guest_blocked = move || !info.allows_guests && !signed_in.get();
+    let next = format!("/login?next=/meeting/{}", info.code.0);
+    view! {
+        <Title text=info.title.clone() />
+        <div class="grid gap-6 lg:grid-cols-[3fr_2fr]">
+            <section aria-label="Camera and microphone check" class="space-y-3">
+                <VideoTile tile=TileKey::Me large=true />
+                <div class="flex items-center gap-3">
+                    <MicButton />
+                    <CameraButton />
+                    <div class="flex-1" aria-label="Microphone level" role="meter" aria-valuemin="0" aria-valuemax="100"
+                        aria-valuenow=move || ((state.mic_level.get() * 100.0) as u32).to_string()>
+                        <div class="h-2 overflow-hidden rounded-full bg-slate-200 dark:bg-slate-800">
+                            <div class="h-2 rounded-full bg-emerald-500 transition-[width] duration-100"
+                                style:width=move || format!("{}%", (state.mic_level.get() * 100.0).round())></div>
+                        </div>
+                    </div>
+                </div>
+                <DeviceProblems />
+                <div class="grid gap-2 sm:grid-cols-3">
+                    <DeviceSelect kind=DeviceKind::Camera label="Camera" />
+                    <DeviceSelect kind=DeviceKind::Mic label="Microphone" />
+                    <Show when=move || state.speaker_selectable.get()>
+                        <DeviceSelect kind=DeviceKind::Speaker label="Speaker" />
+                    </Show>
+                </div>
+            </section>
+            <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+                <h1 class="text-2xl font-semibold" data-testid="meeting-title">{info.title.clone()}</h1>
+                <p class="mt-1 text-slate-500">"Hosted by " {info.host_name.clone()} " · " <span class="font-mono">{info.code.0.clone()}</span></p>
+                <Show
+                    when=move || !guest_blocked()
+                    fallback=move || view! {
+                        <p class="mt-6" role="alert" data-testid="guests-not-allowed">
+                            "This meeting is for signed-in users. "
+                            <a class="text-indigo-600 underline" href=next.clone()>"Sign in to join"</a>
+                        </p>
+                    }
+                >
+                    <form class="mt-6 space-y-2" on:submit=join.clone() novalidate>
+                        <Show when=move || !signed_in.get()>
+                            <TextField label="Your name" name="display_name" autocomplete="name" value=name error=field("display_name") />
+                        </Show>
+                        {info.needs_password.then(|| view! {
+                            <TextField label="Meeting password" name="password" kind="password" value=password error=field("password") />
+                        })}
+                        <FormError message=general />
+                        <SubmitButton pending=joining idle="Join meeting" busy="Joining…" />
+                    </form>
+                </Show>
+            </section>
+        </div>
+    }
+    .into_any()
+}
+
+/// Why the camera or microphone is missing; joining works regardless.
+#[component]
+fn DeviceProblems() -> impl IntoView {
+    let state = CallState::get();
+    view! {
+        {move || state.camera_problem.get().map(|p| view! {
+            <p class="text-sm text-amber-700 dark:text-amber-400" role="status" data-testid="camera-problem">{p.message("camera")}</p>
+        })}
+        {move || state.mic_problem.get().map(|p| view! {
+            <p class="text-sm text-amber-700 dark:text-amber-400" role="status" data-testid="mic-problem">{p.message("microphone")}</p>
+        })}
+    }
+}

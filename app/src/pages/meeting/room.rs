@@ -1,0 +1,92 @@
+//! The meeting room: video grid (or a stage for a screen share or pinned tile), controls,
+//! participants panel, and connection notices.
+
+use crate::call::layout::{grid_class, stage};
+use crate::call::{CallState, Phase};
+use crate::components::call_controls::ControlBar;
+use crate::components::participants::ParticipantsPanel;
+use crate::components::video_tile::VideoTile;
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+#[component]
+pub fn Room(title: String) -> impl IntoView {
+    let state = CallState::get();
+    let show_people = RwSignal::new(false);
+    let tiles = Memo::new(move |_| state.tiles());
+    let on_stage = Memo::new(move |_| stage(&tiles.get(), state.pinned.get().as_ref()));
+    let grid = move || {
+        if on_stage.get().is_some() {
+            "grid-cols-3 sm:grid-cols-4 lg:grid-cols-6".to_string()
+        } else {
+            grid_class(tiles.with(Vec::len)).to_string()
+        }
+    };
+    let reconnecting = move || state.phase.get() == Phase::Reconnecting;
+    view! {
+        <Title text=title.clone() />
+        <div class="flex flex-col gap-3" data-testid="room">
+            <div class="flex flex-wrap items-center justify-between gap-2">
+                <h1 class="text-lg font-semibold">{title}</h1>
+                <Show when=reconnecting>
+                    <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="status" data-testid="reconnecting">
+                        "Connection lost. Reconnecting…"
+                    </p>
+                </Show>
+            </div>
+            <div class="flex flex-col gap-3 lg:flex-row">
+                <div class=move || format!("grid flex-1 content-start gap-3 {}", grid()) data-testid="grid">
+                    <For
+                        each=move || tiles.get()
+                        key=|t| t.clone()
+                        children=move |tile| {
+                            let key = tile.clone();
+                            let is_stage = Memo::new(move |_| on_stage.get().as_ref() == Some(&key));
+                            view! {
+                                <div
+                                    class:col-span-full=move || is_stage.get()
+                                    class:order-first=move || is_stage.get()
+                                    class:mx-auto=move || is_stage.get()
+                                    class="w-full"
+                                    style:max-width=move || if is_stage.get() { "calc(68vh * 16 / 9)" } else { "" }
+                                >
+                                    <VideoTile tile large=false />
+                                </div>
+                            }
+                        }
+                    />
+                </div>
+                <Show when=move || show_people.get()>
+                    <ParticipantsPanel />
+                </Show>
+            </div>
+            <ControlBar show_people />
+            <Toast />
+        </div>
+    }
+    .into_any()
+}
+
+/// The latest short message, cleared after a few seconds.
+#[component]
+fn Toast() -> impl IntoView {
+    let state = CallState::get();
+    Effect::new(move |_| {
+        let rev = state.toast_rev.get();
+        set_timeout(
+            move || {
+                if state.toast_rev.get_untracked() == rev {
+                    state.toast.set(None);
+                }
+            },
+            std::time::Duration::from_secs(5),
+        );
+    });
+    view! {
+        <div class="pointer-events-none fixed inset-x-0 bottom-24 flex justify-center" role="status" aria-live="polite">
+            {move || state.toast.get().map(|t| view! {
+                <p class="rounded-lg bg-slate-900 px-4 py-2 text-sm text-white shadow-lg" data-testid="toast">{t}</p>
+            })}
+        </div>
+    }
+}

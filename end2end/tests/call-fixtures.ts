@@ -1,0 +1,84 @@
+// Helpers for call tests: one browser context per participant, meetings made through the
+// REST API (the UI for that is covered by foundation.spec.ts), and checks on real media.
+import { expect, test, type Browser, type BrowserContext, type Locator, type Page } from '@playwright/test';
+import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
+
+export interface Person {
+  context: BrowserContext;
+  page: Page;
+  name: string;
+}
+
+/** A participant in a fresh context; signed in unless `guest`. */
+export async function person(browser: Browser, name: string, opts: { guest?: boolean; baseURL?: string } = {}): Promise<Person> {
+  const context = await browser.newContext({ baseURL: opts.baseURL ?? test.info().project.use.baseURL });
+  const page = await context.newPage();
+  if (!opts.guest) {
+    const res = await context.request.post('/api/v1/auth/register', {
+      data: { email: uniqueEmail(name.toLowerCase()), password: PASSWORD, display_name: name },
+    });
+    expect(res.status()).toBe(201);
+  }
+  return { context, page, name };
+}
+
+export interface MeetingOptions {
+  title?: string;
+  password?: string;
+  allow_guests?: boolean;
+}
+
+/** Creates a meeting as `host` and returns its code. */
+export async function createMeeting(host: Person, opts: MeetingOptions = {}): Promise<string> {
+  const res = await host.context.request.post('/api/v1/meetings', {
+    data: { title: opts.title ?? 'Call test', password: opts.password, allow_guests: opts.allow_guests ?? false },
+  });
+  expect(res.status()).toBe(201);
+  const body = await res.json();
+  return body.code as string;
+}
+
+/** Opens the pre-join screen and waits until the camera preview plays. */
+export async function openPreJoin(p: Person, code: string) {
+  await gotoHydrated(p.page, `/meeting/${code}`);
+  await expect(myTile(p.page)).toHaveAttribute('data-camera-off', 'false');
+}
+
+/** Pre-join, then join; resolves once the room is shown. */
+export async function join(p: Person, code: string, opts: { guestName?: string; password?: string } = {}) {
+  await openPreJoin(p, code);
+  if (opts.guestName) await p.page.getByLabel('Your name').fill(opts.guestName);
+  if (opts.password) await p.page.getByLabel('Meeting password').fill(opts.password);
+  await p.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(p.page.getByTestId('room')).toBeVisible();
+}
+
+export function myTile(page: Page): Locator {
+  return page.locator('[data-tile="tile-me"]');
+}
+
+/** The camera tile of the participant called `name`, as seen on `page`. */
+export function tileOf(page: Page, name: string, screen = false): Locator {
+  return page.locator(`[data-testid="tile"][data-name="${name}"][data-screen="${screen}"]`);
+}
+
+/** Frames the tile's <video> has presented: grows only when remote video is decoded. */
+export async function framesShown(tile: Locator): Promise<number> {
+  return tile.locator('video').evaluate((v: HTMLVideoElement) => v.getVideoPlaybackQuality().totalVideoFrames);
+}
+
+/** Waits until the tile's video is really playing: frames keep arriving. */
+export async function expectVideoPlaying(tile: Locator) {
+  await expect(tile).toHaveCount(1);
+  let before = 0;
+  await expect.poll(async () => (before = await framesShown(tile)), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(() => framesShown(tile), { timeout: 10_000 }).toBeGreaterThan(before + 5);
+}
+
+/** Waits until audio bytes from the tile's participant keep arriving (from getStats). */
+export async function expectAudioFlowing(tile: Locator) {
+  const bytes = async () => Number(await tile.getAttribute('data-audio-bytes'));
+  let before = 0;
+  await expect.poll(async () => (before = await bytes()), { timeout: 20_000 }).toBeGreaterThan(0);
+  await expect.poll(bytes, { timeout: 10_000 }).toBeGreaterThan(before);
+}

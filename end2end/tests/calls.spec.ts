@@ -1,0 +1,205 @@
+// Calls between real browsers: fake camera and microphone, real WebRTC, real signaling server.
+import { test, expect } from '@playwright/test';
+import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
+import {
+  createMeeting, expectAudioFlowing, expectVideoPlaying, join, openPreJoin, person, tileOf,
+} from './call-fixtures';
+
+test.describe.configure({ timeout: 120_000 });
+
+test('two people see and hear each other; mute and screen share show on the other side', async ({ browser }) => {
+  const alice = await person(browser, 'Alice');
+  const bob = await person(browser, 'Bob');
+  const code = await createMeeting(alice, { title: 'Pair call' });
+
+  await join(alice, code);
+  await join(bob, code);
+
+  const bobOnAlice = tileOf(alice.page, 'Bob');
+  const aliceOnBob = tileOf(bob.page, 'Alice');
+  await expectVideoPlaying(bobOnAlice);
+  await expectVideoPlaying(aliceOnBob);
+  await expectAudioFlowing(bobOnAlice);
+  await expectAudioFlowing(aliceOnBob);
+  await expect(aliceOnBob.getByTestId('quality')).toBeVisible();
+
+  // Mute with the keyboard shortcut; Bob sees it.
+  await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
+  await alice.page.keyboard.press('m');
+  await expect(alice.page.getByRole('button', { name: 'Unmute microphone' })).toBeVisible();
+  await expect(aliceOnBob).toHaveAttribute('data-muted', 'true');
+  await expect(aliceOnBob.getByTestId('muted-icon')).toBeVisible();
+  await alice.page.getByRole('button', { name: 'Unmute microphone' }).click();
+  await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
+
+  // Camera off shows the avatar on the other side.
+  await bob.page.getByRole('button', { name: 'Turn camera off' }).click();
+  await expect(bobOnAlice).toHaveAttribute('data-camera-off', 'true');
+  await bob.page.getByRole('button', { name: 'Turn camera on' }).click();
+  await expect(bobOnAlice).toHaveAttribute('data-camera-off', 'false');
+  await expectVideoPlaying(bobOnAlice);
+
+  // Screen share arrives as its own tile on the stage.
+  await alice.page.getByRole('button', { name: 'Share screen' }).click();
+  await expect(alice.page.getByRole('button', { name: 'Stop sharing screen' })).toBeVisible();
+  const screenOnBob = tileOf(bob.page, 'Alice', true);
+  await expectVideoPlaying(screenOnBob);
+  await alice.page.getByRole('button', { name: 'Stop sharing screen' }).click();
+  await expect(screenOnBob).toHaveCount(0);
+
+  // Leaving removes the tile on the other side.
+  await bob.page.getByTestId('leave').click();
+  await expect(bob.page.getByText('You left the meeting')).toBeVisible();
+  await expect(bobOnAlice).toHaveCount(0);
+
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('three people in a mesh all see each other', async ({ browser }) => {
+  const people = [await person(browser, 'Ann'), await person(browser, 'Ben'), await person(browser, 'Cat')];
+  const code = await createMeeting(people[0], { title: 'Mesh' });
+  for (const p of people) await join(p, code);
+  for (const viewer of people) {
+    await expect(viewer.page.locator('[data-testid="tile"][data-screen="false"]')).toHaveCount(3);
+    for (const other of people.filter((o) => o !== viewer)) {
+      await expectVideoPlaying(tileOf(viewer.page, other.name));
+    }
+  }
+  await expect(people[2].page.getByTestId('toggle-people')).toContainText('3');
+  for (const p of people) await p.context.close();
+});
+
+test('a guest joins a guest-friendly meeting; a closed meeting asks guests to sign in', async ({ browser }) => {
+  const host = await person(browser, 'Hana');
+  const open = await createMeeting(host, { title: 'Open house', allow_guests: true });
+  const closed = await createMeeting(host, { title: 'Members only' });
+  const guest = await person(browser, 'Gus', { guest: true });
+
+  await openPreJoin(guest, closed);
+  await expect(guest.page.getByTestId('guests-not-allowed')).toContainText('signed-in users');
+  await expect(guest.page.getByRole('button', { name: 'Join meeting' })).toHaveCount(0);
+
+  await join(host, open);
+  await openPreJoin(guest, open);
+  await guest.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(guest.page.locator('#display_name-error')).not.toBeEmpty();
+  await guest.page.getByLabel('Your name').fill('Gus the Guest');
+  await guest.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(guest.page.getByTestId('room')).toBeVisible();
+  await expectVideoPlaying(tileOf(host.page, 'Gus the Guest'));
+  await expectVideoPlaying(tileOf(guest.page, 'Hana'));
+  await host.context.close();
+  await guest.context.close();
+});
+
+test('a wrong meeting password shows an error; the right one lets you in', async ({ browser }) => {
+  const host = await person(browser, 'Pia');
+  const code = await createMeeting(host, { title: 'Locked', password: 'open-sesame' });
+  const bob = await person(browser, 'Per');
+  await openPreJoin(bob, code);
+  await bob.page.getByLabel('Meeting password').fill('wrong-guess');
+  await bob.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(bob.page.locator('#password-error')).toContainText(/password/i);
+  await expect(bob.page.getByTestId('room')).toHaveCount(0);
+  await bob.page.getByLabel('Meeting password').fill('open-sesame');
+  await bob.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(bob.page.getByTestId('room')).toBeVisible();
+  await host.context.close();
+  await bob.context.close();
+});
+
+test('a dropped signaling socket resumes without leaving the meeting', async ({ browser }) => {
+  const alice = await person(browser, 'Ada');
+  const bob = await person(browser, 'Bo');
+  const code = await createMeeting(alice, { title: 'Flaky network' });
+
+  // Bob's signaling goes through a proxy the test can cut.
+  const routes: { close: () => Promise<void> }[] = [];
+  await bob.page.routeWebSocket(/\/ws$/, (ws) => {
+    const server = ws.connectToServer();
+    routes.push({
+      close: async () => {
+        await server.close();
+        await ws.close({ code: 4000, reason: 'test cut' });
+      },
+    });
+  });
+
+  await join(alice, code);
+  await join(bob, code);
+  await expectVideoPlaying(tileOf(alice.page, 'Bo'));
+
+  // Watch both sides: Alice must see Bob "reconnecting" and never lose his tile (a leave +
+  // join would remove it); Bob must be told he is reconnecting.
+  await alice.page.evaluate(() => {
+    const w = window as unknown as { removedTiles: number; sawReconnecting: boolean };
+    w.removedTiles = 0;
+    w.sawReconnecting = false;
+    new MutationObserver((records) => {
+      for (const r of records) {
+        const t = r.target as Element;
+        if (r.type === 'attributes' && t.getAttribute('data-name') === 'Bo' && t.getAttribute('data-reconnecting') === 'true') {
+          w.sawReconnecting = true;
+        }
+        for (const n of Array.from(r.removedNodes)) {
+          if (n instanceof Element && n.querySelector('[data-name="Bo"]')) w.removedTiles += 1;
+        }
+      }
+    }).observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ['data-reconnecting'] });
+  });
+  await bob.page.evaluate(() => {
+    const w = window as unknown as { sawBanner: boolean };
+    w.sawBanner = false;
+    new MutationObserver(() => {
+      if (document.querySelector('[data-testid="reconnecting"]')) w.sawBanner = true;
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+
+  expect(routes.length).toBe(1);
+  await routes[0].close();
+  await expect.poll(() => routes.length, { timeout: 20_000 }).toBe(2);
+  await expect(bob.page.locator('[data-testid="meeting"]')).toHaveAttribute('data-phase', 'incall');
+  await expect(bob.page.getByTestId('reconnecting')).toHaveCount(0);
+  expect(await bob.page.evaluate(() => (window as unknown as { sawBanner: boolean }).sawBanner)).toBe(true);
+  await expect
+    .poll(() => alice.page.evaluate(() => (window as unknown as { sawReconnecting: boolean }).sawReconnecting))
+    .toBe(true);
+
+  // Still one meeting: signaling works again (mute reaches Alice) and media kept flowing.
+  await bob.page.getByRole('button', { name: 'Mute microphone' }).click();
+  await expect(tileOf(alice.page, 'Bo')).toHaveAttribute('data-muted', 'true');
+  await expect(tileOf(alice.page, 'Bo')).toHaveAttribute('data-reconnecting', 'false');
+  await expectVideoPlaying(tileOf(alice.page, 'Bo'));
+  expect(await alice.page.evaluate(() => (window as unknown as { removedTiles: number }).removedTiles)).toBe(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('joining without a camera still works and says why', async ({ browser }) => {
+  const alice = await person(browser, 'Cam');
+  const code = await createMeeting(alice, { title: 'No camera' });
+  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+  // The browser denies the camera (as a user clicking "Block" would).
+  await context.addInitScript(() => {
+    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+    navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
+      c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : original(c);
+  });
+  const guest = { context, page: await context.newPage(), name: 'NoCam' };
+  const res = await context.request.post('/api/v1/auth/register', {
+    data: { email: uniqueEmail('nocam'), password: PASSWORD, display_name: 'NoCam' },
+  });
+  expect(res.status()).toBe(201);
+  await join(alice, code);
+  await gotoHydrated(guest.page, `/meeting/${code}`);
+  await expect(guest.page.getByTestId('camera-problem')).toContainText('blocked');
+  await guest.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(guest.page.getByTestId('room')).toBeVisible();
+  await expect(tileOf(alice.page, 'NoCam')).toHaveAttribute('data-camera-off', 'true');
+  await expectAudioFlowing(tileOf(alice.page, 'NoCam'));
+  await expectVideoPlaying(tileOf(guest.page, 'Cam'));
+  await alice.context.close();
+  await context.close();
+});
+

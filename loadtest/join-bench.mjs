@@ -1,0 +1,144 @@
+// Join-to-first-remote-frame: from clicking "Join meeting" to the first decoded frame of a
+// participant who is already publishing (requestVideoFrameCallback), next to a baseline of two
+// RTCPeerConnections in one page with the same fake camera. Prints a table, writes JSON.
+// Usage (repo root, after a release build):
+//   node loadtest/join-bench.mjs [--joins 20] [--out bench-results/join.json] [--chromium /usr/bin/chromium]
+import { chromium } from '@playwright/test';
+import { cpus } from 'node:os';
+import { parseArgs, percentile, printTable, startServer, writeJson } from './lib.mjs';
+
+const args = parseArgs();
+const joins = Number(args.joins ?? 20);
+const out = args.out ?? 'bench-results/join.json';
+const port = Number(args.port ?? 3220);
+const executablePath = args.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+
+const browserArgs = [
+  '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
+  '--disable-sync', '--no-first-run', '--use-fake-device-for-media-stream', '--use-fake-ui-for-media-stream',
+];
+
+function summary(samples) {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const r = (x) => Number(x.toFixed(1));
+  return {
+    n: sorted.length,
+    p50_ms: r(percentile(sorted, 50)),
+    p95_ms: r(percentile(sorted, 95)),
+    max_ms: r(sorted[sorted.length - 1]),
+    over_1s: sorted.filter((x) => x > 1000).length,
+  };
+}
+
+/** One join: pre-join screen with the camera already open, then click and wait for a frame. */
+async function timeJoin(browser, base, code, i) {
+  const context = await browser.newContext({ baseURL: base });
+  const page = await context.newPage();
+  await page.goto(`/meeting/${code}`);
+  await page.locator('body[data-hydrated]').waitFor({ state: 'attached' });
+  await page.locator('[data-tile="tile-me"][data-camera-off="false"]').waitFor();
+  await page.getByLabel('Your name').fill(`Joiner ${i}`);
+  await page.evaluate(() => {
+    const w = window;
+    w.firstFrameAt = null;
+    const hook = () => {
+      for (const v of document.querySelectorAll('video[data-remote-media]')) {
+        if (v.hooked) continue;
+        v.hooked = true;
+        v.requestVideoFrameCallback(() => { w.firstFrameAt ??= performance.now(); });
+      }
+    };
+    new MutationObserver(hook).observe(document.body, { childList: true, subtree: true });
+    const button = [...document.querySelectorAll('button')].find((b) => b.textContent.includes('Join meeting'));
+    w.clickedAt = performance.now();
+    button.click();
+  });
+  await page.waitForFunction(() => window.firstFrameAt !== null, null, { timeout: 10_000 });
+  const ms = await page.evaluate(() => window.firstFrameAt - window.clickedAt);
+  await page.getByTestId('leave').click();
+  await context.close();
+  return ms;
+}
+
+/** Two RTCPeerConnections in one page: the floor any signaling path adds to. */
+async function timeBaseline(browser, base) {
+  const context = await browser.newContext({ baseURL: base });
+  const page = await context.newPage();
+  await page.goto('/');
+  const ms = await page.evaluate(async () => {
+    const stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 360 }, audio: true });
+    const t0 = performance.now();
+    const a = new RTCPeerConnection();
+    const b = new RTCPeerConnection();
+    a.onicecandidate = (e) => e.candidate && b.addIceCandidate(e.candidate);
+    b.onicecandidate = (e) => e.candidate && a.addIceCandidate(e.candidate);
+    const frame = new Promise((resolve) => {
+      b.ontrack = (e) => {
+        if (e.track.kind !== 'video') return;
+        const v = document.createElement('video');
+        v.muted = true;
+        v.autoplay = true;
+        document.body.append(v);
+        v.requestVideoFrameCallback(() => resolve(performance.now()));
+        v.srcObject = e.streams[0];
+      };
+    });
+    for (const t of stream.getTracks()) a.addTrack(t, stream);
+    await a.setLocalDescription();
+    await b.setRemoteDescription(a.localDescription);
+    await b.setLocalDescription();
+    await a.setRemoteDescription(b.localDescription);
+    const t1 = await frame;
+    a.close();
+    b.close();
+    stream.getTracks().forEach((t) => t.stop());
+    return t1 - t0;
+  });
+  await context.close();
+  return ms;
+}
+
+const server = await startServer({ port, db: 'mem' });
+const browser = await chromium.launch({ executablePath, args: browserArgs });
+try {
+  const host = await browser.newContext({ baseURL: server.base });
+  const reg = await host.request.post('/api/v1/auth/register', {
+    data: { email: 'publisher@example.com', password: 'bench-password-1', display_name: 'Publisher' },
+  });
+  if (reg.status() !== 201) throw new Error(`register failed: ${reg.status()}`);
+  const meeting = await host.request.post('/api/v1/meetings', { data: { title: 'Join bench', allow_guests: true } });
+  const { code } = await meeting.json();
+  const publisher = await host.newPage();
+  await publisher.goto(`/meeting/${code}`);
+  await publisher.locator('[data-tile="tile-me"][data-camera-off="false"]').waitFor();
+  await publisher.getByRole('button', { name: 'Join meeting' }).click();
+  await publisher.getByTestId('room').waitFor();
+
+  // One warm-up of each (first WASM compile, first codec init), not counted.
+  await timeJoin(browser, server.base, code, 0);
+  await timeBaseline(browser, server.base);
+  const joinMs = [];
+  const baselineMs = [];
+  for (let i = 1; i <= joins; i++) {
+    joinMs.push(await timeJoin(browser, server.base, code, i));
+    baselineMs.push(await timeBaseline(browser, server.base));
+  }
+  const result = {
+    measured_at: new Date().toISOString(),
+    machine: { cpus: cpus().length, model: cpus()[0]?.model },
+    browser: `Chromium ${browser.version()} headless, fake camera and microphone`,
+    join_to_first_frame: summary(joinMs),
+    baseline_two_peer_connections: summary(baselineMs),
+    samples: { join_ms: joinMs.map((x) => Number(x.toFixed(1))), baseline_ms: baselineMs.map((x) => Number(x.toFixed(1))) },
+  };
+  const row = (label, s) => [label, `p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, max ${s.max_ms} ms, >1 s: ${s.over_1s} of ${s.n}`];
+  printTable([
+    ['measure', 'result'],
+    row('join to first remote frame', result.join_to_first_frame),
+    row('baseline (2 PCs, one page)', result.baseline_two_peer_connections),
+  ]);
+  writeJson(out, result);
+} finally {
+  await browser.close();
+  await server.stop();
+}
