@@ -77,7 +77,7 @@ pub fn ScreenButton() -> impl IntoView {
 }
 
 #[component]
-pub fn ControlBar(show_people: RwSignal<bool>) -> impl IntoView {
+pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> impl IntoView {
     let state = CallState::get();
     let count = move || state.peers.with(Vec::len) + 1;
     install_shortcuts(state);
@@ -86,6 +86,17 @@ pub fn ControlBar(show_people: RwSignal<bool>) -> impl IntoView {
             <MicButton />
             <CameraButton />
             <ScreenButton />
+            <button
+                type="button"
+                class=move || look(true)
+                aria-pressed=move || show_devices.get().to_string()
+                aria-controls="device-settings"
+                aria-label="Camera, microphone and speaker settings"
+                data-testid="toggle-devices"
+                on:click=move |_| show_devices.update(|s| *s = !*s)
+            >
+                <span aria-hidden="true">"⚙"</span>
+            </button>
             <button
                 type="button"
                 class=move || look(true)

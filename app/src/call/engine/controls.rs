@@ -222,7 +222,11 @@ pub fn attach(video: &HtmlVideoElement, key: &TileKey) {
         return;
     };
     let stream = match key {
-        TileKey::Me => e.camera.borrow().as_ref().map(|_| Clone::clone(&e.local_stream)),
+        TileKey::Me => e
+            .camera
+            .borrow()
+            .as_ref()
+            .map(|_| Clone::clone(&e.local_stream)),
         TileKey::MyScreen => e.screen.borrow().clone(),
         TileKey::Camera(peer) | TileKey::Screen(peer) => {
             let screen_id = e.state.peer(peer).and_then(|p| p.info.media.screen_stream);

@@ -1,9 +1,11 @@
 //! The meeting room: video grid (or a stage for a screen share or pinned tile), controls,
 //! participants panel, and connection notices.
 
+use crate::call::actions::DeviceKind;
 use crate::call::layout::{grid_class, stage};
 use crate::call::{CallState, Phase};
 use crate::components::call_controls::ControlBar;
+use crate::components::device_select::DeviceSelect;
 use crate::components::participants::ParticipantsPanel;
 use crate::components::video_tile::VideoTile;
 use leptos::prelude::*;
@@ -13,6 +15,7 @@ use leptos_meta::Title;
 pub fn Room(title: String) -> impl IntoView {
     let state = CallState::get();
     let show_people = RwSignal::new(false);
+    let show_devices = RwSignal::new(false);
     let tiles = Memo::new(move |_| state.tiles());
     let on_stage = Memo::new(move |_| stage(&tiles.get(), state.pinned.get().as_ref()));
     let grid = move || {
@@ -60,7 +63,17 @@ pub fn Room(title: String) -> impl IntoView {
                     <ParticipantsPanel />
                 </Show>
             </div>
-            <ControlBar show_people />
+            <Show when=move || show_devices.get()>
+                // Switching here swaps tracks on every connection (replaceTrack), no renegotiation.
+                <section id="device-settings" aria-label="Device settings" class="grid gap-2 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900 sm:grid-cols-3">
+                    <DeviceSelect kind=DeviceKind::Camera label="Camera" />
+                    <DeviceSelect kind=DeviceKind::Mic label="Microphone" />
+                    <Show when=move || state.speaker_selectable.get()>
+                        <DeviceSelect kind=DeviceKind::Speaker label="Speaker" />
+                    </Show>
+                </section>
+            </Show>
+            <ControlBar show_people show_devices />
             <Toast />
         </div>
     }
