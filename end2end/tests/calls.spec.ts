@@ -23,6 +23,17 @@ test('two people see and hear each other; mute and screen share show on the othe
   await expectAudioFlowing(aliceOnBob);
   await expect(aliceOnBob.getByTestId('quality')).toBeVisible();
 
+  // The fake microphone beeps: Bob sees Alice's speaking ring come on at some point.
+  await expect
+    .poll(() => aliceOnBob.getAttribute('data-speaking'), { intervals: [50], timeout: 20_000 })
+    .toBe('true');
+
+  // Pinning puts a tile on the stage; unpinning returns to the grid.
+  await bob.page.getByRole('button', { name: 'Pin Alice', exact: true }).click();
+  await expect(aliceOnBob.locator('xpath=..')).toHaveClass(/col-span-full/);
+  await bob.page.getByRole('button', { name: 'Unpin Alice', exact: true }).click();
+  await expect(aliceOnBob.locator('xpath=..')).not.toHaveClass(/col-span-full/);
+
   // Mute with the keyboard shortcut; Bob sees it.
   await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
   await alice.page.keyboard.press('m');

@@ -42,6 +42,10 @@ pub struct Outgoing {
     pub stream: MediaStream,
 }
 
+/// `audioLevel` (0..1, linear) above which a packet counts as speech.
+const SPEAKING_LEVEL: f64 = 0.02;
+const SPEAKING_HOLD_MS: f64 = 600.0;
+
 type Events = Rc<dyn Fn(&PeerId, LinkEvent)>;
 type Handler = Closure<dyn FnMut(JsValue)>;
 
@@ -52,6 +56,8 @@ pub struct PeerLink {
     making_offer: Cell<bool>,
     ignore_offer: Cell<bool>,
     answer_pending: Cell<bool>,
+    /// When the remote microphone was last loud (see `is_speaking`).
+    loud_at: Cell<f64>,
     /// When my last offer went out (to spot one that was lost, see `handle_description`).
     offer_sent_at: Cell<f64>,
     /// Tracks to add once we know who offers (see `attach_tracks`).
@@ -107,6 +113,7 @@ impl PeerLink {
             ignore_offer: Cell::new(false),
             answer_pending: Cell::new(false),
             offer_sent_at: Cell::new(0.0),
+            loud_at: Cell::new(f64::NEG_INFINITY),
             pending: RefCell::new(Some(tracks)),
             senders: RefCell::new(HashMap::new()),
             events,
@@ -362,8 +369,18 @@ impl PeerLink {
         }
     }
 
+    /// Whether the remote side is talking: a loud packet within the last `SPEAKING_HOLD_MS`.
+    /// Levels are per packet (20 ms), so a short hold keeps the ring from flickering.
+    pub fn is_speaking(&self) -> bool {
+        let now = js::now_ms();
+        if self.remote_audio_level() > SPEAKING_LEVEL {
+            self.loud_at.set(now);
+        }
+        now - self.loud_at.get() < SPEAKING_HOLD_MS
+    }
+
     /// Current audio level of the remote microphone (0..1) from the receiver's sources.
-    pub fn remote_audio_level(&self) -> f64 {
+    fn remote_audio_level(&self) -> f64 {
         let mut level: f64 = 0.0;
         for receiver in self.pc.get_receivers().iter() {
             let track = js::get(&receiver, "track");

@@ -294,12 +294,12 @@ impl Engine {
             _ => 0.0,
         };
         self.state.mic_level.set(level);
-        if n.is_multiple_of(3) {
+        {
             let levels: Vec<(PeerId, bool)> = self
                 .links
                 .borrow()
                 .values()
-                .map(|l| (l.peer.clone(), l.remote_audio_level() > 0.03))
+                .map(|l| (l.peer.clone(), l.is_speaking()))
                 .collect();
             for (peer, speaking) in levels {
                 if self
