@@ -3,6 +3,9 @@
 
 use super::TileKey;
 
+/// Columns of the strip under the stage.
+pub const STAGE_STRIP: &str = "grid-cols-3 sm:grid-cols-4 lg:grid-cols-6";
+
 /// Grid columns for `n` equal tiles (1..6 in a mesh; more wrap).
 pub fn grid_class(n: usize) -> &'static str {
     match n {

@@ -3,6 +3,7 @@
 
 use crate::call::CallState;
 use crate::call::actions;
+use crate::components::icons::{Icon, Svg};
 use leptos::prelude::*;
 
 const BUTTON: &str = "inline-flex h-12 min-w-12 items-center justify-center gap-2 rounded-full px-4 font-medium shadow focus:outline-none focus:ring-2 focus:ring-indigo-400 disabled:opacity-50";
@@ -28,7 +29,7 @@ pub fn MicButton() -> impl IntoView {
             aria-label=move || if on() { "Mute microphone" } else { "Unmute microphone" }
             on:click=move |_| actions::toggle_mic(state)
         >
-            <span aria-hidden="true">{move || if on() { "🎙" } else { "🔇" }}</span>
+            {move || view! { <Svg icon=if on() { Icon::Mic } else { Icon::MicOff } /> }}
             <span class="hidden sm:inline">{move || if on() { "Mute" } else { "Unmute" }}</span>
         </button>
     }
@@ -49,7 +50,7 @@ pub fn CameraButton() -> impl IntoView {
             aria-label=move || if on() { "Turn camera off" } else { "Turn camera on" }
             on:click=move |_| actions::toggle_camera(state)
         >
-            <span aria-hidden="true">{move || if on() { "📷" } else { "🚫" }}</span>
+            {move || view! { <Svg icon=if on() { Icon::Camera } else { Icon::CameraOff } /> }}
             <span class="hidden sm:inline">{move || if on() { "Stop video" } else { "Start video" }}</span>
         </button>
     }
@@ -70,7 +71,7 @@ pub fn ScreenButton() -> impl IntoView {
             aria-label=move || if sharing() { "Stop sharing screen" } else { "Share screen" }
             on:click=move |_| actions::toggle_screen(state)
         >
-            <span aria-hidden="true">"🖥"</span>
+            <Svg icon=Icon::Screen />
             <span class="hidden sm:inline">{move || if sharing() { "Stop sharing" } else { "Share" }}</span>
         </button>
     }
@@ -95,7 +96,7 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                 data-testid="toggle-devices"
                 on:click=move |_| show_devices.update(|s| *s = !*s)
             >
-                <span aria-hidden="true">"⚙"</span>
+                <Svg icon=Icon::Settings />
             </button>
             <button
                 type="button"
@@ -105,7 +106,7 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                 data-testid="toggle-people"
                 on:click=move |_| show_people.update(|s| *s = !*s)
             >
-                <span aria-hidden="true">"👥"</span>
+                <Svg icon=Icon::People />
                 <span>{count}</span>
                 <span class="sr-only">" participants"</span>
             </button>
@@ -115,6 +116,7 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                 data-testid="leave"
                 on:click=move |_| actions::leave(state)
             >
+                <Svg icon=Icon::Leave />
                 "Leave"
             </button>
         </nav>

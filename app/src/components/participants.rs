@@ -1,6 +1,7 @@
 //! The participants panel: everyone in the call with role, microphone, camera and screen state.
 
 use crate::call::{CallState, LinkState};
+use crate::components::icons::{Icon, Svg};
 use leptos::prelude::*;
 use protocol::signal::Role;
 
@@ -22,9 +23,9 @@ pub fn ParticipantsPanel() -> impl IntoView {
             <ul class="space-y-1 text-sm" data-testid="participants">
                 <li class="flex items-center justify-between gap-2">
                     <span class="truncate">{move || state.my_name.get()} " (you)"</span>
-                    <span class="shrink-0">
-                        {move || if state.local.with(|m| m.audio) { "🎙" } else { "🔇" }}
-                        {move || if state.local.with(|m| m.video) { "📷" } else { "" }}
+                    <span class="flex shrink-0 gap-1 text-slate-500">
+                        {move || view! { <Svg icon=if state.local.with(|m| m.audio) { Icon::Mic } else { Icon::MicOff } class="h-4 w-4" /> }}
+                        {move || view! { <Svg icon=if state.local.with(|m| m.video) { Icon::Camera } else { Icon::CameraOff } class="h-4 w-4" /> }}
                     </span>
                 </li>
                 <For
@@ -40,10 +41,10 @@ pub fn ParticipantsPanel() -> impl IntoView {
                                     {(!role.is_empty()).then(|| view! { <span class="ml-1 rounded bg-slate-100 px-1 text-xs dark:bg-slate-800">{role}</span> })}
                                     {reconnecting.then(|| view! { <span class="ml-1 text-xs text-amber-600">"reconnecting"</span> })}
                                 </span>
-                                <span class="shrink-0" aria-label=format!("microphone {}, camera {}", if p.info.media.audio { "on" } else { "off" }, if p.info.media.video { "on" } else { "off" })>
-                                    {if p.info.media.audio { "🎙" } else { "🔇" }}
-                                    {if p.info.media.video { "📷" } else { "" }}
-                                    {if p.info.media.screen { "🖥" } else { "" }}
+                                <span class="flex shrink-0 gap-1 text-slate-500" role="img" aria-label=format!("microphone {}, camera {}", if p.info.media.audio { "on" } else { "off" }, if p.info.media.video { "on" } else { "off" })>
+                                    <Svg icon=if p.info.media.audio { Icon::Mic } else { Icon::MicOff } class="h-4 w-4" />
+                                    <Svg icon=if p.info.media.video { Icon::Camera } else { Icon::CameraOff } class="h-4 w-4" />
+                                    {p.info.media.screen.then(|| view! { <Svg icon=Icon::Screen class="h-4 w-4" /> })}
                                 </span>
                             </li>
                         }

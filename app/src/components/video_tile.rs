@@ -2,6 +2,7 @@
 //! mute / camera-off state, speaking ring, connection quality and a pin button.
 
 use crate::call::{CallState, LinkState, TileKey};
+use crate::components::icons::{Icon, Svg};
 use leptos::html::Video;
 use leptos::prelude::*;
 
@@ -33,7 +34,9 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 } else {
                     local.screen
                 },
-                speaking: local.audio && state.mic_level.get() > 0.15,
+                speaking: matches!(tile, TileKey::Me)
+                    && local.audio
+                    && state.mic_level.get() > 0.15,
                 reconnecting: false,
                 quality: None,
             }
@@ -49,7 +52,7 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 } else {
                     p.info.media.video
                 },
-                speaking: p.speaking && p.info.media.audio,
+                speaking: !tile.is_screen() && p.speaking && p.info.media.audio,
                 reconnecting: p.info.reconnecting || p.link == LinkState::Reconnecting,
                 quality: p.quality,
             })
@@ -144,7 +147,10 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
             </Show>
             <figcaption class="absolute bottom-2 left-2 flex max-w-[80%] items-center gap-1 rounded-md bg-black/60 px-2 py-1 text-sm text-white">
                 <Show when=move || !info.with(|i| i.audio) && !screen>
-                    <span data-testid="muted-icon" title="Microphone off" aria-label="Microphone off">"🔇"</span>
+                    <span data-testid="muted-icon" title="Microphone off" class="text-red-400">
+                        <Svg icon=Icon::MicOff class="h-4 w-4" />
+                        <span class="sr-only">"Microphone off"</span>
+                    </span>
                 </Show>
                 <span class="truncate">{name}{screen.then_some(" · screen")}</span>
             </figcaption>

@@ -2,7 +2,7 @@
 //! participants panel, and connection notices.
 
 use crate::call::actions::DeviceKind;
-use crate::call::layout::{grid_class, stage};
+use crate::call::layout::{STAGE_STRIP, grid_class, stage};
 use crate::call::{CallState, Phase};
 use crate::components::call_controls::ControlBar;
 use crate::components::device_select::DeviceSelect;
@@ -18,13 +18,15 @@ pub fn Room(title: String) -> impl IntoView {
     let show_devices = RwSignal::new(false);
     let tiles = Memo::new(move |_| state.tiles());
     let on_stage = Memo::new(move |_| stage(&tiles.get(), state.pinned.get().as_ref()));
-    let grid = move || {
+    // Each layout class is toggled on its own: a reactive `class=` string did not update here.
+    let grid = Memo::new(move |_| {
         if on_stage.get().is_some() {
-            "grid-cols-3 sm:grid-cols-4 lg:grid-cols-6".to_string()
+            STAGE_STRIP
         } else {
-            grid_class(tiles.with(Vec::len)).to_string()
+            grid_class(tiles.with(Vec::len))
         }
-    };
+    });
+    let has = move |c: &'static str| move || grid.get().split(' ').any(|x| x == c);
     let reconnecting = move || state.phase.get() == Phase::Reconnecting;
     view! {
         <Title text=title.clone() />
@@ -38,7 +40,18 @@ pub fn Room(title: String) -> impl IntoView {
                 </Show>
             </div>
             <div class="flex flex-col gap-3 lg:flex-row">
-                <div class=move || format!("grid flex-1 content-start gap-3 {}", grid()) data-testid="grid">
+                <div
+                    class="grid flex-1 content-start gap-3"
+                    class=("grid-cols-1", has("grid-cols-1"))
+                    class=("grid-cols-2", has("grid-cols-2"))
+                    class=("grid-cols-3", has("grid-cols-3"))
+                    class=("sm:grid-cols-2", has("sm:grid-cols-2"))
+                    class=("sm:grid-cols-4", has("sm:grid-cols-4"))
+                    class=("lg:grid-cols-3", has("lg:grid-cols-3"))
+                    class=("lg:grid-cols-6", has("lg:grid-cols-6"))
+                    data-testid="grid"
+                    data-layout=move || grid.get()
+                >
                     <For
                         each=move || tiles.get()
                         key=|t| t.clone()
