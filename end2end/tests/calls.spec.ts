@@ -78,6 +78,11 @@ test('three people in a mesh all see each other', async ({ browser }) => {
     }
   }
   await expect(people[2].page.getByTestId('toggle-people')).toContainText('3');
+
+  // Closing a tab says goodbye: the others drop the tile at once, not after the 30 s resume window.
+  await people[2].page.close();
+  await expect(tileOf(people[0].page, 'Cat')).toHaveCount(0, { timeout: 5_000 });
+  await expect(tileOf(people[1].page, 'Cat')).toHaveCount(0, { timeout: 5_000 });
   for (const p of people) await p.context.close();
 });
 
@@ -109,6 +114,7 @@ test('a wrong meeting password shows an error; the right one lets you in', async
   const code = await createMeeting(host, { title: 'Locked', password: 'open-sesame' });
   const bob = await person(browser, 'Per');
   await openPreJoin(bob, code);
+  await expect(bob.page.getByLabel('Your name')).toHaveValue('Per');
   await bob.page.getByLabel('Meeting password').fill('wrong-guess');
   await bob.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(bob.page.locator('#password-error')).toContainText(/password/i);

@@ -23,7 +23,7 @@ use crate::call::socket::Socket;
 use crate::call::stats::{self, Sample};
 use crate::call::{CallState, Phase, TileKey};
 use leptos::prelude::*;
-use protocol::signal::{JoinTicket, PeerId};
+use protocol::signal::{ClientMsg, JoinTicket, PeerId};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -87,6 +87,7 @@ struct Engine {
     stats: RefCell<HashMap<PeerId, Sample>>,
     ticks: Cell<u64>,
     ticker: RefCell<Option<Ticker>>,
+    pagehide: RefCell<Option<Closure<dyn FnMut()>>>,
     screen_ended: RefCell<Option<Closure<dyn FnMut()>>>,
     alive: Cell<bool>,
 }
@@ -106,6 +107,7 @@ impl Engine {
             stats: RefCell::new(HashMap::new()),
             ticks: Cell::new(0),
             ticker: RefCell::new(None),
+            pagehide: RefCell::new(None),
             screen_ended: RefCell::new(None),
             alive: Cell::new(true),
         }
@@ -128,6 +130,18 @@ impl Engine {
             })
             .unwrap_or(0);
         *self.ticker.borrow_mut() = Some((id, tick));
+        // Closing the tab runs no cleanup; say goodbye so others do not wait out the resume
+        // window for someone who is gone.
+        let on_pagehide = Closure::<dyn FnMut()>::new(|| {
+            if let Some(e) = current() {
+                e.send(&ClientMsg::Leave);
+            }
+        });
+        if let Some(w) = web_sys::window() {
+            let _ = w
+                .add_event_listener_with_callback("pagehide", on_pagehide.as_ref().unchecked_ref());
+        }
+        *self.pagehide.borrow_mut() = Some(on_pagehide);
     }
 
     pub(super) fn bump_streams(&self) {
@@ -376,6 +390,11 @@ impl Engine {
             && let Some(w) = web_sys::window()
         {
             w.clear_interval_with_handle(id);
+        }
+        if let Some(f) = self.pagehide.borrow_mut().take()
+            && let Some(w) = web_sys::window()
+        {
+            let _ = w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
         }
     }
 }

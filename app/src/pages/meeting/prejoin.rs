@@ -102,9 +102,7 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
                     }
                 >
                     <form class="mt-6 space-y-2" on:submit=join.clone() novalidate>
-                        <Show when=move || !signed_in.get()>
-                            <TextField label="Your name" name="display_name" autocomplete="name" value=name error=field("display_name") />
-                        </Show>
+                        <TextField label="Your name" name="display_name" autocomplete="name" value=name error=field("display_name") hint="How others see you in this meeting." />
                         {info.needs_password.then(|| view! {
                             <TextField label="Meeting password" name="password" kind="password" value=password error=field("password") />
                         })}
