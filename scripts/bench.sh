@@ -9,3 +9,5 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   say "Release build took $((SECONDS - started)) s"
 fi
 node loadtest/foundation-bench.mjs "$@"
+# Where the WASM's bytes go, per crate (reads the name section of the pre-wasm-opt build).
+node loadtest/wasm-size.mjs
