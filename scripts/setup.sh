@@ -12,12 +12,12 @@ if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
 fi
 
 if [ "$(cargo leptos --version 2>/dev/null | awk '{print $2}')" != "$CARGO_LEPTOS_VERSION" ]; then
-  say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (one time, ~15 min on 2 cores)"
+  say "Installing cargo-leptos $CARGO_LEPTOS_VERSION (one time, ~12 min on 2 cores)"
   cargo install cargo-leptos --version "$CARGO_LEPTOS_VERSION" --locked
 fi
 
 if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$WASM_BINDGEN_VERSION" ]; then
-  say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (one time, ~6 min)"
+  say "Installing wasm-bindgen-cli $WASM_BINDGEN_VERSION (one time, ~2 min)"
   # Not --locked: that release's lock file names a crate version the registry no longer has.
   cargo install wasm-bindgen-cli --version "$WASM_BINDGEN_VERSION"
 fi
