@@ -4,6 +4,7 @@
 pub mod client_addr;
 pub mod cookies;
 pub mod extract;
+pub mod hash_pool;
 pub mod password;
 pub mod renew;
 pub mod secret;

@@ -7,6 +7,7 @@ mod room;
 use crate::api::find_meeting;
 use crate::call::{CallState, Phase, actions};
 use crate::components::status::{Loading, Notice};
+use crate::state::auth::AuthState;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
@@ -19,9 +20,14 @@ pub fn MeetingPage() -> impl IntoView {
     let params = use_params_map();
     let code = move || params.read().get("code").unwrap_or_default();
     let info = Resource::new(code, find_meeting);
+    let auth = AuthState::get();
     view! {
         <Suspense fallback=|| view! { <Loading label="Looking up the meeting…" /> }>
             {move || Suspend::new(async move {
+                // Who is signed in shapes the pre-join form (name, guests-only notice). Wait
+                // for it here, so the server and the hydrating browser render the same form
+                // whichever resource resolves first.
+                let _ = auth.user.await;
                 match info.await {
                     Ok(info) => view! { <Meeting info /> }.into_any(),
                     Err(e) if e.code() == ErrorCode::NotFound => view! {
