@@ -1,7 +1,9 @@
 //! argon2id password hashing on a few dedicated threads (see `hash_pool`), each reusing one
 //! memory block: a hash allocates nothing, so memory stays at workers × memory cost.
 
-use argon2::password_hash::{Output, ParamsString, PasswordHash, Salt, SaltString, rand_core::OsRng};
+use argon2::password_hash::{
+    Output, ParamsString, PasswordHash, Salt, SaltString, rand_core::OsRng,
+};
 use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::cell::RefCell;
 use std::sync::Arc;
@@ -155,9 +157,17 @@ mod tests {
         let mut memory = Vec::new();
 
         // The crate's hash verifies here, with memory reused from a bigger earlier hash.
-        hash_with(&Params::new(2048, 2, 1, None).unwrap(), "warm up", &mut memory).unwrap();
+        hash_with(
+            &Params::new(2048, 2, 1, None).unwrap(),
+            "warm up",
+            &mut memory,
+        )
+        .unwrap();
         let salt = SaltString::generate(&mut OsRng);
-        let theirs = argon.hash_password(b"pw-12345678", &salt).unwrap().to_string();
+        let theirs = argon
+            .hash_password(b"pw-12345678", &salt)
+            .unwrap()
+            .to_string();
         assert!(verify("pw-12345678", &theirs, &mut memory));
         assert!(!verify("pw-12345679", &theirs, &mut memory));
 
