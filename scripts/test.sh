@@ -7,45 +7,35 @@ stage() { say "$1 ($((SECONDS - started)) s so far)"; }
 
 "$ROOT/scripts/setup.sh"
 
-# Chromium comes from Debian, never from a browser download.
-if [ -z "${CHROMIUM_PATH:-}" ]; then
-  for candidate in /usr/bin/chromium /usr/bin/chromium-browser; do
-    if [ -x "$candidate" ]; then CHROMIUM_PATH="$candidate"; break; fi
-  done
-fi
-if [ -z "${CHROMIUM_PATH:-}" ]; then
-  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    stage "Installing Chromium from Debian"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq chromium >/dev/null || { apt-get update -qq && apt-get install -y -qq chromium >/dev/null; }
-    CHROMIUM_PATH=/usr/bin/chromium
-  else
-    echo "Chromium is needed for the end-to-end tests and was not found."
-    echo "Install it (Debian/Ubuntu: sudo apt-get install chromium), or point the tests at a"
-    echo "Chromium or Chrome binary: CHROMIUM_PATH=/path/to/chromium ./scripts/test.sh"
-    exit 1
+# Chromium and coturn come from Debian, never from a browser or binary download.
+# need_debian_tool VAR PACKAGE "what it is for" CANDIDATE...: keeps $VAR when set, else takes
+# the first candidate that exists, else installs PACKAGE when this machine can (root and
+# apt-get), else says how to point the tests at one.
+need_debian_tool() {
+  local var=$1 package=$2 purpose=$3 candidate
+  shift 3
+  if [ -z "${!var:-}" ]; then
+    for candidate in "$@"; do
+      if [ -x "$candidate" ]; then printf -v "$var" '%s' "$candidate"; break; fi
+    done
   fi
-fi
-export CHROMIUM_PATH
-
-# coturn (Debian) relays the TURN-only end-to-end call.
-if [ -z "${TURNSERVER_PATH:-}" ]; then
-  TURNSERVER_PATH="$(command -v turnserver || true)"
-fi
-if [ -z "$TURNSERVER_PATH" ]; then
-  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    stage "Installing coturn from Debian"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get install -y -qq coturn >/dev/null || { apt-get update -qq && apt-get install -y -qq coturn >/dev/null; }
-    TURNSERVER_PATH=/usr/bin/turnserver
-  else
-    echo "coturn is needed for the TURN end-to-end test and was not found."
-    echo "Install it (Debian/Ubuntu: sudo apt-get install coturn), or point the tests at a"
-    echo "turnserver binary: TURNSERVER_PATH=/path/to/turnserver ./scripts/test.sh"
-    exit 1
+  if [ -z "${!var:-}" ]; then
+    if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+      stage "Installing $package from Debian"
+      export DEBIAN_FRONTEND=noninteractive
+      apt-get install -y -qq "$package" >/dev/null || { apt-get update -qq && apt-get install -y -qq "$package" >/dev/null; }
+      printf -v "$var" '%s' "$1"
+    else
+      echo "$package is needed for $purpose and was not found."
+      echo "Install it (Debian/Ubuntu: sudo apt-get install $package), or point the tests at"
+      echo "a binary: $var=/path/to/${1##*/} ./scripts/test.sh"
+      exit 1
+    fi
   fi
-fi
-export TURNSERVER_PATH
+  export "${var?}"
+}
+need_debian_tool CHROMIUM_PATH chromium "the end-to-end tests" /usr/bin/chromium /usr/bin/chromium-browser
+need_debian_tool TURNSERVER_PATH coturn "the TURN end-to-end test" /usr/bin/turnserver "$(command -v turnserver || true)"
 
 # One server build serves both steps: `cargo test` builds the video-meet binary with the
 # test feature set, and the end-to-end suite runs that binary.

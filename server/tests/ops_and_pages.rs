@@ -78,12 +78,9 @@ async fn pages_render_on_the_server_and_dashboard_needs_a_session() {
 
     // A meeting link opened directly is rendered on the server (its route has a path
     // parameter of its own, which must not leak into the in-process API call).
-    let created: serde_json::Value = client
-        .post(server.url("/api/v1/meetings"))
-        .json(&serde_json::json!({ "title": "Linked directly" }))
-        .send()
+    let created: serde_json::Value = server
+        .create_meeting(&client, serde_json::json!({ "title": "Linked directly" }))
         .await
-        .unwrap()
         .json()
         .await
         .unwrap();

@@ -1,4 +1,4 @@
-//! A labelled `<select>` for the camera, microphone or speaker.
+//! Labelled `<select>`s for the camera, microphone and speaker.
 
 use crate::call::CallState;
 use crate::call::actions::{self, DeviceKind};
@@ -47,5 +47,18 @@ pub fn DeviceSelect(kind: DeviceKind, label: &'static str) -> impl IntoView {
                 }}
             </select>
         </div>
+    }
+}
+
+/// Camera, microphone, and speaker where the browser lets a page choose one.
+#[component]
+pub fn DeviceSelects() -> impl IntoView {
+    let state = CallState::get();
+    view! {
+        <DeviceSelect kind=DeviceKind::Camera label="Camera" />
+        <DeviceSelect kind=DeviceKind::Mic label="Microphone" />
+        <Show when=move || state.speaker_selectable.get()>
+            <DeviceSelect kind=DeviceKind::Speaker label="Speaker" />
+        </Show>
     }
 }

@@ -2,10 +2,10 @@
 //! and the join step with its errors.
 
 use crate::api::{UiError, join_meeting};
-use crate::call::actions::{self, DeviceKind};
+use crate::call::actions;
 use crate::call::{CallState, Phase, TileKey};
 use crate::components::call_controls::{CameraButton, MicButton};
-use crate::components::device_select::DeviceSelect;
+use crate::components::device_select::DeviceSelects;
 use crate::components::form::{FormError, SubmitButton, TextField};
 use crate::components::video_tile::VideoTile;
 use crate::state::auth::AuthState;
@@ -82,11 +82,7 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
                 </div>
                 <DeviceProblems />
                 <div class="grid gap-2 sm:grid-cols-3">
-                    <DeviceSelect kind=DeviceKind::Camera label="Camera" />
-                    <DeviceSelect kind=DeviceKind::Mic label="Microphone" />
-                    <Show when=move || state.speaker_selectable.get()>
-                        <DeviceSelect kind=DeviceKind::Speaker label="Speaker" />
-                    </Show>
+                    <DeviceSelects />
                 </div>
             </section>
             <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">

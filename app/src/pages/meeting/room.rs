@@ -1,11 +1,10 @@
 //! The meeting room: video grid (or a stage for a screen share or pinned tile), controls,
 //! participants panel, and connection notices.
 
-use crate::call::actions::DeviceKind;
 use crate::call::layout::{STAGE_STRIP, grid_class, stage};
 use crate::call::{CallState, Phase};
 use crate::components::call_controls::ControlBar;
-use crate::components::device_select::DeviceSelect;
+use crate::components::device_select::DeviceSelects;
 use crate::components::participants::ParticipantsPanel;
 use crate::components::video_tile::VideoTile;
 use leptos::prelude::*;
@@ -79,11 +78,7 @@ pub fn Room(title: String) -> impl IntoView {
             <Show when=move || show_devices.get()>
                 // Switching here swaps tracks on every connection (replaceTrack), no renegotiation.
                 <section id="device-settings" aria-label="Device settings" class="grid gap-2 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900 sm:grid-cols-3">
-                    <DeviceSelect kind=DeviceKind::Camera label="Camera" />
-                    <DeviceSelect kind=DeviceKind::Mic label="Microphone" />
-                    <Show when=move || state.speaker_selectable.get()>
-                        <DeviceSelect kind=DeviceKind::Speaker label="Speaker" />
-                    </Show>
+                    <DeviceSelects />
                 </section>
             </Show>
             <ControlBar show_people show_devices />
