@@ -51,7 +51,8 @@ export default defineConfig({
         '--disable-component-update',
         '--disable-sync',
         '--no-first-run',
-        '--use-fake-device-for-media-stream',
+        // Three fake cameras (and Chromium's three fake microphones) for device switching.
+        '--use-fake-device-for-media-stream=device-count=3',
         '--use-fake-ui-for-media-stream',
       ],
     },

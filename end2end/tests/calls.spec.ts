@@ -193,6 +193,54 @@ test('a dropped signaling socket resumes without leaving the meeting', async ({ 
   await bob.context.close();
 });
 
+test('switching camera and microphone mid-call keeps media flowing without renegotiating', async ({ browser }) => {
+  const alice = await person(browser, 'Ann');
+  const bob = await person(browser, 'Ben');
+  const code = await createMeeting(alice, { title: 'New webcam' });
+  // Count Ben's local descriptions (each one is a negotiation) and keep his connections.
+  await bob.context.addInitScript(() => {
+    const w = window as unknown as { pcs: RTCPeerConnection[]; negotiations: number };
+    w.pcs = [];
+    w.negotiations = 0;
+    const Native = window.RTCPeerConnection;
+    const setLocal = Native.prototype.setLocalDescription;
+    Native.prototype.setLocalDescription = function (this: RTCPeerConnection, ...args: []) {
+      w.negotiations += 1;
+      return setLocal.apply(this, args);
+    };
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        w.pcs.push(this);
+      }
+    };
+  });
+  await join(alice, code);
+  await join(bob, code);
+  const benOnAnn = tileOf(alice.page, 'Ben');
+  await expectVideoPlaying(benOnAnn);
+  await expectAudioFlowing(benOnAnn);
+  const sent = () => bob.page.evaluate(() => {
+    const w = window as unknown as { pcs: RTCPeerConnection[] };
+    return w.pcs.flatMap((pc) => pc.getSenders().map((s) => s.track?.label ?? '')).filter(Boolean).sort();
+  });
+  expect(await sent()).toContain('fake_device_0');
+  const negotiations = await bob.page.evaluate(() => (window as unknown as { negotiations: number }).negotiations);
+
+  await bob.page.getByRole('button', { name: 'Camera, microphone and speaker settings' }).click();
+  // fake_device_1 is Chromium's fake depth camera (16-bit frames no encoder takes); 2 is a normal one.
+  await bob.page.getByLabel('Camera', { exact: true }).selectOption({ label: 'fake_device_2' });
+  await bob.page.getByLabel('Microphone', { exact: true }).selectOption({ label: 'Fake Audio Input 2' });
+
+  // The connection now sends the new devices; Ann keeps seeing and hearing Ben.
+  await expect.poll(sent).toEqual(['Fake Audio Input 2', 'fake_device_2']);
+  await expectVideoPlaying(benOnAnn);
+  await expectAudioFlowing(benOnAnn);
+  expect(await bob.page.evaluate(() => (window as unknown as { negotiations: number }).negotiations)).toBe(negotiations);
+  await alice.context.close();
+  await bob.context.close();
+});
+
 test('joining without a camera still works and says why', async ({ browser }) => {
   const alice = await person(browser, 'Cam');
   const code = await createMeeting(alice, { title: 'No camera' });
