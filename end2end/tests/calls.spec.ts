@@ -2,7 +2,7 @@
 import { test, expect } from '@playwright/test';
 import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
 import {
-  createMeeting, expectAudioFlowing, expectVideoPlaying, join, openPreJoin, person, tileOf,
+  createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person, tileOf,
 } from './call-fixtures';
 
 test.describe.configure({ timeout: 120_000 });
@@ -26,6 +26,10 @@ test('two people see and hear each other; mute and screen share show on the othe
   // The fake microphone beeps: Bob sees Alice's speaking ring come on at some point.
   await expect
     .poll(() => aliceOnBob.getAttribute('data-speaking'), { intervals: [50], timeout: 20_000 })
+    .toBe('true');
+  // Alice's own tile shows her ring too.
+  await expect
+    .poll(() => myTile(alice.page).getAttribute('data-speaking'), { intervals: [50], timeout: 20_000 })
     .toBe('true');
 
   // Pinning puts a tile on the stage; unpinning returns to the grid.

@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod layout;
 pub mod quality;
+pub mod speaking;
 
 #[cfg(feature = "hydrate")]
 mod devices;
@@ -150,6 +151,8 @@ pub struct CallState {
     pub mic_problem: RwSignal<Option<DeviceProblem>>,
     /// Local microphone level, 0..1, for the meter and my own speaking ring.
     pub mic_level: RwSignal<f64>,
+    /// My own speaking ring: the microphone level with the same hold as remote tiles.
+    pub me_speaking: RwSignal<bool>,
     pub devices: RwSignal<DeviceLists>,
     pub choice: RwSignal<DeviceChoice>,
     /// The browser can route audio to a chosen speaker (`setSinkId`).
@@ -180,6 +183,7 @@ impl CallState {
             camera_problem: RwSignal::new(None),
             mic_problem: RwSignal::new(None),
             mic_level: RwSignal::new(0.0),
+            me_speaking: RwSignal::new(false),
             devices: RwSignal::new(DeviceLists::default()),
             choice: RwSignal::new(DeviceChoice::default()),
             speaker_selectable: RwSignal::new(false),

@@ -4,6 +4,7 @@
 
 use super::LinkState;
 use super::js;
+use super::speaking::Speaking;
 use protocol::signal::{ClientMsg, IceCandidate, IceServer, PeerId};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -44,7 +45,6 @@ pub struct Outgoing {
 
 /// `audioLevel` (0..1, linear) above which a packet counts as speech.
 const SPEAKING_LEVEL: f64 = 0.02;
-const SPEAKING_HOLD_MS: f64 = 600.0;
 
 type Events = Rc<dyn Fn(&PeerId, LinkEvent)>;
 type Handler = Closure<dyn FnMut(JsValue)>;
@@ -56,8 +56,7 @@ pub struct PeerLink {
     making_offer: Cell<bool>,
     ignore_offer: Cell<bool>,
     answer_pending: Cell<bool>,
-    /// When the remote microphone was last loud (see `is_speaking`).
-    loud_at: Cell<f64>,
+    speaking: Speaking,
     /// When my last offer went out (to spot one that was lost, see `handle_description`).
     offer_sent_at: Cell<f64>,
     /// Tracks to add once we know who offers (see `attach_tracks`).
@@ -113,7 +112,7 @@ impl PeerLink {
             ignore_offer: Cell::new(false),
             answer_pending: Cell::new(false),
             offer_sent_at: Cell::new(0.0),
-            loud_at: Cell::new(f64::NEG_INFINITY),
+            speaking: Speaking::default(),
             pending: RefCell::new(Some(tracks)),
             senders: RefCell::new(HashMap::new()),
             events,
@@ -369,14 +368,10 @@ impl PeerLink {
         }
     }
 
-    /// Whether the remote side is talking: a loud packet within the last `SPEAKING_HOLD_MS`.
-    /// Levels are per packet (20 ms), so a short hold keeps the ring from flickering.
+    /// Whether the remote side is talking (see `call::speaking`).
     pub fn is_speaking(&self) -> bool {
-        let now = js::now_ms();
-        if self.remote_audio_level() > SPEAKING_LEVEL {
-            self.loud_at.set(now);
-        }
-        now - self.loud_at.get() < SPEAKING_HOLD_MS
+        let loud = self.remote_audio_level() > SPEAKING_LEVEL;
+        self.speaking.update(loud, js::now_ms())
     }
 
     /// Current audio level of the remote microphone (0..1) from the receiver's sources.

@@ -34,9 +34,7 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 } else {
                     local.screen
                 },
-                speaking: matches!(tile, TileKey::Me)
-                    && local.audio
-                    && state.mic_level.get() > 0.15,
+                speaking: matches!(tile, TileKey::Me) && local.audio && state.me_speaking.get(),
                 reconnecting: false,
                 quality: None,
             }

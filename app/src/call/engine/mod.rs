@@ -20,6 +20,7 @@ use crate::call::js;
 use crate::call::meter::Meter;
 use crate::call::peer::{Outgoing, PeerLink, Slot};
 use crate::call::socket::Socket;
+use crate::call::speaking::Speaking;
 use crate::call::stats::{self, Sample};
 use crate::call::{CallState, Phase, TileKey};
 use leptos::prelude::*;
@@ -32,6 +33,8 @@ use wasm_bindgen::prelude::Closure;
 use web_sys::{MediaStream, MediaStreamTrack, RtcConfiguration};
 
 const TICK_MS: i32 = 100;
+/// Own microphone level (analyser RMS, 0..1) above which I count as speaking.
+const MY_SPEAKING_LEVEL: f64 = 0.15;
 /// Give up resuming after this long (the server keeps the seat for 30 s by default).
 const RESUME_WINDOW_MS: f64 = 30_000.0;
 /// The server pings every 15 s; three missed pings mean the socket is dead.
@@ -87,6 +90,7 @@ struct Engine {
     stats: RefCell<HashMap<PeerId, Sample>>,
     ticks: Cell<u64>,
     ticker: RefCell<Option<Ticker>>,
+    me_speaking: Speaking,
     pagehide: RefCell<Option<Closure<dyn FnMut()>>>,
     screen_ended: RefCell<Option<Closure<dyn FnMut()>>>,
     alive: Cell<bool>,
@@ -107,6 +111,7 @@ impl Engine {
             stats: RefCell::new(HashMap::new()),
             ticks: Cell::new(0),
             ticker: RefCell::new(None),
+            me_speaking: Speaking::default(),
             pagehide: RefCell::new(None),
             screen_ended: RefCell::new(None),
             alive: Cell::new(true),
@@ -308,6 +313,12 @@ impl Engine {
             _ => 0.0,
         };
         self.state.mic_level.set(level);
+        let me_speaking = self
+            .me_speaking
+            .update(level > MY_SPEAKING_LEVEL, js::now_ms());
+        if self.state.me_speaking.get_untracked() != me_speaking {
+            self.state.me_speaking.set(me_speaking);
+        }
         {
             let levels: Vec<(PeerId, bool)> = self
                 .links
