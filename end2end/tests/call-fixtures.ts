@@ -82,3 +82,47 @@ export async function expectAudioFlowing(tile: Locator) {
   await expect.poll(async () => (before = await bytes()), { timeout: 20_000 }).toBeGreaterThan(0);
   await expect.poll(bytes, { timeout: 10_000 }).toBeGreaterThan(before);
 }
+
+/** Keeps every RTCPeerConnection the page creates in `window.pcs`, for checks and diagnostics. */
+export async function trackPeerConnections(p: Person) {
+  await p.context.addInitScript(() => {
+    const w = window as unknown as { pcs: RTCPeerConnection[] };
+    w.pcs = [];
+    const Native = window.RTCPeerConnection;
+    window.RTCPeerConnection = class extends Native {
+      constructor(config?: RTCConfiguration) {
+        super(config);
+        w.pcs.push(this);
+      }
+    };
+  });
+}
+
+/** What the page's connections say about audio (for a failure message). */
+export async function audioDiagnostics(page: Page): Promise<string> {
+  return page.evaluate(async () => {
+    const pcs = (window as unknown as { pcs?: RTCPeerConnection[] }).pcs ?? [];
+    const out: string[] = [];
+    for (const pc of pcs) {
+      out.push(`pc ${pc.connectionState}/${pc.signalingState}`);
+      let max = 0;
+      let n = 0;
+      for (let i = 0; i < 50; i++) {
+        for (const r of pc.getReceivers()) {
+          for (const src of r.getSynchronizationSources()) {
+            n += 1;
+            max = Math.max(max, src.audioLevel ?? 0);
+          }
+        }
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      out.push(`  sync sources over 1 s: ${n} samples, max level ${max}`);
+      (await pc.getStats()).forEach((r: Record<string, unknown>) => {
+        if (r.kind === 'audio' && (r.type === 'inbound-rtp' || r.type === 'outbound-rtp')) {
+          out.push(`  ${r.type}: bytes ${r.bytesReceived ?? r.bytesSent}, energy ${r.totalAudioEnergy}, level ${r.audioLevel}`);
+        }
+      });
+    }
+    return out.join('\n');
+  });
+}

@@ -2,7 +2,7 @@
 import { test, expect } from '@playwright/test';
 import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
 import {
-  createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person, tileOf,
+  audioDiagnostics, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person, tileOf, trackPeerConnections,
 } from './call-fixtures';
 
 test.describe.configure({ timeout: 120_000 });
@@ -11,6 +11,8 @@ test('two people see and hear each other; mute and screen share show on the othe
   const alice = await person(browser, 'Alice');
   const bob = await person(browser, 'Bob');
   const code = await createMeeting(alice, { title: 'Pair call' });
+  await trackPeerConnections(alice);
+  await trackPeerConnections(bob);
 
   await join(alice, code);
   await join(bob, code);
@@ -26,7 +28,12 @@ test('two people see and hear each other; mute and screen share show on the othe
   // The fake microphone beeps: Bob sees Alice's speaking ring come on at some point.
   await expect
     .poll(() => aliceOnBob.getAttribute('data-speaking'), { intervals: [50], timeout: 30_000 })
-    .toBe('true');
+    .toBe('true')
+    .catch(async (err) => {
+      // Seen in a few full runs and not yet explained: say what the connections saw.
+      console.log(`Bob's audio:\n${await audioDiagnostics(bob.page)}\nAlice's audio:\n${await audioDiagnostics(alice.page)}`);
+      throw err;
+    });
   // Alice's own tile shows her ring too.
   await expect
     .poll(() => myTile(alice.page).getAttribute('data-speaking'), { intervals: [50], timeout: 20_000 })
@@ -201,22 +208,15 @@ test('switching camera and microphone mid-call keeps media flowing without reneg
   const alice = await person(browser, 'Ann');
   const bob = await person(browser, 'Ben');
   const code = await createMeeting(alice, { title: 'New webcam' });
-  // Count Ben's local descriptions (each one is a negotiation) and keep his connections.
+  // Keep Ben's connections and count his local descriptions (each one is a negotiation).
+  await trackPeerConnections(bob);
   await bob.context.addInitScript(() => {
-    const w = window as unknown as { pcs: RTCPeerConnection[]; negotiations: number };
-    w.pcs = [];
+    const w = window as unknown as { negotiations: number };
     w.negotiations = 0;
-    const Native = window.RTCPeerConnection;
-    const setLocal = Native.prototype.setLocalDescription;
-    Native.prototype.setLocalDescription = function (this: RTCPeerConnection, ...args: []) {
+    const setLocal = RTCPeerConnection.prototype.setLocalDescription;
+    RTCPeerConnection.prototype.setLocalDescription = function (this: RTCPeerConnection, ...args: []) {
       w.negotiations += 1;
       return setLocal.apply(this, args);
-    };
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        w.pcs.push(this);
-      }
     };
   });
   await join(alice, code);
@@ -230,6 +230,7 @@ test('switching camera and microphone mid-call keeps media flowing without reneg
   });
   expect(await sent()).toContain('fake_device_0');
   const negotiations = await bob.page.evaluate(() => (window as unknown as { negotiations: number }).negotiations);
+  expect(negotiations).toBeGreaterThan(0); // joining negotiated, so the counter works
 
   await bob.page.getByRole('button', { name: 'Camera, microphone and speaker settings' }).click();
   // fake_device_1 is Chromium's fake depth camera (16-bit frames no encoder takes); 2 is a normal one.
@@ -249,17 +250,7 @@ test('a failed ICE connection restarts ICE and the call carries on', async ({ br
   const alice = await person(browser, 'Iva');
   const bob = await person(browser, 'Ivo');
   const code = await createMeeting(alice, { title: 'Shaky path' });
-  await bob.context.addInitScript(() => {
-    const w = window as unknown as { pcs: RTCPeerConnection[] };
-    w.pcs = [];
-    const Native = window.RTCPeerConnection;
-    window.RTCPeerConnection = class extends Native {
-      constructor(config?: RTCConfiguration) {
-        super(config);
-        w.pcs.push(this);
-      }
-    };
-  });
+  await trackPeerConnections(bob);
   await join(alice, code);
   await join(bob, code);
   const ivaOnIvo = tileOf(bob.page, 'Iva');
