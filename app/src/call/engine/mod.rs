@@ -174,22 +174,34 @@ impl Engine {
         out
     }
 
-    pub(super) fn set_camera(&self, track: Option<MediaStreamTrack>) {
-        if let Some(old) = self.camera.borrow_mut().take() {
+    /// Puts `new` in place of `old` in my stream and on every connection (replaceTrack where
+    /// a sender exists), and stops `old`.
+    fn swap_local_track(
+        &self,
+        slot: Slot,
+        old: Option<MediaStreamTrack>,
+        new: &Option<MediaStreamTrack>,
+    ) {
+        if let Some(old) = old {
             old.stop();
             self.local_stream.remove_track(&old);
         }
-        if let Some(t) = &track {
+        if let Some(t) = new {
             self.local_stream.add_track(t);
         }
-        let out = track.clone().map(|track| Outgoing {
-            slot: Slot::Camera,
+        let out = new.clone().map(|track| Outgoing {
+            slot,
             track,
             stream: Clone::clone(&self.local_stream),
         });
         for link in self.links.borrow().values() {
-            link.set_track(Slot::Camera, out.clone());
+            link.set_track(slot, out.clone());
         }
+    }
+
+    pub(super) fn set_camera(&self, track: Option<MediaStreamTrack>) {
+        let old = self.camera.borrow_mut().take();
+        self.swap_local_track(Slot::Camera, old, &track);
         let on = track.is_some();
         *self.camera.borrow_mut() = track;
         self.state.has_camera.set(on);
@@ -204,23 +216,12 @@ impl Engine {
             .local
             .try_get_untracked()
             .is_some_and(|m| m.audio);
-        if let Some(old) = self.mic.borrow_mut().take() {
-            old.stop();
-            self.local_stream.remove_track(&old);
-        }
         *self.meter.borrow_mut() = track.as_ref().and_then(Meter::new);
         if let Some(t) = &track {
             t.set_enabled(enabled);
-            self.local_stream.add_track(t);
         }
-        let out = track.clone().map(|track| Outgoing {
-            slot: Slot::Mic,
-            track,
-            stream: Clone::clone(&self.local_stream),
-        });
-        for link in self.links.borrow().values() {
-            link.set_track(Slot::Mic, out.clone());
-        }
+        let old = self.mic.borrow_mut().take();
+        self.swap_local_track(Slot::Mic, old, &track);
         self.state.has_mic.set(track.is_some());
         if track.is_none() {
             self.state.local.update(|m| m.audio = false);
