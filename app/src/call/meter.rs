@@ -1,45 +1,67 @@
-//! Microphone level from an `AnalyserNode`: drives the pre-join meter and my own speaking ring.
+//! Audio level of one track from an `AnalyserNode`: my microphone (pre-join meter and my
+//! speaking ring) and each remote microphone (their speaking rings). Every meter of a call
+//! shares one `AudioContext`.
+//!
+//! The analyser keeps the last ~170 ms of audio, longer than a tick, so each reading sees
+//! everything since the previous one (see `speaking::loudest_block`).
 
-use web_sys::{AnalyserNode, AudioContext, MediaStream, MediaStreamTrack};
+use super::speaking::{BLOCK, loudest_block};
+use web_sys::{
+    AnalyserNode, AudioContext, MediaStream, MediaStreamAudioSourceNode, MediaStreamTrack,
+};
+
+/// Samples the analyser keeps: 170 ms at 48 kHz (a power of two, as the API demands).
+const WINDOW: u32 = 8192;
 
 pub struct Meter {
-    context: AudioContext,
+    track_id: String,
+    source: MediaStreamAudioSourceNode,
     analyser: AnalyserNode,
     buffer: Vec<f32>,
 }
 
 impl Meter {
-    pub fn new(track: &MediaStreamTrack) -> Option<Self> {
-        let context = AudioContext::new().ok()?;
+    pub fn new(context: &AudioContext, track: &MediaStreamTrack) -> Option<Self> {
         let stream = MediaStream::new().ok()?;
         stream.add_track(track);
         let source = context.create_media_stream_source(&stream).ok()?;
         let analyser = context.create_analyser().ok()?;
-        analyser.set_fft_size(512);
+        analyser.set_fft_size(WINDOW);
         source.connect_with_audio_node(&analyser).ok()?;
-        let buffer = vec![0.0; analyser.fft_size() as usize];
         Some(Self {
-            context,
+            track_id: track.id(),
+            source,
             analyser,
-            buffer,
+            buffer: vec![0.0; WINDOW as usize],
         })
     }
 
-    /// Loudness now, 0..1 (RMS scaled so speech reaches the upper half).
+    /// The track this meter listens to.
+    pub fn track_id(&self) -> &str {
+        &self.track_id
+    }
+
+    /// Loudness 0..1 of the loudest moment in the last ~170 ms.
     pub fn level(&mut self) -> f64 {
-        // Browsers start an AudioContext suspended until a user gesture; retry quietly.
-        if self.context.state() != web_sys::AudioContextState::Running {
-            let _ = self.context.resume();
-        }
         self.analyser.get_float_time_domain_data(&mut self.buffer);
-        let sum: f32 = self.buffer.iter().map(|s| s * s).sum();
-        let rms = (sum / self.buffer.len().max(1) as f32).sqrt() as f64;
-        (rms * 4.0).min(1.0)
+        loudest_block(&self.buffer, BLOCK)
     }
 }
 
 impl Drop for Meter {
     fn drop(&mut self) {
-        let _ = self.context.close();
+        let _ = self.source.disconnect();
+    }
+}
+
+/// The call's `AudioContext`. Browsers start one suspended until the page has had a user
+/// gesture; `wake` retries quietly on every tick.
+pub fn context() -> Option<AudioContext> {
+    AudioContext::new().ok()
+}
+
+pub fn wake(context: &AudioContext) {
+    if context.state() != web_sys::AudioContextState::Running {
+        let _ = context.resume();
     }
 }

@@ -4,7 +4,6 @@
 
 use super::LinkState;
 use super::js;
-use super::speaking::Speaking;
 use protocol::signal::{ClientMsg, IceCandidate, IceServer, PeerId};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -43,9 +42,6 @@ pub struct Outgoing {
     pub stream: MediaStream,
 }
 
-/// `audioLevel` (0..1, linear) above which a packet counts as speech.
-const SPEAKING_LEVEL: f64 = 0.02;
-
 type Events = Rc<dyn Fn(&PeerId, LinkEvent)>;
 type Handler = Closure<dyn FnMut(JsValue)>;
 
@@ -56,7 +52,6 @@ pub struct PeerLink {
     making_offer: Cell<bool>,
     ignore_offer: Cell<bool>,
     answer_pending: Cell<bool>,
-    speaking: Speaking,
     /// When my last offer went out (to spot one that was lost, see `handle_description`).
     offer_sent_at: Cell<f64>,
     /// Tracks to add once we know who offers (see `attach_tracks`).
@@ -112,7 +107,6 @@ impl PeerLink {
             ignore_offer: Cell::new(false),
             answer_pending: Cell::new(false),
             offer_sent_at: Cell::new(0.0),
-            speaking: Speaking::default(),
             pending: RefCell::new(Some(tracks)),
             senders: RefCell::new(HashMap::new()),
             events,
@@ -366,31 +360,6 @@ impl PeerLink {
         if let Err(e) = js::call(&self.pc, "restartIce", &[]) {
             js::log(&format!("restartIce failed: {}", js::error_name(&e)));
         }
-    }
-
-    /// Whether the remote side is talking (see `call::speaking`).
-    pub fn is_speaking(&self) -> bool {
-        let loud = self.remote_audio_level() > SPEAKING_LEVEL;
-        self.speaking.update(loud, js::now_ms())
-    }
-
-    /// Current audio level of the remote microphone (0..1) from the receiver's sources.
-    fn remote_audio_level(&self) -> f64 {
-        let mut level: f64 = 0.0;
-        for receiver in self.pc.get_receivers().iter() {
-            let track = js::get(&receiver, "track");
-            if js::get_str(&track, "kind").as_deref() != Some("audio") {
-                continue;
-            }
-            let Ok(sources) = js::call(&receiver, "getSynchronizationSources", &[]) else {
-                continue;
-            };
-            let sources: js_sys::Array = sources.unchecked_into();
-            for s in sources.iter() {
-                level = level.max(js::get_f64(&s, "audioLevel").unwrap_or(0.0));
-            }
-        }
-        level
     }
 
     pub fn close(&self) {

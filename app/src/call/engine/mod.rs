@@ -17,10 +17,10 @@ pub use controls::{
 };
 
 use crate::call::js;
-use crate::call::meter::Meter;
+use crate::call::meter::{self, Meter};
 use crate::call::peer::{Outgoing, PeerLink, Slot};
 use crate::call::socket::Socket;
-use crate::call::speaking::Speaking;
+use crate::call::speaking::{SPEAKING_LEVEL, Speaking};
 use crate::call::stats::{self, Sample};
 use crate::call::{CallState, Phase, TileKey};
 use leptos::prelude::*;
@@ -30,11 +30,9 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use web_sys::{MediaStream, MediaStreamTrack, RtcConfiguration};
+use web_sys::{AudioContext, MediaStream, MediaStreamTrack, RtcConfiguration};
 
 const TICK_MS: i32 = 100;
-/// Own microphone level (analyser RMS, 0..1) above which I count as speaking.
-const MY_SPEAKING_LEVEL: f64 = 0.15;
 /// Give up resuming after this long (the server keeps the seat for 30 s by default).
 const RESUME_WINDOW_MS: f64 = 30_000.0;
 /// The server pings every 15 s; three missed pings mean the socket is dead.
@@ -83,7 +81,12 @@ struct Engine {
     camera: RefCell<Option<MediaStreamTrack>>,
     mic: RefCell<Option<MediaStreamTrack>>,
     screen: RefCell<Option<MediaStream>>,
+    /// Shared by every level meter of this page (mine and each remote microphone).
+    audio: Option<AudioContext>,
+    /// My microphone's level.
     meter: RefCell<Option<Meter>>,
+    /// Each remote microphone's level and speaking hold.
+    peer_meters: RefCell<HashMap<PeerId, (Meter, Speaking)>>,
     call: RefCell<Option<Call>>,
     links: RefCell<HashMap<PeerId, Rc<PeerLink>>>,
     remote: RefCell<HashMap<PeerId, Vec<MediaStream>>>,
@@ -104,7 +107,9 @@ impl Engine {
             camera: RefCell::new(None),
             mic: RefCell::new(None),
             screen: RefCell::new(None),
+            audio: meter::context(),
             meter: RefCell::new(None),
+            peer_meters: RefCell::new(HashMap::new()),
             call: RefCell::new(None),
             links: RefCell::new(HashMap::new()),
             remote: RefCell::new(HashMap::new()),
@@ -216,7 +221,11 @@ impl Engine {
             .local
             .try_get_untracked()
             .is_some_and(|m| m.audio);
-        *self.meter.borrow_mut() = track.as_ref().and_then(Meter::new);
+        *self.meter.borrow_mut() = self
+            .audio
+            .as_ref()
+            .zip(track.as_ref())
+            .and_then(|(context, t)| Meter::new(context, t));
         if let Some(t) = &track {
             t.set_enabled(enabled);
         }
@@ -309,37 +318,66 @@ impl Engine {
             .local
             .try_get_untracked()
             .is_some_and(|m| m.audio);
+        if let Some(context) = &self.audio {
+            meter::wake(context);
+        }
         let level = match self.meter.borrow_mut().as_mut() {
             Some(m) if !muted => m.level(),
             _ => 0.0,
         };
         self.state.mic_level.set(level);
-        let me_speaking = self
-            .me_speaking
-            .update(level > MY_SPEAKING_LEVEL, js::now_ms());
+        let now = js::now_ms();
+        let me_speaking = self.me_speaking.update(level > SPEAKING_LEVEL, now);
         if self.state.me_speaking.get_untracked() != me_speaking {
             self.state.me_speaking.set(me_speaking);
         }
-        {
-            let levels: Vec<(PeerId, bool)> = self
-                .links
-                .borrow()
-                .values()
-                .map(|l| (l.peer.clone(), l.is_speaking()))
-                .collect();
-            for (peer, speaking) in levels {
-                if self
-                    .state
-                    .peer(&peer)
-                    .is_some_and(|p| p.speaking != speaking)
-                {
-                    self.state.update_peer(&peer, |p| p.speaking = speaking);
-                }
-            }
-        }
+        self.update_remote_speaking(now);
         if n.is_multiple_of(20) {
             self.sample_stats();
             self.check_silence();
+        }
+    }
+
+    /// Measures each remote microphone (the audio of a peer's camera stream, not of a screen
+    /// share) and updates their speaking rings.
+    fn update_remote_speaking(&self, now: f64) {
+        let Some(context) = &self.audio else {
+            return;
+        };
+        let remote = self.remote.borrow();
+        let mut meters = self.peer_meters.borrow_mut();
+        meters.retain(|peer, _| remote.contains_key(peer));
+        for (peer, streams) in remote.iter() {
+            let Some(info) = self.state.peer(peer) else {
+                continue;
+            };
+            let screen = info.info.media.screen_stream.as_deref();
+            let mic = streams
+                .iter()
+                .filter(|s| Some(s.id().as_str()) != screen)
+                .find_map(|s| {
+                    s.get_audio_tracks()
+                        .get(0)
+                        .dyn_into::<MediaStreamTrack>()
+                        .ok()
+                });
+            let Some(mic) = mic else {
+                meters.remove(peer);
+                continue;
+            };
+            if meters
+                .get(peer)
+                .is_none_or(|(m, _)| m.track_id() != mic.id())
+                && let Some(m) = Meter::new(context, &mic)
+            {
+                meters.insert(peer.clone(), (m, Speaking::default()));
+            }
+            let speaking = meters
+                .get_mut(peer)
+                .is_some_and(|(m, hold)| hold.update(m.level() > SPEAKING_LEVEL, now));
+            if info.speaking != speaking {
+                self.state.update_peer(peer, |p| p.speaking = speaking);
+            }
         }
     }
 
@@ -383,6 +421,7 @@ impl Engine {
             link.close();
         }
         self.remote.borrow_mut().clear();
+        self.peer_meters.borrow_mut().clear();
         self.stats.borrow_mut().clear();
         *self.call.borrow_mut() = None;
     }
@@ -398,6 +437,9 @@ impl Engine {
         self.alive.set(false);
         self.close_call();
         self.release_devices();
+        if let Some(context) = &self.audio {
+            let _ = context.close();
+        }
         if let Some((id, _)) = self.ticker.borrow_mut().take()
             && let Some(w) = web_sys::window()
         {
