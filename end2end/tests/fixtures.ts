@@ -1,10 +1,11 @@
 // Helpers for the end-to-end tests: navigate and wait for hydration, make unique users.
 import { expect, type Page } from '@playwright/test';
 
-/** Goes to `url` and waits until the WASM app has hydrated the page. */
+/** Goes to `url` and waits until the WASM app has hydrated the page. The test build's WASM is
+ * ~9 MB unoptimised; a busy two-core machine can take well over the default wait to compile it. */
 export async function gotoHydrated(page: Page, url: string) {
   await page.goto(url);
-  await expect(page.locator('body[data-hydrated]')).toHaveCount(1);
+  await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
 }
 
 let counter = 0;
