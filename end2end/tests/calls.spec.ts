@@ -3,6 +3,7 @@ import { test, expect } from '@playwright/test';
 import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
 import {
   audioDiagnostics, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person, tileOf, trackPeerConnections,
+  type Person,
 } from './call-fixtures';
 
 test.describe.configure({ timeout: 120_000 });
@@ -200,6 +201,77 @@ test('a dropped signaling socket resumes without leaving the meeting', async ({ 
   await expect(tileOf(alice.page, 'Bo')).toHaveAttribute('data-reconnecting', 'false');
   await expectVideoPlaying(tileOf(alice.page, 'Bo'));
   expect(await alice.page.evaluate(() => (window as unknown as { removedTiles: number }).removedTiles)).toBe(0);
+  await alice.context.close();
+  await bob.context.close();
+});
+
+test('signaling lost or delayed by a bad connection still gets through', async ({ browser }) => {
+  const alice = await person(browser, 'Aya');
+  const bob = await person(browser, 'Bas');
+  const code = await createMeeting(alice, { title: 'Tunnel' });
+
+  // Bob's signaling goes through a proxy the test can cut (and keep cut for a while), or
+  // that can lose the next offer on its way to Bob.
+  let blocked = false;
+  let loseNextOffer = false;
+  let cut = async () => {};
+  await bob.page.routeWebSocket(/\/ws$/, (ws) => {
+    if (blocked) {
+      void ws.close({ code: 4001, reason: 'still cut' });
+      return;
+    }
+    const server = ws.connectToServer();
+    ws.onMessage((m) => server.send(m));
+    server.onMessage((m) => {
+      if (loseNextOffer && String(m).startsWith('{"type":"offer"')) {
+        loseNextOffer = false;
+        return;
+      }
+      ws.send(m);
+    });
+    cut = async () => {
+      blocked = true;
+      await server.close();
+      await ws.close({ code: 4000, reason: 'test cut' });
+    };
+  });
+  await join(alice, code);
+  await join(bob, code);
+  await expectVideoPlaying(tileOf(alice.page, 'Bas'));
+  const reconnecting = bob.page.getByTestId('reconnecting');
+  const share = (p: Person) => p.page.getByRole('button', { name: 'Share screen' }).click();
+  const stopSharing = (p: Person) => p.page.getByRole('button', { name: 'Stop sharing screen' }).click();
+
+  // Alice starts sharing while Bob is away: the server keeps her offer for him.
+  await cut();
+  await expect(reconnecting).toBeVisible();
+  await share(alice);
+  await expect(alice.page.getByRole('button', { name: 'Stop sharing screen' })).toBeVisible();
+  await alice.page.waitForTimeout(1_000);
+  blocked = false;
+  await expect(reconnecting).toHaveCount(0, { timeout: 20_000 });
+  await expectVideoPlaying(tileOf(bob.page, 'Aya', true));
+  await stopSharing(alice);
+  await expect(tileOf(bob.page, 'Aya', true)).toHaveCount(0);
+
+  // Bob starts sharing while he is away: his browser keeps the offer until he is back.
+  await cut();
+  await expect(reconnecting).toBeVisible();
+  await share(bob);
+  await expect(bob.page.getByRole('button', { name: 'Stop sharing screen' })).toBeVisible();
+  await bob.page.waitForTimeout(1_000);
+  blocked = false;
+  await expect(reconnecting).toHaveCount(0, { timeout: 20_000 });
+  await expectVideoPlaying(tileOf(alice.page, 'Bas', true));
+  await expectVideoPlaying(tileOf(alice.page, 'Bas'));
+  await stopSharing(bob);
+  await expect(tileOf(alice.page, 'Bas', true)).toHaveCount(0);
+
+  // An offer lost on the way (as on a socket that died unnoticed) is sent again.
+  loseNextOffer = true;
+  await share(alice);
+  await expectVideoPlaying(tileOf(bob.page, 'Aya', true));
+  expect(loseNextOffer).toBe(false);
   await alice.context.close();
   await bob.context.close();
 });

@@ -9,6 +9,10 @@ use serde::{Deserialize, Serialize};
 pub const PROTOCOL_VERSION: u32 = 1;
 /// Largest text message the server accepts (larger ones get `error` `too_large`).
 pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Offers, answers and ICE candidates kept for a participant whose socket is down, delivered
+/// when it resumes (the server holds those addressed to it, the client those it sends). More
+/// are dropped.
+pub const MAX_HELD_RELAYS: usize = 64;
 
 /// A participant's id within one meeting session.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]

@@ -471,8 +471,7 @@ async fn a_dropped_participant_resumes_within_the_window_and_is_removed_after_it
     let server = TestServer::with_config(config).await;
     let host = server.signed_in("h5@example.com", "H5").await;
     let code = meeting(&server, &host, json!({ "title": "Flaky network" })).await;
-    let (mut a, _a_id, _, _) =
-        hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    let (mut a, a_id, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
     let (b, b_id, b_resume, _) = hello(
         &server,
         &ticket(
@@ -490,6 +489,17 @@ async fn a_dropped_participant_resumes_within_the_window_and_is_removed_after_it
     assert!(
         matches!(recv(&mut a).await, ServerMsg::PeerUpdated { peer } if peer.id == b_id && peer.reconnecting)
     );
+    // A renegotiates while B is away: the offer waits for B instead of being lost.
+    let away_sdp = "v=0\r\no=- 7 2 IN IP4 127.0.0.1\r\n";
+    send(
+        &mut a,
+        &ClientMsg::Offer {
+            to: b_id.clone(),
+            sdp: away_sdp.into(),
+        },
+    )
+    .await;
+    nothing_arrives(&mut a).await;
 
     let mut b2 = connect(&server).await;
     send(
@@ -507,6 +517,13 @@ async fn a_dropped_participant_resumes_within_the_window_and_is_removed_after_it
             assert_eq!(peers.len(), 1);
         }
         other => panic!("expected welcome, got {other:?}"),
+    }
+    match recv(&mut b2).await {
+        ServerMsg::Offer { from, sdp } => {
+            assert_eq!(from, a_id);
+            assert_eq!(sdp, away_sdp);
+        }
+        other => panic!("expected the offer held while away, got {other:?}"),
     }
     assert!(
         matches!(recv(&mut a).await, ServerMsg::PeerUpdated { peer } if peer.id == b_id && !peer.reconnecting)

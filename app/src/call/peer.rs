@@ -42,6 +42,11 @@ pub struct Outgoing {
     pub stream: MediaStream,
 }
 
+/// An unanswered offer is sent again after this long (see `resend_offer_older_than`)...
+pub const OFFER_RETRY_MS: f64 = 3000.0;
+/// ...or sooner, when the other side's offer collides with it.
+const COLLIDING_OFFER_RETRY_MS: f64 = 2000.0;
+
 type Events = Rc<dyn Fn(&PeerId, LinkEvent)>;
 type Handler = Closure<dyn FnMut(JsValue)>;
 
@@ -259,6 +264,28 @@ impl PeerLink {
         self.making_offer.set(false);
     }
 
+    /// Sends my offer again if it is still unanswered after `ms`. Signaling written into a
+    /// socket that died before anyone noticed is lost; without this, both sides could wait
+    /// for each other forever.
+    pub fn resend_offer_older_than(&self, ms: f64, now: f64) {
+        if self.closed.get()
+            || self.making_offer.get()
+            || self.pc.signaling_state() != RtcSignalingState::HaveLocalOffer
+            || now - self.offer_sent_at.get() < ms
+        {
+            return;
+        }
+        if let Some(mine) = self.pc.local_description()
+            && mine.type_() == RtcSdpType::Offer
+        {
+            self.offer_sent_at.set(now);
+            self.emit(LinkEvent::Signal(ClientMsg::Offer {
+                to: self.peer.clone(),
+                sdp: mine.sdp(),
+            }));
+        }
+    }
+
     /// An offer or answer from the remote side.
     pub async fn handle_description(self: Rc<Self>, kind: RtcSdpType, sdp: String) {
         let is_offer = kind == RtcSdpType::Offer;
@@ -268,18 +295,13 @@ impl PeerLink {
         let collision = is_offer && !ready_for_offer;
         self.ignore_offer.set(!self.polite && collision);
         if self.ignore_offer.get() {
-            // My own offer is still unanswered. If it is old, it was probably lost (sent while
-            // the other side's socket was down): send it again; the polite side will answer.
-            if js::now_ms() - self.offer_sent_at.get() > 2000.0
-                && let Some(mine) = self.pc.local_description()
-                && mine.type_() == RtcSdpType::Offer
-            {
-                self.offer_sent_at.set(js::now_ms());
-                self.emit(LinkEvent::Signal(ClientMsg::Offer {
-                    to: self.peer.clone(),
-                    sdp: mine.sdp(),
-                }));
-            }
+            // My own offer is still unanswered: if it is not brand new it was probably lost;
+            // send it again and the polite side will answer it.
+            self.resend_offer_older_than(COLLIDING_OFFER_RETRY_MS, js::now_ms());
+            return;
+        }
+        if !is_offer && self.pc.signaling_state() != RtcSignalingState::HaveLocalOffer {
+            // A second answer to an offer I sent twice (see `resend_offer_older_than`).
             return;
         }
         self.answer_pending.set(!is_offer);

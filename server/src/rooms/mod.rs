@@ -5,7 +5,7 @@
 
 pub mod tickets;
 
-use protocol::signal::{MediaState, PeerId, PeerInfo, Role, ServerMsg};
+use protocol::signal::{MAX_HELD_RELAYS, MediaState, PeerId, PeerInfo, Role, ServerMsg};
 use protocol::{MeetingCode, UserId};
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -30,6 +30,9 @@ pub enum RoomError {
 struct Member {
     info: PeerInfo,
     outbox: Option<Outbox>,
+    /// Offers, answers and candidates addressed to this participant while its socket is down,
+    /// delivered on resume (see `MAX_HELD_RELAYS`).
+    held: Vec<ServerMsg>,
     resume_token: String,
     /// Bumped on every (re)connection so a stale disconnect cannot remove a resumed peer.
     session: u64,
@@ -125,6 +128,7 @@ impl Rooms {
             Member {
                 info,
                 outbox: Some(outbox),
+                held: Vec::new(),
                 resume_token: resume_token.clone(),
                 session: 1,
                 user: ticket.user,
@@ -145,7 +149,8 @@ impl Rooms {
         })
     }
 
-    /// Delivers `msg` to `to` if, and only if, it is in the same meeting as the sender.
+    /// Delivers `msg` to `to` if, and only if, it is in the same meeting as the sender. While
+    /// `to` is reconnecting, the message waits for its resume.
     pub fn relay(
         &self,
         code: &MeetingCode,
@@ -153,14 +158,18 @@ impl Rooms {
         to: &PeerId,
         msg: ServerMsg,
     ) -> Result<(), RoomError> {
-        let rooms = self.lock();
-        let room = rooms.get(code).ok_or(RoomError::UnknownPeer)?;
+        let mut rooms = self.lock();
+        let room = rooms.get_mut(code).ok_or(RoomError::UnknownPeer)?;
         if from == to || !room.members.contains_key(from) {
             return Err(RoomError::UnknownPeer);
         }
-        let target = room.members.get(to).ok_or(RoomError::UnknownPeer)?;
-        if let Some(outbox) = &target.outbox {
-            let _ = outbox.try_send(msg);
+        let target = room.members.get_mut(to).ok_or(RoomError::UnknownPeer)?;
+        match &target.outbox {
+            Some(outbox) => {
+                // A full outbox means a dead reader; its own socket task will notice.
+                let _ = outbox.try_send(msg);
+            }
+            None => hold(&mut target.held, msg),
         }
         Ok(())
     }
@@ -200,8 +209,9 @@ impl Rooms {
     }
 
     /// The socket dropped: others see "reconnecting"; the seat is freed after the window
-    /// unless the participant resumed in the meantime.
-    pub fn disconnected(&self, seat: &Seat) {
+    /// unless the participant resumed in the meantime. Relayed messages still queued for the
+    /// dead socket (`unsent`, its outbox's receiving end) are kept for the resume.
+    pub fn disconnected(&self, seat: &Seat, unsent: &mut mpsc::Receiver<ServerMsg>) {
         {
             let mut rooms = self.lock();
             let Some(room) = rooms.get_mut(&seat.code) else {
@@ -214,6 +224,10 @@ impl Rooms {
                 return;
             }
             member.outbox = None;
+            // Under the lock: nothing new can reach `unsent` once the outbox is gone.
+            while let Ok(msg) = unsent.try_recv() {
+                hold(&mut member.held, msg);
+            }
             member.info.reconnecting = true;
             let msg = ServerMsg::PeerUpdated {
                 peer: member.info.clone(),
@@ -253,9 +267,21 @@ impl Rooms {
             .get_mut(&peer)
             .ok_or(RoomError::UnknownResume)?;
         member.session += 1;
-        member.outbox = Some(outbox);
         member.info.reconnecting = false;
         let session = member.session;
+        // Delivered after `welcome` (the socket task sends that before reading its outbox),
+        // from senders still here.
+        let held = std::mem::take(&mut member.held);
+        for msg in held {
+            if relay_sender(&msg).is_some_and(|from| room.members.contains_key(from)) {
+                let _ = outbox.try_send(msg);
+            }
+        }
+        let member = room
+            .members
+            .get_mut(&peer)
+            .ok_or(RoomError::UnknownResume)?;
+        member.outbox = Some(outbox);
         let msg = ServerMsg::PeerUpdated {
             peer: member.info.clone(),
         };
@@ -275,6 +301,29 @@ impl Rooms {
             .get(code)
             .and_then(|r| r.members.get(peer))
             .map(|m| m.info.role)
+    }
+}
+
+/// The sender of an offer, answer or candidate; `None` for other messages.
+fn relay_sender(msg: &ServerMsg) -> Option<&PeerId> {
+    match msg {
+        ServerMsg::Offer { from, .. }
+        | ServerMsg::Answer { from, .. }
+        | ServerMsg::Ice { from, .. } => Some(from),
+        _ => None,
+    }
+}
+
+/// Keeps a relayed message for a participant who is reconnecting. Room broadcasts are not
+/// kept: `welcome` on resume carries the current participant list.
+fn hold(held: &mut Vec<ServerMsg>, msg: ServerMsg) {
+    if relay_sender(&msg).is_none() {
+        return;
+    }
+    if held.len() < MAX_HELD_RELAYS {
+        held.push(msg);
+    } else {
+        metrics::counter!("signal_relays_dropped_total").increment(1);
     }
 }
 
@@ -347,17 +396,17 @@ mod tests {
         // every tokio dependent in the test profile.
         let window = Duration::from_millis(300);
         let rooms = Rooms::new(window);
-        let (tx_a, _rx_a) = mpsc::channel(8);
+        let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, mut rx_b) = mpsc::channel(8);
         let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
         let _b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
 
-        rooms.disconnected(&a);
+        rooms.disconnected(&a, &mut rx_a);
         assert!(
             matches!(rx_b.recv().await, Some(ServerMsg::PeerUpdated { peer }) if peer.reconnecting)
         );
         tokio::time::sleep(window / 3).await;
-        let (tx_a2, _rx_a2) = mpsc::channel(8);
+        let (tx_a2, mut rx_a2) = mpsc::channel(8);
         let resumed = rooms.resume(&a.resume_token, tx_a2).unwrap();
         assert_eq!(resumed.peer, a.peer);
         assert!(
@@ -367,7 +416,7 @@ mod tests {
         assert_eq!(rooms.count(&a.code), 2, "the resumed peer kept its seat");
         assert!(rx_b.try_recv().is_err(), "no leave was announced");
 
-        rooms.disconnected(&resumed);
+        rooms.disconnected(&resumed, &mut rx_a2);
         assert!(matches!(
             rx_b.recv().await,
             Some(ServerMsg::PeerUpdated { .. })
@@ -376,5 +425,70 @@ mod tests {
         assert!(matches!(rx_b.recv().await, Some(ServerMsg::PeerLeft { peer }) if peer == a.peer));
         assert_eq!(rooms.count(&a.code), 1);
         assert!(rooms.resume(&a.resume_token, mpsc::channel(1).0).is_err());
+    }
+
+    fn offer(from: &PeerId) -> ServerMsg {
+        ServerMsg::Offer {
+            from: from.clone(),
+            sdp: "v=0".into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn relays_to_a_reconnecting_peer_wait_for_its_resume() {
+        let rooms = Rooms::new(Duration::from_secs(30));
+        let (tx_a, mut rx_a) = mpsc::channel(8);
+        let (tx_b, _rx_b) = mpsc::channel(8);
+        let (tx_c, _rx_c) = mpsc::channel(8);
+        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
+        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+        let c = rooms.join(ticket("aaa-aaaa-aaa", "C", 6), tx_c).unwrap();
+        while rx_a.try_recv().is_ok() {}
+
+        // One offer was still queued for the dying socket, one arrives while A is away, and
+        // C sends one and leaves before A is back.
+        rooms
+            .relay(&a.code, &b.peer, &a.peer, offer(&b.peer))
+            .unwrap();
+        rooms.disconnected(&a, &mut rx_a);
+        rooms
+            .relay(&a.code, &b.peer, &a.peer, offer(&b.peer))
+            .unwrap();
+        rooms
+            .relay(&a.code, &c.peer, &a.peer, offer(&c.peer))
+            .unwrap();
+        rooms.leave(&c.code, &c.peer);
+        assert!(rx_a.try_recv().is_err(), "nothing goes to the dead socket");
+
+        let (tx_a2, mut rx_a2) = mpsc::channel(8);
+        rooms.resume(&a.resume_token, tx_a2).unwrap();
+        for _ in 0..2 {
+            assert!(
+                matches!(rx_a2.try_recv(), Ok(ServerMsg::Offer { from, .. }) if from == b.peer)
+            );
+        }
+        assert!(rx_a2.try_recv().is_err(), "C's offer went with C");
+    }
+
+    #[tokio::test]
+    async fn a_reconnecting_peer_holds_a_bounded_number_of_relays() {
+        let rooms = Rooms::new(Duration::from_secs(30));
+        let (tx_a, mut rx_a) = mpsc::channel(8);
+        let (tx_b, _rx_b) = mpsc::channel(8);
+        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
+        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+        rooms.disconnected(&a, &mut rx_a);
+        for _ in 0..MAX_HELD_RELAYS + 10 {
+            rooms
+                .relay(&a.code, &b.peer, &a.peer, offer(&b.peer))
+                .unwrap();
+        }
+        let (tx_a2, mut rx_a2) = mpsc::channel(OUTBOX_CAPACITY);
+        rooms.resume(&a.resume_token, tx_a2).unwrap();
+        let mut delivered = 0;
+        while rx_a2.try_recv().is_ok() {
+            delivered += 1;
+        }
+        assert_eq!(delivered, MAX_HELD_RELAYS);
     }
 }

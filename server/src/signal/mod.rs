@@ -112,14 +112,14 @@ async fn run(mut socket: WebSocket, state: AppState) {
         heartbeat_secs: HEARTBEAT.as_secs() as u32,
     };
     if !send(&mut socket, &welcome).await {
-        state.rooms.disconnected(&seat);
+        state.rooms.disconnected(&seat, &mut inbox);
         return;
     }
     let left = session(&mut socket, &state, &seat, &mut inbox).await;
     if left {
         state.rooms.leave(&seat.code, &seat.peer);
     } else {
-        state.rooms.disconnected(&seat);
+        state.rooms.disconnected(&seat, &mut inbox);
     }
 }
 

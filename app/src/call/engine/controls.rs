@@ -189,6 +189,8 @@ pub fn enter(state: CallState, ticket: JoinTicket) {
         me: None,
         resume: None,
         socket: None,
+        welcomed: false,
+        unsent: Vec::new(),
         socket_gen: 0,
         dropped_at: None,
         attempts: 0,

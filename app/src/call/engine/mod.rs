@@ -18,7 +18,7 @@ pub use controls::{
 
 use crate::call::js;
 use crate::call::meter::{self, Meter};
-use crate::call::peer::{Outgoing, PeerLink, Slot};
+use crate::call::peer::{OFFER_RETRY_MS, Outgoing, PeerLink, Slot};
 use crate::call::socket::Socket;
 use crate::call::speaking::{SPEAKING_LEVEL, Speaking};
 use crate::call::stats::{self, Sample};
@@ -67,6 +67,10 @@ struct Call {
     me: Option<PeerId>,
     resume: Option<String>,
     socket: Option<Socket>,
+    /// The current socket has had its `welcome`: the server takes meeting messages on it.
+    welcomed: bool,
+    /// Offers, answers and candidates made while the socket was down, sent on resume.
+    unsent: Vec<ClientMsg>,
     /// Counts sockets so events from an old one are ignored.
     socket_gen: u32,
     dropped_at: Option<f64>,
@@ -332,6 +336,12 @@ impl Engine {
             self.state.me_speaking.set(me_speaking);
         }
         self.update_remote_speaking(now);
+        if self.call.borrow().as_ref().is_some_and(|c| c.welcomed) {
+            let links: Vec<Rc<PeerLink>> = self.links.borrow().values().cloned().collect();
+            for link in links {
+                link.resend_offer_older_than(OFFER_RETRY_MS, now);
+            }
+        }
         if n.is_multiple_of(20) {
             self.sample_stats();
             self.check_silence();

@@ -7,16 +7,38 @@ use crate::call::peer::{LinkEvent, PeerLink};
 use crate::call::socket::{Socket, SocketEvent};
 use crate::call::{LinkState, Participant, Phase, TileKey};
 use leptos::prelude::*;
-use protocol::signal::{ClientMsg, PROTOCOL_VERSION, PeerId, PeerInfo, ServerMsg, SignalErrorCode};
+use protocol::signal::{
+    ClientMsg, MAX_HELD_RELAYS, PROTOCOL_VERSION, PeerId, PeerInfo, ServerMsg, SignalErrorCode,
+};
 use std::rc::Rc;
 use web_sys::RtcSdpType;
 
 impl Engine {
     // ---- signaling ----
 
+    /// Sends `msg` now if the socket can take it. Offers, answers and candidates made while
+    /// reconnecting wait for the resume (`MAX_HELD_RELAYS` of them); a media update is
+    /// dropped, since `welcome` sends the current one.
     pub(super) fn send(&self, msg: &ClientMsg) {
-        if let Some(socket) = self.call.borrow().as_ref().and_then(|c| c.socket.as_ref()) {
-            socket.send(msg);
+        let mut call = self.call.borrow_mut();
+        let Some(call) = call.as_mut() else {
+            return;
+        };
+        let ready = call.welcomed && call.socket.as_ref().is_some_and(Socket::is_open);
+        let relay = matches!(
+            msg,
+            ClientMsg::Offer { .. } | ClientMsg::Answer { .. } | ClientMsg::Ice { .. }
+        );
+        match (&call.socket, ready, relay) {
+            (Some(socket), true, _) => socket.send(msg),
+            (_, false, true) => {
+                if call.me.is_some() && call.unsent.len() < MAX_HELD_RELAYS {
+                    call.unsent.push(msg.clone());
+                }
+            }
+            (_, false, false) if matches!(msg, ClientMsg::Media { .. }) => {}
+            (Some(socket), _, _) => socket.send(msg),
+            (None, _, _) => {}
         }
     }
 
@@ -32,6 +54,7 @@ impl Engine {
             return;
         };
         call.socket_gen += 1;
+        call.welcomed = false;
         let generation = call.socket_gen;
         call.socket = Socket::open(move |event| {
             if let Some(e) = current() {
@@ -84,6 +107,7 @@ impl Engine {
                 return;
             };
             call.socket = None;
+            call.welcomed = false;
             let dropped_at = *call.dropped_at.get_or_insert(now);
             call.attempts += 1;
             (call.resume.is_some(), dropped_at, call.attempts)
@@ -168,6 +192,7 @@ impl Engine {
             };
             let resumed = call.me.as_ref() == Some(&you);
             call.me = Some(you.clone());
+            call.welcomed = true;
             call.resume = Some(resume_token);
             call.dropped_at = None;
             call.attempts = 0;
@@ -182,9 +207,19 @@ impl Engine {
             }
             resumed
         };
+        let unsent = self
+            .call
+            .borrow_mut()
+            .as_mut()
+            .map(|c| std::mem::take(&mut c.unsent))
+            .unwrap_or_default();
         self.state.phase.set(Phase::InCall);
         self.send_media();
         if resumed {
+            // What I said to the others while away goes first, in order.
+            for msg in &unsent {
+                self.send(msg);
+            }
             // Whoever left while I was away is gone; links that broke meanwhile renegotiate.
             let present: Vec<PeerId> = peers.iter().map(|p| p.id.clone()).collect();
             let known: Vec<PeerId> = self
