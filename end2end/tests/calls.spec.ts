@@ -276,7 +276,7 @@ test('signaling lost or delayed by a bad connection still gets through', async (
   await bob.context.close();
 });
 
-test('switching camera and microphone mid-call keeps media flowing without renegotiating', async ({ browser }) => {
+test('switching camera and microphone mid-call keeps media flowing without renegotiating; a camera that cannot be sent is reported', async ({ browser }) => {
   const alice = await person(browser, 'Ann');
   const bob = await person(browser, 'Ben');
   const code = await createMeeting(alice, { title: 'New webcam' });
@@ -305,8 +305,16 @@ test('switching camera and microphone mid-call keeps media flowing without reneg
   expect(negotiations).toBeGreaterThan(0); // joining negotiated, so the counter works
 
   await bob.page.getByRole('button', { name: 'Camera, microphone and speaker settings' }).click();
-  // fake_device_1 is Chromium's fake depth camera (16-bit frames no encoder takes); 2 is a normal one.
+  // fake_device_1 is Chromium's fake depth camera: its preview plays, but no encoder takes its
+  // 16-bit frames, so Ann would see a frozen picture. Ben is told.
+  const stalled = bob.page.getByTestId('camera-stalled');
+  await expect(stalled).toHaveCount(0);
+  await bob.page.getByLabel('Camera', { exact: true }).selectOption({ label: 'fake_device_1' });
+  await expect(stalled).toBeVisible({ timeout: 20_000 });
+  await expect(stalled).toHaveAttribute('role', 'alert');
+  // fake_device_2 is a normal one: the warning goes.
   await bob.page.getByLabel('Camera', { exact: true }).selectOption({ label: 'fake_device_2' });
+  await expect(stalled).toHaveCount(0, { timeout: 20_000 });
   await bob.page.getByLabel('Microphone', { exact: true }).selectOption({ label: 'Fake Audio Input 2' });
 
   // The connection now sends the new devices; Ann keeps seeing and hearing Ben.

@@ -3,6 +3,7 @@
 //! in the `hydrate`-only modules; on the server every action is a no-op.
 
 pub mod actions;
+pub mod encode_watch;
 pub mod layout;
 pub mod quality;
 pub mod speaking;
@@ -148,6 +149,8 @@ pub struct CallState {
     pub has_camera: RwSignal<bool>,
     pub has_mic: RwSignal<bool>,
     pub camera_problem: RwSignal<Option<DeviceProblem>>,
+    /// My camera is on but nothing of it gets encoded for the others (see `encode_watch`).
+    pub camera_stalled: RwSignal<bool>,
     pub mic_problem: RwSignal<Option<DeviceProblem>>,
     /// Local microphone level, 0..1, for the meter and my own speaking ring.
     pub mic_level: RwSignal<f64>,
@@ -181,6 +184,7 @@ impl CallState {
             has_camera: RwSignal::new(false),
             has_mic: RwSignal::new(false),
             camera_problem: RwSignal::new(None),
+            camera_stalled: RwSignal::new(false),
             mic_problem: RwSignal::new(None),
             mic_level: RwSignal::new(0.0),
             me_speaking: RwSignal::new(false),

@@ -236,6 +236,11 @@ impl PeerLink {
         }
     }
 
+    /// The sender of `slot`, once the connection has one.
+    pub fn sender(&self, slot: Slot) -> Option<RtcRtpSender> {
+        self.senders.borrow().get(&slot).cloned()
+    }
+
     /// Stops sending in `slot` and removes it from the session (renegotiates).
     pub fn remove_slot(&self, slot: Slot) {
         if let Some(pending) = self.pending.borrow_mut().as_mut() {

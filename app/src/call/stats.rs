@@ -3,7 +3,7 @@
 
 use super::js;
 use super::quality::{Quality, loss_pct};
-use web_sys::RtcPeerConnection;
+use web_sys::{RtcPeerConnection, RtcRtpSender};
 
 /// Cumulative counters from one report; two of them make an interval.
 #[derive(Debug, Clone, Copy, Default)]
@@ -79,4 +79,18 @@ pub async fn sample(pc: &RtcPeerConnection, previous: Option<Sample>) -> Option<
         relayed,
     };
     Some((now, quality))
+}
+
+/// The track `sender` sends and how many frames of it have been encoded so far.
+pub async fn frames_encoded(sender: &RtcRtpSender) -> Option<(String, f64)> {
+    let track = sender.track()?.id();
+    let report = js::call_async(sender, "getStats", &[]).await.ok()?;
+    let values = js::call(&report, "values", &[]).ok()?;
+    let mut frames = 0.0;
+    for stat in js_sys::try_iter(&values).ok()??.flatten() {
+        if js::get_str(&stat, "type").as_deref() == Some("outbound-rtp") {
+            frames += js::get_f64(&stat, "framesEncoded").unwrap_or(0.0);
+        }
+    }
+    Some((track, frames))
 }

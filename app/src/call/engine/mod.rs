@@ -16,13 +16,14 @@ pub use controls::{
     toggle_screen,
 };
 
+use crate::call::encode_watch::EncodeWatch;
 use crate::call::js;
 use crate::call::meter::{self, Meter};
 use crate::call::peer::{OFFER_RETRY_MS, Outgoing, PeerLink, Slot};
 use crate::call::socket::Socket;
 use crate::call::speaking::{SPEAKING_LEVEL, Speaking};
 use crate::call::stats::{self, Sample};
-use crate::call::{CallState, Phase, TileKey};
+use crate::call::{CallState, LinkState, Phase, TileKey};
 use leptos::prelude::*;
 use protocol::signal::{ClientMsg, JoinTicket, PeerId};
 use std::cell::{Cell, RefCell};
@@ -95,6 +96,8 @@ struct Engine {
     links: RefCell<HashMap<PeerId, Rc<PeerLink>>>,
     remote: RefCell<HashMap<PeerId, Vec<MediaStream>>>,
     stats: RefCell<HashMap<PeerId, Sample>>,
+    /// Per link: is my camera really encoded for them, and the verdict of the last sample.
+    camera_watch: RefCell<HashMap<PeerId, (EncodeWatch, bool)>>,
     ticks: Cell<u64>,
     ticker: RefCell<Option<Ticker>>,
     me_speaking: Speaking,
@@ -118,6 +121,7 @@ impl Engine {
             links: RefCell::new(HashMap::new()),
             remote: RefCell::new(HashMap::new()),
             stats: RefCell::new(HashMap::new()),
+            camera_watch: RefCell::new(HashMap::new()),
             ticks: Cell::new(0),
             ticker: RefCell::new(None),
             me_speaking: Speaking::default(),
@@ -405,7 +409,39 @@ impl Engine {
                         .state
                         .update_peer(&link.peer, |p| p.quality = Some(quality));
                 }
+                engine.watch_camera(&link).await;
             });
+        }
+    }
+
+    /// Checks that my camera is encoded for `link`'s peer, and tells me when it is not.
+    async fn watch_camera(&self, link: &PeerLink) {
+        let connected = self
+            .state
+            .peer(&link.peer)
+            .is_some_and(|p| p.link == LinkState::Connected);
+        let sending = match link.sender(Slot::Camera) {
+            Some(sender) if connected => stats::frames_encoded(&sender).await,
+            _ => None,
+        };
+        if !self.alive.get() {
+            return;
+        }
+        let mut watch = self.camera_watch.borrow_mut();
+        match sending {
+            Some((track, frames)) => {
+                let entry = watch.entry(link.peer.clone()).or_default();
+                entry.1 = entry.0.update(&track, frames, js::now_ms());
+            }
+            None => {
+                watch.remove(&link.peer);
+            }
+        }
+        let links = self.links.borrow();
+        watch.retain(|peer, _| links.contains_key(peer));
+        let stalled = watch.values().any(|(_, stalled)| *stalled);
+        if self.state.camera_stalled.get_untracked() != stalled {
+            self.state.camera_stalled.set(stalled);
         }
     }
 
@@ -433,6 +469,8 @@ impl Engine {
         self.remote.borrow_mut().clear();
         self.peer_meters.borrow_mut().clear();
         self.stats.borrow_mut().clear();
+        self.camera_watch.borrow_mut().clear();
+        self.state.camera_stalled.set(false);
         *self.call.borrow_mut() = None;
     }
 

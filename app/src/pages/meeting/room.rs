@@ -37,6 +37,11 @@ pub fn Room(title: String) -> impl IntoView {
                         "Connection lost. Reconnecting…"
                     </p>
                 </Show>
+                <Show when=move || state.camera_stalled.get()>
+                    <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="alert" data-testid="camera-stalled">
+                        "Others can't see your camera: the browser can't send its picture. Choose another camera in settings."
+                    </p>
+                </Show>
             </div>
             <div class="flex flex-col gap-3 lg:flex-row">
                 <div
