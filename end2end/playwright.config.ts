@@ -2,14 +2,12 @@
 // server that this config starts with an in-memory database.
 import { defineConfig } from '@playwright/test';
 import path from 'node:path';
+import { basePort, coturnArgs, turnPorts, turnSecret, turnserver } from './turn';
 
 const root = path.resolve(__dirname, '..');
-const port = Number(process.env.E2E_PORT ?? 3100);
+const port = basePort;
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const server = process.env.E2E_SERVER_BIN ?? path.join(root, 'target/debug/video-meet');
-const turnserver = process.env.TURNSERVER_PATH ?? '/usr/bin/turnserver';
-const turnPort = port + 379;
-const turnSecret = 'e2e-turn-secret';
 
 /** A video-meet server on `listen` with an in-memory database. */
 function appServer(listen: number, extra: string[]) {
@@ -59,20 +57,18 @@ export default defineConfig({
   },
   webServer: [
     appServer(port, []),
-    // The relay-only server for relay.spec.ts: TURN credentials for the coturn below.
-    appServer(port + 1, [
-      `--turn-urls 'turn:127.0.0.1:${turnPort}?transport=udp'`,
-      `--turn-secret ${turnSecret}`,
-      '--turn-only',
-    ]),
+    // The relay-only servers for relay.spec.ts: TURN credentials for the coturn below, and
+    // for one the test starts and kills itself.
+    ...[turnPorts.shared, turnPorts.killable].map((turnPort, i) =>
+      appServer(port + 1 + i, [
+        `--turn-urls 'turn:127.0.0.1:${turnPort}?transport=udp'`,
+        `--turn-secret ${turnSecret}`,
+        '--turn-only',
+      ]),
+    ),
     {
-      command: [
-        turnserver, '-n', '--listening-ip=127.0.0.1', '--relay-ip=127.0.0.1', `--listening-port=${turnPort}`,
-        '--use-auth-secret', `--static-auth-secret=${turnSecret}`, '--realm=video-meet.test',
-        '--no-cli', '--no-tls', '--no-dtls', '--allow-loopback-peers', '--fingerprint',
-        '--min-port=49160', '--max-port=49400', '--log-file=stdout', '--simple-log',
-      ].join(' '),
-      port: turnPort,
+      command: [turnserver, ...coturnArgs(turnPorts.shared, [49160, 49400])].join(' '),
+      port: turnPorts.shared,
       reuseExistingServer: false,
       timeout: 20_000,
       stdout: 'ignore',

@@ -253,6 +253,10 @@ test('signaling lost or delayed by a bad connection still gets through', async (
   await expectVideoPlaying(tileOf(bob.page, 'Aya', true));
   await stopSharing(alice);
   await expect(tileOf(bob.page, 'Aya', true)).toHaveCount(0);
+  // The tile goes on the media update; let the renegotiation behind it finish before the next
+  // cut. (An offer lost in that cut would collide with Bob's below, and after the polite
+  // side's rollback Chromium sometimes stops sending video: a known problem, see the notes.)
+  await alice.page.waitForTimeout(1_000);
 
   // Bob starts sharing while he is away: his browser keeps the offer until he is back.
   await cut();
@@ -330,6 +334,7 @@ test('a failed ICE connection restarts ICE and the call carries on', async ({ br
   const alice = await person(browser, 'Iva');
   const bob = await person(browser, 'Ivo');
   const code = await createMeeting(alice, { title: 'Shaky path' });
+  await trackPeerConnections(alice);
   await trackPeerConnections(bob);
   await join(alice, code);
   await join(bob, code);
@@ -343,13 +348,16 @@ test('a failed ICE connection restarts ICE and the call carries on', async ({ br
   const before = await ufrag();
   expect(before).not.toBe('');
 
-  // Loopback never fails by itself: Ivo's connection reports "failed" for one event.
-  await bob.page.evaluate(() => {
-    const pc = (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0];
-    Object.defineProperty(pc, 'iceConnectionState', { configurable: true, get: () => 'failed' });
-    pc.dispatchEvent(new Event('iceconnectionstatechange'));
-    delete (pc as unknown as { iceConnectionState?: string }).iceConnectionState;
-  });
+  // Loopback never fails by itself: both connections report "failed" for one event, as both
+  // ends of a broken path would. The impolite end restarts (the polite one only as a fallback).
+  for (const p of [alice, bob]) {
+    await p.page.evaluate(() => {
+      const pc = (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0];
+      Object.defineProperty(pc, 'iceConnectionState', { configurable: true, get: () => 'failed' });
+      pc.dispatchEvent(new Event('iceconnectionstatechange'));
+      delete (pc as unknown as { iceConnectionState?: string }).iceConnectionState;
+    });
+  }
   await expect(ivaOnIvo).toHaveAttribute('data-reconnecting', 'true');
   await expect(ivaOnIvo.getByText('Reconnecting')).toBeVisible();
 
@@ -359,9 +367,11 @@ test('a failed ICE connection restarts ICE and the call carries on', async ({ br
     .poll(() => bob.page.evaluate(() => (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0].signalingState))
     .toBe('stable');
   // The path never broke, so the browser reports no new state; report the real one again.
-  await bob.page.evaluate(() => {
-    (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0].dispatchEvent(new Event('iceconnectionstatechange'));
-  });
+  for (const p of [alice, bob]) {
+    await p.page.evaluate(() => {
+      (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0].dispatchEvent(new Event('iceconnectionstatechange'));
+    });
+  }
   await expect(ivaOnIvo).toHaveAttribute('data-reconnecting', 'false');
   await expectVideoPlaying(ivaOnIvo);
   await expectVideoPlaying(tileOf(alice.page, 'Ivo'));

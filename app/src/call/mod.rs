@@ -6,6 +6,7 @@ pub mod actions;
 pub mod encode_watch;
 pub mod layout;
 pub mod quality;
+pub mod recovery;
 pub mod speaking;
 
 #[cfg(feature = "hydrate")]

@@ -4,6 +4,7 @@
 
 use super::LinkState;
 use super::js;
+use super::recovery::{IceHealth, IceRecovery};
 use protocol::signal::{ClientMsg, IceCandidate, IceServer, PeerId};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -57,6 +58,7 @@ pub struct PeerLink {
     making_offer: Cell<bool>,
     ignore_offer: Cell<bool>,
     answer_pending: Cell<bool>,
+    recovery: RefCell<IceRecovery>,
     /// When my last offer went out (to spot one that was lost, see `handle_description`).
     offer_sent_at: Cell<f64>,
     /// Tracks to add once we know who offers (see `attach_tracks`).
@@ -104,13 +106,15 @@ impl PeerLink {
         events: Events,
     ) -> Result<Rc<Self>, JsValue> {
         let pc = RtcPeerConnection::new_with_configuration(config)?;
+        let polite = me < &peer;
         let link = Rc::new(Self {
-            polite: me < &peer,
+            polite,
             peer,
             pc,
             making_offer: Cell::new(false),
             ignore_offer: Cell::new(false),
             answer_pending: Cell::new(false),
+            recovery: RefCell::new(IceRecovery::new(polite)),
             offer_sent_at: Cell::new(0.0),
             pending: RefCell::new(Some(tracks)),
             senders: RefCell::new(HashMap::new()),
@@ -354,32 +358,35 @@ impl PeerLink {
         }
     }
 
-    fn handle_ice_state(self: &Rc<Self>) {
+    fn ice_health(&self) -> IceHealth {
         match self.pc.ice_connection_state() {
-            RtcIceConnectionState::Connected | RtcIceConnectionState::Completed => {
-                self.emit(LinkEvent::State(LinkState::Connected));
-            }
-            RtcIceConnectionState::Disconnected => {
-                self.emit(LinkState::Reconnecting.into());
-                // Often a blip that heals by itself; restart only if it lasts.
-                let weak = Rc::downgrade(self);
-                js::after(2500, move || {
-                    if let Some(link) = weak.upgrade()
-                        && link.pc.ice_connection_state() == RtcIceConnectionState::Disconnected
-                    {
-                        link.restart_ice();
-                    }
-                });
-            }
-            RtcIceConnectionState::Failed => {
-                self.emit(LinkState::Reconnecting.into());
-                self.restart_ice();
-            }
-            _ => {}
+            RtcIceConnectionState::Connected | RtcIceConnectionState::Completed => IceHealth::Good,
+            RtcIceConnectionState::Disconnected => IceHealth::Lost,
+            RtcIceConnectionState::Failed => IceHealth::Failed,
+            _ => IceHealth::Checking,
         }
     }
 
-    /// New ICE credentials and candidates; `negotiationneeded` then carries the offer.
+    fn handle_ice_state(self: &Rc<Self>) {
+        let health = self.ice_health();
+        match health {
+            IceHealth::Good => self.emit(LinkEvent::State(LinkState::Connected)),
+            IceHealth::Lost | IceHealth::Failed => self.emit(LinkState::Reconnecting.into()),
+            IceHealth::Checking => {}
+        }
+        if self.recovery.borrow_mut().on_event(health, js::now_ms()) {
+            self.restart_ice();
+        }
+    }
+
+    /// Called every tick: restarts ICE again (with growing pauses, see `call::recovery`)
+    /// while the path stays broken.
+    pub fn heal(&self, now: f64) {
+        if self.recovery.borrow_mut().due(self.ice_health(), now) {
+            self.restart_ice();
+        }
+    }
+
     pub fn restart_ice(&self) {
         if self.closed.get() {
             return;

@@ -344,6 +344,7 @@ impl Engine {
             let links: Vec<Rc<PeerLink>> = self.links.borrow().values().cloned().collect();
             for link in links {
                 link.resend_offer_older_than(OFFER_RETRY_MS, now);
+                link.heal(now);
             }
         }
         if n.is_multiple_of(20) {
