@@ -4,7 +4,7 @@
 
 use super::LinkState;
 use super::js;
-use super::recovery::{IceHealth, IceRecovery};
+use super::recovery::{IceHealth, IceRecovery, session_id};
 use protocol::signal::{ClientMsg, IceCandidate, IceServer, PeerId};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
@@ -24,6 +24,11 @@ pub enum LinkEvent {
     /// A remote stream arrived (camera or screen; the engine tells them apart).
     Track(MediaStream),
     State(LinkState),
+    /// This connection cannot go on: replace it with a fresh one. `offer`: the remote side
+    /// already started one, apply its offer there; `None`: I start it. See `handle_description`.
+    Reset {
+        offer: Option<String>,
+    },
 }
 
 /// Which of my tracks a sender carries.
@@ -59,6 +64,10 @@ pub struct PeerLink {
     ignore_offer: Cell<bool>,
     answer_pending: Cell<bool>,
     recovery: RefCell<IceRecovery>,
+    /// Session id of the remote descriptions applied so far (see `session_id`).
+    remote_session: RefCell<Option<String>>,
+    /// Session id of the remote connection this link replaced: its late messages are dropped.
+    stale_session: RefCell<Option<String>>,
     /// When my last offer went out (to spot one that was lost, see `handle_description`).
     offer_sent_at: Cell<f64>,
     /// Tracks to add once we know who offers (see `attach_tracks`).
@@ -115,6 +124,8 @@ impl PeerLink {
             ignore_offer: Cell::new(false),
             answer_pending: Cell::new(false),
             recovery: RefCell::new(IceRecovery::new(polite)),
+            remote_session: RefCell::new(None),
+            stale_session: RefCell::new(None),
             offer_sent_at: Cell::new(0.0),
             pending: RefCell::new(Some(tracks)),
             senders: RefCell::new(HashMap::new()),
@@ -240,6 +251,16 @@ impl PeerLink {
         }
     }
 
+    /// The remote session this link talked to, for its replacement to ignore.
+    pub fn remote_session(&self) -> Option<String> {
+        self.remote_session.borrow().clone()
+    }
+
+    /// Drops late descriptions from the remote connection `session` (one this link replaced).
+    pub fn ignore_session(&self, session: Option<String>) {
+        *self.stale_session.borrow_mut() = session;
+    }
+
     /// The sender of `slot`, once the connection has one.
     pub fn sender(&self, slot: Slot) -> Option<RtcRtpSender> {
         self.senders.borrow().get(&slot).cloned()
@@ -296,13 +317,33 @@ impl PeerLink {
     }
 
     /// An offer or answer from the remote side.
+    ///
+    /// Perfect negotiation, with one change: on a collision the polite side does not roll its
+    /// offer back, because after a rollback Chromium (148) never sends media on that
+    /// connection again (new SSRCs, 0 bytes; reproduced with two bare RTCPeerConnections).
+    /// It starts a fresh connection instead (`LinkEvent::Reset`); the other side sees an offer
+    /// from a new session and does the same. Media on this link pauses for one negotiation.
     pub async fn handle_description(self: Rc<Self>, kind: RtcSdpType, sdp: String) {
         let is_offer = kind == RtcSdpType::Offer;
+        let session = session_id(&sdp).map(str::to_owned);
+        if session.is_some() && session == *self.stale_session.borrow() {
+            // From the connection this one replaced.
+            return;
+        }
+        let current = self.remote_session.borrow().clone();
+        if is_offer && current.is_some() && session.is_some() && session != current {
+            self.emit(LinkEvent::Reset { offer: Some(sdp) });
+            return;
+        }
         let ready_for_offer = !self.making_offer.get()
             && (self.pc.signaling_state() == RtcSignalingState::Stable
                 || self.answer_pending.get());
         let collision = is_offer && !ready_for_offer;
-        self.ignore_offer.set(!self.polite && collision);
+        if collision && self.polite {
+            self.emit(LinkEvent::Reset { offer: None });
+            return;
+        }
+        self.ignore_offer.set(collision);
         if self.ignore_offer.get() {
             // My own offer is still unanswered: if it is not brand new it was probably lost;
             // send it again and the polite side will answer it.
@@ -325,6 +366,7 @@ impl PeerLink {
             ));
             return;
         }
+        *self.remote_session.borrow_mut() = session;
         if !is_offer {
             return;
         }

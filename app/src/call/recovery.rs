@@ -4,10 +4,9 @@
 //! as long as the link is unhealthy, so a call comes back by itself once the path does.
 //!
 //! Both ends see a broken path at about the same time. If both restarted, their offers would
-//! collide, and after the polite side rolls its offer back Chromium sometimes never sends its
-//! media again (seen in the TURN outage e2e test: new SSRCs, 0 bytes sent). So the impolite
-//! side leads; the polite side restarts only as a fallback, when a lead's restart did not
-//! heal the link after `POLITE_FALLBACK_MS`, then every `MAX_WAIT_MS`.
+//! collide, and a collision costs a fresh connection (see `PeerLink::handle_description`). So
+//! the impolite side leads; the polite side restarts only as a fallback, when a lead's restart
+//! did not heal the link after `POLITE_FALLBACK_MS`, then every `MAX_WAIT_MS`.
 
 /// Grace period for `disconnected`, and the first pause between restarts.
 pub const FIRST_WAIT_MS: f64 = 2_500.0;
@@ -98,9 +97,25 @@ impl IceRecovery {
     }
 }
 
+/// The session id of an SDP (`o=- <id> <version> …`): the same for every description of one
+/// `RTCPeerConnection`, new for a new one (see `PeerLink::handle_description`).
+pub fn session_id(sdp: &str) -> Option<&str> {
+    sdp.lines()
+        .find_map(|l| l.strip_prefix("o="))
+        .and_then(|o| o.split_whitespace().nth(1))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn session_ids_come_from_the_origin_line() {
+        let sdp = "v=0\r\no=- 4611731400430051336 2 IN IP4 127.0.0.1\r\ns=-\r\n";
+        assert_eq!(session_id(sdp), Some("4611731400430051336"));
+        assert_eq!(session_id("v=0\r\ns=-\r\n"), None);
+        assert_eq!(session_id("o=-"), None);
+    }
 
     #[test]
     fn a_short_blip_heals_without_a_restart() {

@@ -303,6 +303,26 @@ impl Engine {
         self.bump_streams();
     }
 
+    /// Swaps the link to `peer` for a fresh connection (see `PeerLink::handle_description`):
+    /// I offer on it, or answer the remote side's `offer` that started it.
+    fn replace_link(self: &Rc<Self>, peer: &PeerId, offer: Option<String>) {
+        let Some(old) = self.links.borrow_mut().remove(peer) else {
+            return;
+        };
+        js::log("signaling: starting a fresh connection after an offer collision");
+        old.close();
+        self.remote.borrow_mut().remove(peer);
+        self.stats.borrow_mut().remove(peer);
+        self.bump_streams();
+        let Some(link) = self.link(peer, offer.is_none()) else {
+            return;
+        };
+        link.ignore_session(old.remote_session());
+        if let Some(sdp) = offer {
+            wasm_bindgen_futures::spawn_local(link.handle_description(RtcSdpType::Offer, sdp));
+        }
+    }
+
     /// The link to `peer`, created if missing (`offer`: I start the negotiation).
     pub(super) fn link(self: &Rc<Self>, peer: &PeerId, offer: bool) -> Option<Rc<PeerLink>> {
         if let Some(link) = self.links.borrow().get(peer) {
@@ -330,7 +350,7 @@ impl Engine {
         }
     }
 
-    pub(super) fn handle_link(&self, peer: &PeerId, event: LinkEvent) {
+    pub(super) fn handle_link(self: &Rc<Self>, peer: &PeerId, event: LinkEvent) {
         match event {
             LinkEvent::Signal(msg) => self.send(&msg),
             LinkEvent::Track(stream) => {
@@ -343,6 +363,7 @@ impl Engine {
                 self.bump_streams();
             }
             LinkEvent::State(link) => self.state.update_peer(peer, |p| p.link = link),
+            LinkEvent::Reset { offer } => self.replace_link(peer, offer),
         }
     }
 }
