@@ -45,6 +45,10 @@ cargo test -p protocol -p app -p video-meet
 stage "Building the browser bundle (WASM + CSS)"
 cargo leptos build --frontend-only
 
+stage "Type-checking the end-to-end tests"
+# Playwright strips types without checking them.
+tsc -p end2end/tsconfig.json
+
 stage "End-to-end tests (Playwright + Chromium)"
 E2E_SERVER_BIN="$ROOT/target/debug/video-meet" npx playwright test --config end2end/playwright.config.ts
 

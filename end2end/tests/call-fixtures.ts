@@ -83,16 +83,22 @@ export async function expectAudioFlowing(tile: Locator) {
   await expect.poll(bytes, { timeout: 10_000 }).toBeGreaterThan(before);
 }
 
+declare global {
+  interface Window {
+    /** Every RTCPeerConnection the page created, oldest first (see `trackPeerConnections`). */
+    pcs: RTCPeerConnection[];
+  }
+}
+
 /** Keeps every RTCPeerConnection the page creates in `window.pcs`, for checks and diagnostics. */
 export async function trackPeerConnections(p: Person) {
   await p.context.addInitScript(() => {
-    const w = window as unknown as { pcs: RTCPeerConnection[] };
-    w.pcs = [];
+    window.pcs = [];
     const Native = window.RTCPeerConnection;
     window.RTCPeerConnection = class extends Native {
       constructor(config?: RTCConfiguration) {
         super(config);
-        w.pcs.push(this);
+        window.pcs.push(this);
       }
     };
   });
@@ -101,7 +107,8 @@ export async function trackPeerConnections(p: Person) {
 /** What the page's connections say about audio (for a failure message). */
 export async function audioDiagnostics(page: Page): Promise<string> {
   return page.evaluate(async () => {
-    const pcs = (window as unknown as { pcs?: RTCPeerConnection[] }).pcs ?? [];
+    // Undefined when the test did not call trackPeerConnections.
+    const pcs: RTCPeerConnection[] = window.pcs ?? [];
     const out: string[] = [];
     for (const pc of pcs) {
       out.push(`pc ${pc.connectionState}/${pc.signalingState}`);

@@ -288,8 +288,8 @@ test('switching camera and microphone mid-call keeps media flowing without reneg
   await bob.context.addInitScript(() => {
     const w = window as unknown as { negotiations: number };
     w.negotiations = 0;
-    const setLocal = RTCPeerConnection.prototype.setLocalDescription;
-    RTCPeerConnection.prototype.setLocalDescription = function (this: RTCPeerConnection, ...args: []) {
+    const setLocal = RTCPeerConnection.prototype.setLocalDescription as (...args: unknown[]) => Promise<void>;
+    RTCPeerConnection.prototype.setLocalDescription = function (this: RTCPeerConnection, ...args: unknown[]) {
       w.negotiations += 1;
       return setLocal.apply(this, args);
     };
@@ -300,8 +300,7 @@ test('switching camera and microphone mid-call keeps media flowing without reneg
   await expectVideoPlaying(benOnAnn);
   await expectAudioFlowing(benOnAnn);
   const sent = () => bob.page.evaluate(() => {
-    const w = window as unknown as { pcs: RTCPeerConnection[] };
-    return w.pcs.flatMap((pc) => pc.getSenders().map((s) => s.track?.label ?? '')).filter(Boolean).sort();
+    return window.pcs.flatMap((pc) => pc.getSenders().map((s) => s.track?.label ?? '')).filter(Boolean).sort();
   });
   expect(await sent()).toContain('fake_device_0');
   const negotiations = await bob.page.evaluate(() => (window as unknown as { negotiations: number }).negotiations);
@@ -341,7 +340,7 @@ test('a failed ICE connection restarts ICE and the call carries on', async ({ br
   await expectVideoPlaying(ivaOnIvo);
   await expectVideoPlaying(tileOf(alice.page, 'Ivo'));
   const ufrag = () => bob.page.evaluate(() => {
-    const pc = (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0];
+    const pc = window.pcs[0];
     return /a=ice-ufrag:(\S+)/.exec(pc.localDescription?.sdp ?? '')?.[1] ?? '';
   });
   const before = await ufrag();
@@ -351,7 +350,7 @@ test('a failed ICE connection restarts ICE and the call carries on', async ({ br
   // ends of a broken path would. The impolite end restarts (the polite one only as a fallback).
   for (const p of [alice, bob]) {
     await p.page.evaluate(() => {
-      const pc = (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0];
+      const pc = window.pcs[0];
       Object.defineProperty(pc, 'iceConnectionState', { configurable: true, get: () => 'failed' });
       pc.dispatchEvent(new Event('iceconnectionstatechange'));
       delete (pc as unknown as { iceConnectionState?: string }).iceConnectionState;
@@ -363,12 +362,12 @@ test('a failed ICE connection restarts ICE and the call carries on', async ({ br
   // The engine restarted ICE: a new offer with new ICE credentials, answered by Iva.
   await expect.poll(ufrag).not.toBe(before);
   await expect
-    .poll(() => bob.page.evaluate(() => (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0].signalingState))
+    .poll(() => bob.page.evaluate(() => window.pcs[0].signalingState))
     .toBe('stable');
   // The path never broke, so the browser reports no new state; report the real one again.
   for (const p of [alice, bob]) {
     await p.page.evaluate(() => {
-      (window as unknown as { pcs: RTCPeerConnection[] }).pcs[0].dispatchEvent(new Event('iceconnectionstatechange'));
+      window.pcs[0].dispatchEvent(new Event('iceconnectionstatechange'));
     });
   }
   await expect(ivaOnIvo).toHaveAttribute('data-reconnecting', 'false');
@@ -403,7 +402,7 @@ test('when both ends renegotiate at once, media keeps flowing both ways', async 
   // Both restart ICE at once: each offer reaches the other while its own is out.
   holding = true;
   for (const p of [alice, bob]) {
-    await p.page.evaluate(() => (window as unknown as { pcs: RTCPeerConnection[] }).pcs.at(-1)!.restartIce());
+    await p.page.evaluate(() => window.pcs.at(-1)!.restartIce());
   }
   await bob.page.waitForTimeout(500);
   holding = false;
@@ -416,7 +415,7 @@ test('when both ends renegotiate at once, media keeps flowing both ways', async 
   await expectVideoPlaying(umaOnUdo);
   await expectAudioFlowing(udoOnUma);
   await expectAudioFlowing(umaOnUdo);
-  const connections = (p: Person) => p.page.evaluate(() => (window as unknown as { pcs: RTCPeerConnection[] }).pcs.length);
+  const connections = (p: Person) => p.page.evaluate(() => window.pcs.length);
   expect([await connections(alice), await connections(bob)]).toEqual([2, 2]);
   await alice.context.close();
   await bob.context.close();
