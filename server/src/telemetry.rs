@@ -3,6 +3,7 @@
 use crate::config::{Config, LogFormat};
 use metrics_exporter_prometheus::{PrometheusBuilder, PrometheusHandle};
 use std::sync::OnceLock;
+use std::time::Duration;
 use tracing_subscriber::EnvFilter;
 
 /// Starts the global log subscriber once; later calls (tests) do nothing.
@@ -15,14 +16,38 @@ pub fn init(config: &Config) {
     };
 }
 
+/// Histogram buckets (seconds) for request latency: fixed-size aggregation, whatever the
+/// request count.
+const LATENCY_BUCKETS: &[f64] = &[
+    0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+];
+/// How often recorded samples are folded into their buckets when nobody scrapes.
+const UPKEEP_EVERY: Duration = Duration::from_secs(5);
+
 /// The process-wide Prometheus recorder; installed on first use so several test servers in
 /// one process share it.
+///
+/// Histogram samples are queued per metric until an upkeep folds them into buckets; without
+/// one running, memory grew with every request until `/metrics` was scraped. A background
+/// thread (not a tokio task: the recorder outlives any one runtime in tests) runs it.
 pub fn metrics_handle() -> PrometheusHandle {
     static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
     HANDLE
         .get_or_init(|| {
-            let recorder = PrometheusBuilder::new().build_recorder();
+            let recorder = PrometheusBuilder::new()
+                .set_buckets(LATENCY_BUCKETS)
+                .expect("the bucket list is a non-empty constant")
+                .build_recorder();
             let handle = recorder.handle();
+            let upkeep = handle.clone();
+            let _ = std::thread::Builder::new()
+                .name("metrics-upkeep".into())
+                .spawn(move || {
+                    loop {
+                        std::thread::sleep(UPKEEP_EVERY);
+                        upkeep.run_upkeep();
+                    }
+                });
             // Another recorder may already be installed by an embedding program; then our
             // handle renders only what we record through it, which is still valid text.
             let _ = metrics::set_global_recorder(recorder);
@@ -36,18 +61,46 @@ pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing:
     tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
 }
 
+/// The method as a metrics label: a fixed set, so random methods cannot create series that
+/// are never freed.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::PATCH => "PATCH",
+        Method::DELETE => "DELETE",
+        Method::OPTIONS => "OPTIONS",
+        _ => "other",
+    }
+}
+
 /// Counts requests and their latency by method and status class.
 pub async fn track_requests(
     request: axum::extract::Request,
     next: axum::middleware::Next,
 ) -> axum::response::Response {
     let started = std::time::Instant::now();
-    let method = request.method().to_string();
+    let method = method_label(request.method());
     let response = next.run(request).await;
     let status = format!("{}xx", response.status().as_u16() / 100);
-    metrics::counter!("http_requests_total", "method" => method.clone(), "status" => status)
-        .increment(1);
+    metrics::counter!("http_requests_total", "method" => method, "status" => status).increment(1);
     metrics::histogram!("http_request_duration_seconds", "method" => method)
         .record(started.elapsed().as_secs_f64());
     response
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::Method;
+
+    #[test]
+    fn unknown_methods_share_one_label() {
+        assert_eq!(method_label(&Method::GET), "GET");
+        let odd = Method::from_bytes(b"XYZZY").expect("a valid token");
+        assert_eq!(method_label(&odd), "other");
+    }
 }

@@ -118,3 +118,39 @@ async fn an_expired_access_token_is_renewed_on_page_load() {
     assert_eq!(dashboard.status(), StatusCode::OK);
     assert!(dashboard.text().await.unwrap().contains("Quinn"));
 }
+
+#[tokio::test]
+async fn random_http_methods_do_not_grow_metrics() {
+    let server = TestServer::start().await;
+    let client = server.client();
+    let series = |text: &str| {
+        text.lines()
+            .filter(|l| l.starts_with("http_requests_total{"))
+            .count()
+    };
+    // Warm up the fixed label set this test can produce, then count series.
+    for method in ["GET", "XWARM"] {
+        let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+        client
+            .request(method, server.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let metrics = |client: reqwest::Client| {
+        let url = server.url("/metrics");
+        async move { client.get(url).send().await.unwrap().text().await.unwrap() }
+    };
+    let before = series(&metrics(client.clone()).await);
+    for i in 0..50 {
+        let method = reqwest::Method::from_bytes(format!("RANDOM{i}").as_bytes()).unwrap();
+        client
+            .request(method, server.url("/healthz"))
+            .send()
+            .await
+            .unwrap();
+    }
+    let text = metrics(client.clone()).await;
+    assert!(!text.contains("RANDOM"), "method names leaked into labels");
+    assert_eq!(series(&text), before, "{text}");
+}
