@@ -109,6 +109,60 @@ pub struct JoinTicket {
     pub display_name: String,
 }
 
+/// How media flows in a meeting right now (decided by the server, per meeting).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Topology {
+    /// Everyone links to everyone (`offer` / `answer` / `ice` between participants).
+    #[default]
+    P2p,
+    /// Everyone sends once to the server's SFU and receives the others from it
+    /// (`sfu_connect`, then `sfu_offer` / `sfu_answer`).
+    Sfu,
+}
+
+/// What one SFU m-line carries: camera, microphone and screen are separate tracks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TrackKind {
+    Mic,
+    Camera,
+    Screen,
+    ScreenAudio,
+}
+
+impl TrackKind {
+    pub const ALL: [TrackKind; 4] = [
+        TrackKind::Mic,
+        TrackKind::Camera,
+        TrackKind::Screen,
+        TrackKind::ScreenAudio,
+    ];
+
+    pub fn is_audio(self) -> bool {
+        matches!(self, TrackKind::Mic | TrackKind::ScreenAudio)
+    }
+
+    pub fn is_screen(self) -> bool {
+        matches!(self, TrackKind::Screen | TrackKind::ScreenAudio)
+    }
+}
+
+/// One of my m-lines in an `sfu_offer` that the server receives on: send `kind` there.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SfuPublish {
+    pub mid: String,
+    pub kind: TrackKind,
+}
+
+/// One m-line in an `sfu_offer` that the server sends on: `peer`'s `kind`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SfuTrack {
+    pub mid: String,
+    pub peer: PeerId,
+    pub kind: TrackKind,
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum ClientMsg {
@@ -140,6 +194,14 @@ pub enum ClientMsg {
     Media {
         media: MediaState,
     },
+    /// Start (or restart) my session with the SFU; the server answers with `sfu_offer`.
+    SfuConnect,
+    /// My answer to the latest `sfu_offer`.
+    SfuAnswer {
+        sdp: String,
+    },
+    /// End my SFU session (the meeting went back to peer-to-peer).
+    SfuDisconnect,
     Leave,
 }
 
@@ -155,6 +217,8 @@ pub enum SignalErrorCode {
     UnknownPeer,
     InvalidSdp,
     RateLimited,
+    /// An SFU request that does not fit now (no SFU session, no offer pending).
+    SfuUnavailable,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +229,19 @@ pub enum ServerMsg {
         resume_token: String,
         peers: Vec<PeerInfo>,
         heartbeat_secs: u32,
+        #[serde(default)]
+        topology: Topology,
+    },
+    /// The meeting's media path changed (see `Topology`).
+    Topology {
+        topology: Topology,
+    },
+    /// The SFU's offer: answer with `sfu_answer`. Lists what each m-line is for, so receivers
+    /// never guess which video is a screen.
+    SfuOffer {
+        sdp: String,
+        publish: Vec<SfuPublish>,
+        tracks: Vec<SfuTrack>,
     },
     PeerJoined {
         peer: PeerInfo,

@@ -1,7 +1,7 @@
 //! Command-line flags, each also readable from a `VIDEO_MEET_*` environment variable.
 
 use clap::{Parser, ValueEnum};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Parser)]
@@ -100,9 +100,21 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_TURN_ONLY")]
     pub turn_only: bool,
 
-    /// Most participants in one meeting while calls are peer-to-peer (mesh).
-    #[arg(long, env = "VIDEO_MEET_P2P_MAX", default_value_t = 6)]
+    /// Most participants in one meeting that still talk peer-to-peer; one more and everyone
+    /// moves to the server's SFU. 0 = always the SFU. 4-6 gives a mesh with no media on the
+    /// server for small calls. Meetings are capped by their own `max_participants`.
+    #[arg(long, env = "VIDEO_MEET_P2P_MAX", default_value_t = 2)]
     pub p2p_max: u32,
+
+    /// UDP address the SFU receives and sends all media on (one port for everyone).
+    #[arg(long, env = "VIDEO_MEET_MEDIA_ADDR", default_value = "127.0.0.1:3002")]
+    pub media_addr: SocketAddr,
+
+    /// IP address to advertise in the SFU's ICE candidates, when browsers reach the server at
+    /// another address than `--media-addr` (NAT, or binding 0.0.0.0). Defaults to the media
+    /// address's IP (127.0.0.1 if it is unspecified).
+    #[arg(long, env = "VIDEO_MEET_MEDIA_PUBLIC_IP")]
+    pub media_public_ip: Option<IpAddr>,
 
     /// How long a participant whose connection dropped keeps their place, in seconds.
     #[arg(long, env = "VIDEO_MEET_RESUME_SECS", default_value_t = 30)]
@@ -135,10 +147,21 @@ impl Config {
     pub fn for_tests() -> Self {
         let mut config = Self::parse_from(["video-meet"]);
         config.addr = "127.0.0.1:0".parse().expect("literal address");
+        config.media_addr = "127.0.0.1:0".parse().expect("literal address");
         config.db = "mem://".into();
         config.secret = Some("test-secret-test-secret-test-secret".into());
         config.argon2_memory_kib = 1024;
         config
+    }
+
+    /// The address the SFU advertises for `bound` (its socket's real address).
+    pub fn media_candidate(&self, bound: SocketAddr) -> SocketAddr {
+        let ip = match self.media_public_ip {
+            Some(ip) => ip,
+            None if bound.ip().is_unspecified() => IpAddr::from([127, 0, 0, 1]),
+            None => bound.ip(),
+        };
+        SocketAddr::new(ip, bound.port())
     }
 
     /// The public base URL without a trailing slash.

@@ -10,6 +10,7 @@ pub mod error;
 pub mod http;
 pub mod meetings;
 pub mod rooms;
+pub mod sfu;
 pub mod signal;
 pub mod state;
 pub mod telemetry;
@@ -37,6 +38,11 @@ pub enum StartError {
     Db(#[from] db::DbError),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
+        addr: SocketAddr,
+        source: std::io::Error,
+    },
+    #[error("cannot open the SFU's media socket on {addr}: {source}")]
+    Media {
         addr: SocketAddr,
         source: std::io::Error,
     },
@@ -73,6 +79,23 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     .await?;
     let secret = auth::secret::load_or_create(config.secret.as_deref(), &config.data_dir)
         .map_err(StartError::Secret)?;
+    let rooms = rooms::Rooms::new(
+        Duration::from_secs(config.resume_secs),
+        config.p2p_max as usize,
+    );
+    let deliver_to = rooms.clone();
+    let candidate_config = config.clone();
+    let sfu = sfu::Sfu::start(
+        config.media_addr,
+        move |bound| candidate_config.media_candidate(bound),
+        Box::new(move |code, peer, msg| deliver_to.deliver(&code, &peer, msg)),
+    )
+    .await
+    .map_err(|source| StartError::Media {
+        addr: config.media_addr,
+        source,
+    })?;
+    rooms.set_sfu(sfu);
     Ok(AppState {
         db,
         keys: Arc::new(auth::tokens::TokenKeys::new(
@@ -84,7 +107,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
             config.auth_failures_max,
             Duration::from_secs(config.auth_window_secs),
         ),
-        rooms: rooms::Rooms::new(Duration::from_secs(config.resume_secs)),
+        rooms,
         leptos: leptos_options(&config),
         metrics: telemetry::metrics_handle(),
         config: Arc::new(config),
@@ -148,6 +171,9 @@ pub struct Running {
 impl Running {
     /// Stops accepting, lets open requests finish, and waits.
     pub async fn stop(self) {
+        if let Some(sfu) = self.state.rooms.sfu() {
+            sfu.send(sfu::Command::Shutdown);
+        }
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }

@@ -10,4 +10,5 @@ mod meetings_crud;
 mod ops_and_pages;
 mod origin_check;
 mod persistence_restart;
+mod sfu_bots;
 mod signaling;

@@ -20,6 +20,8 @@ mod meter;
 #[cfg(feature = "hydrate")]
 mod peer;
 #[cfg(feature = "hydrate")]
+mod sfu_link;
+#[cfg(feature = "hydrate")]
 mod socket;
 #[cfg(feature = "hydrate")]
 mod stats;

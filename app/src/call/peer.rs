@@ -144,6 +144,10 @@ impl PeerLink {
         &self.pc
     }
 
+    pub fn is_connected(&self) -> bool {
+        self.ice_health() == IceHealth::Good
+    }
+
     fn emit(&self, event: LinkEvent) {
         if !self.closed.get() {
             (self.events)(&self.peer, event);

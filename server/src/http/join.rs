@@ -65,9 +65,8 @@ pub async fn join(
         }
     }
 
-    let capacity = u32::try_from(row.max_participants)
-        .unwrap_or(u32::MAX)
-        .min(state.config.p2p_max);
+    // Calls past `--p2p-max` go through the SFU: only the meeting's own cap applies.
+    let capacity = u32::try_from(row.max_participants).unwrap_or(u32::MAX);
     let code = MeetingCode(row.code.clone());
     if state.rooms.count(&code) >= capacity as usize {
         return Err(AppError::Conflict {

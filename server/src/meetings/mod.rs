@@ -10,7 +10,7 @@ use protocol::{
 };
 
 pub const DEFAULT_DURATION: u32 = 60;
-pub const DEFAULT_MAX_PARTICIPANTS: u32 = 6;
+pub const DEFAULT_MAX_PARTICIPANTS: u32 = 50;
 
 /// A checked meeting change: fields to store, plus a new plain password to hash (if any).
 pub struct Checked {

@@ -1,14 +1,20 @@
 //! Live meetings: who is in which room, single-use join tickets, relay between members of the
 //! same room only, and the resume window for participants whose connection dropped.
 //!
+//! Each meeting's topology is decided here: up to `p2p_max` participants talk peer-to-peer;
+//! one more and everyone moves to the SFU; back to peer-to-peer a little after the room
+//! shrinks. This module never touches media: it tells the SFU (`crate::sfu::Sfu`, commands
+//! only) who left.
+//!
 //! One mutex over the registry: every operation is a few map lookups and channel sends, no IO.
 
 pub mod tickets;
 
-use protocol::signal::{MAX_HELD_RELAYS, MediaState, PeerId, PeerInfo, Role, ServerMsg};
+use crate::sfu::{Command, Sfu};
+use protocol::signal::{MAX_HELD_RELAYS, MediaState, PeerId, PeerInfo, Role, ServerMsg, Topology};
 use protocol::{MeetingCode, UserId};
 use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
 use std::time::Duration;
 pub use tickets::{Ticket, Tickets};
 use tokio::sync::mpsc;
@@ -16,6 +22,9 @@ use tokio::sync::mpsc;
 /// Messages to one socket. Bounded: a client that stops reading is dropped, not buffered.
 pub type Outbox = mpsc::Sender<ServerMsg>;
 pub const OUTBOX_CAPACITY: usize = 256;
+/// A room that shrank back to `p2p_max` waits this long before leaving the SFU, so someone
+/// who rejoins at once does not cause two switches.
+pub const SWITCH_BACK_DELAY: Duration = Duration::from_secs(3);
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum RoomError {
@@ -43,6 +52,9 @@ struct Member {
 #[derive(Default)]
 struct Room {
     members: BTreeMap<PeerId, Member>,
+    topology: Topology,
+    /// Bumped on every topology decision, so a delayed switch back sees newer ones.
+    topology_rev: u64,
 }
 
 impl Room {
@@ -74,6 +86,7 @@ pub struct Seat {
     pub session: u64,
     pub resume_token: String,
     pub others: Vec<PeerInfo>,
+    pub topology: Topology,
 }
 
 #[derive(Clone)]
@@ -82,16 +95,29 @@ pub struct Rooms {
     resume_by_token: Arc<Mutex<HashMap<String, (MeetingCode, PeerId)>>>,
     pub tickets: Tickets,
     resume_window: Duration,
+    p2p_max: usize,
+    /// Set once at start-up (the SFU's callback needs `Rooms` first).
+    sfu: Arc<OnceLock<Sfu>>,
 }
 
 impl Rooms {
-    pub fn new(resume_window: Duration) -> Self {
+    pub fn new(resume_window: Duration, p2p_max: usize) -> Self {
         Self {
             rooms: Arc::default(),
             resume_by_token: Arc::default(),
             tickets: Tickets::default(),
             resume_window,
+            p2p_max,
+            sfu: Arc::default(),
         }
+    }
+
+    pub fn set_sfu(&self, sfu: Sfu) {
+        let _ = self.sfu.set(sfu);
+    }
+
+    pub fn sfu(&self) -> Option<&Sfu> {
+        self.sfu.get()
     }
 
     fn lock(&self) -> MutexGuard<'_, HashMap<MeetingCode, Room>> {
@@ -134,6 +160,18 @@ impl Rooms {
                 user: ticket.user,
             },
         );
+        if room.members.len() > self.p2p_max && room.topology == Topology::P2p {
+            room.topology = Topology::Sfu;
+            room.topology_rev += 1;
+            room.broadcast(
+                &peer,
+                &ServerMsg::Topology {
+                    topology: Topology::Sfu,
+                },
+            );
+            metrics::counter!("topology_switches_total", "to" => "sfu").increment(1);
+        }
+        let topology = room.topology;
         drop(rooms);
         self.resume_by_token
             .lock()
@@ -146,7 +184,71 @@ impl Rooms {
             session: 1,
             resume_token,
             others,
+            topology,
         })
+    }
+
+    /// Delivers a message from the server itself (the SFU) to one participant; held for
+    /// its resume while it is reconnecting.
+    pub fn deliver(&self, code: &MeetingCode, peer: &PeerId, msg: ServerMsg) {
+        let mut rooms = self.lock();
+        let Some(member) = rooms.get_mut(code).and_then(|r| r.members.get_mut(peer)) else {
+            return;
+        };
+        match &member.outbox {
+            Some(outbox) => {
+                let _ = outbox.try_send(msg);
+            }
+            None => hold(&mut member.held, msg),
+        }
+    }
+
+    /// What `peer` sends right now.
+    pub fn media_of(&self, code: &MeetingCode, peer: &PeerId) -> Option<MediaState> {
+        self.lock()
+            .get(code)
+            .and_then(|r| r.members.get(peer))
+            .map(|m| m.info.media.clone())
+    }
+
+    /// After someone left: back to peer-to-peer once the room has stayed small for a moment.
+    fn maybe_switch_back(&self, code: &MeetingCode) {
+        let rev = {
+            let mut rooms = self.lock();
+            let Some(room) = rooms.get_mut(code) else {
+                return;
+            };
+            if room.topology != Topology::Sfu || room.members.len() > self.p2p_max {
+                return;
+            }
+            room.topology_rev += 1;
+            room.topology_rev
+        };
+        let rooms = self.clone();
+        let code = code.clone();
+        tokio::spawn(async move {
+            tokio::time::sleep(SWITCH_BACK_DELAY).await;
+            let mut guard = rooms.lock();
+            let Some(room) = guard.get_mut(&code) else {
+                return;
+            };
+            if room.topology_rev == rev && room.members.len() <= rooms.p2p_max {
+                room.topology = Topology::P2p;
+                room.topology_rev += 1;
+                let msg = ServerMsg::Topology {
+                    topology: Topology::P2p,
+                };
+                for member in room.members.values_mut() {
+                    match &member.outbox {
+                        Some(outbox) => {
+                            let _ = outbox.try_send(msg.clone());
+                        }
+                        None => hold(&mut member.held, msg.clone()),
+                    }
+                }
+                metrics::counter!("topology_switches_total", "to" => "p2p").increment(1);
+            }
+        });
     }
 
     /// Delivers `msg` to `to` if, and only if, it is in the same meeting as the sender. While
@@ -201,6 +303,13 @@ impl Rooms {
             rooms.remove(code);
         }
         drop(rooms);
+        if let Some(sfu) = self.sfu() {
+            sfu.send(Command::Leave {
+                code: code.clone(),
+                peer: peer.clone(),
+            });
+        }
+        self.maybe_switch_back(code);
         self.resume_by_token
             .lock()
             .expect("resume lock is never held across a panic")
@@ -273,7 +382,12 @@ impl Rooms {
         // from senders still here.
         let held = std::mem::take(&mut member.held);
         for msg in held {
-            if relay_sender(&msg).is_some_and(|from| room.members.contains_key(from)) {
+            let from_someone_here = match relay_sender(&msg) {
+                Some(from) => room.members.contains_key(from),
+                // From the server itself (SFU offers, topology).
+                None => true,
+            };
+            if from_someone_here {
                 let _ = outbox.try_send(msg);
             }
         }
@@ -287,12 +401,14 @@ impl Rooms {
         };
         room.broadcast(&peer, &msg);
         let others = room.infos(&peer);
+        let topology = room.topology;
         Ok(Seat {
             code,
             peer,
             session,
             resume_token: token.to_owned(),
             others,
+            topology,
         })
     }
 
@@ -315,10 +431,15 @@ fn relay_sender(msg: &ServerMsg) -> Option<&PeerId> {
 }
 
 /// Keeps a relayed message for a participant who is reconnecting. Room broadcasts are not
-/// kept: `welcome` on resume carries the current participant list.
+/// kept: `welcome` on resume carries the current participant list and topology. Of the SFU's
+/// offers only the latest matters; an offer unanswered is re-sent by `sfu_connect` anyway.
 fn hold(held: &mut Vec<ServerMsg>, msg: ServerMsg) {
-    if relay_sender(&msg).is_none() {
-        return;
+    match &msg {
+        ServerMsg::SfuOffer { .. } => {
+            held.retain(|m| !matches!(m, ServerMsg::SfuOffer { .. }));
+        }
+        _ if relay_sender(&msg).is_none() => return,
+        _ => {}
     }
     if held.len() < MAX_HELD_RELAYS {
         held.push(msg);
@@ -343,7 +464,7 @@ mod tests {
 
     #[tokio::test]
     async fn relay_stays_inside_a_meeting() {
-        let rooms = Rooms::new(Duration::from_secs(30));
+        let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, mut rx_b) = mpsc::channel(8);
         let (tx_c, _rx_c) = mpsc::channel(8);
@@ -379,7 +500,7 @@ mod tests {
 
     #[tokio::test]
     async fn capacity_is_enforced() {
-        let rooms = Rooms::new(Duration::from_secs(30));
+        let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx, _rx) = mpsc::channel(8);
         rooms
             .join(ticket("aaa-aaaa-aaa", "A", 1), tx.clone())
@@ -395,7 +516,7 @@ mod tests {
         // A real (short) window rather than paused time: tokio's test-util would rebuild
         // every tokio dependent in the test profile.
         let window = Duration::from_millis(300);
-        let rooms = Rooms::new(window);
+        let rooms = Rooms::new(window, 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, mut rx_b) = mpsc::channel(8);
         let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
@@ -436,7 +557,7 @@ mod tests {
 
     #[tokio::test]
     async fn relays_to_a_reconnecting_peer_wait_for_its_resume() {
-        let rooms = Rooms::new(Duration::from_secs(30));
+        let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, _rx_b) = mpsc::channel(8);
         let (tx_c, _rx_c) = mpsc::channel(8);
@@ -472,7 +593,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_reconnecting_peer_holds_a_bounded_number_of_relays() {
-        let rooms = Rooms::new(Duration::from_secs(30));
+        let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, _rx_b) = mpsc::channel(8);
         let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
@@ -490,5 +611,45 @@ mod tests {
             delivered += 1;
         }
         assert_eq!(delivered, MAX_HELD_RELAYS);
+    }
+
+    #[tokio::test]
+    async fn a_third_participant_moves_the_room_to_the_sfu_and_back() {
+        let rooms = Rooms::new(Duration::from_secs(30), 2);
+        let (tx_a, mut rx_a) = mpsc::channel(8);
+        let (tx_b, _rx_b) = mpsc::channel(8);
+        let (tx_c, _rx_c) = mpsc::channel(8);
+        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 50), tx_a).unwrap();
+        assert_eq!(a.topology, Topology::P2p);
+        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 50), tx_b).unwrap();
+        assert_eq!(b.topology, Topology::P2p);
+        let c = rooms.join(ticket("aaa-aaaa-aaa", "C", 50), tx_c).unwrap();
+        assert_eq!(
+            c.topology,
+            Topology::Sfu,
+            "the newcomer learns it in welcome"
+        );
+        let mut seen = Vec::new();
+        while let Ok(msg) = rx_a.try_recv() {
+            seen.push(msg);
+        }
+        assert!(seen.contains(&ServerMsg::Topology {
+            topology: Topology::Sfu
+        }));
+
+        rooms.leave(&c.code, &c.peer);
+        assert!(
+            !matches!(rx_a.try_recv(), Ok(ServerMsg::Topology { .. })),
+            "no switch back at once"
+        );
+        tokio::time::sleep(SWITCH_BACK_DELAY + Duration::from_millis(300)).await;
+        let mut back = false;
+        while let Ok(msg) = rx_a.try_recv() {
+            back |= msg
+                == ServerMsg::Topology {
+                    topology: Topology::P2p,
+                };
+        }
+        assert!(back, "two people go back to peer-to-peer");
     }
 }

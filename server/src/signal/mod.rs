@@ -6,6 +6,7 @@ pub mod limit;
 
 use crate::http::origin::origin_allowed;
 use crate::rooms::{OUTBOX_CAPACITY, RoomError, Seat};
+use crate::sfu::Command;
 use crate::state::AppState;
 use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
@@ -13,7 +14,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use limit::Bucket;
 use protocol::signal::{
-    ClientMsg, IceCandidate, MAX_MESSAGE_BYTES, PROTOCOL_VERSION, PeerId, ServerMsg,
+    ClientMsg, IceCandidate, MAX_MESSAGE_BYTES, MediaState, PROTOCOL_VERSION, PeerId, ServerMsg,
     SignalErrorCode,
 };
 use std::time::{Duration, Instant};
@@ -110,6 +111,7 @@ async fn run(mut socket: WebSocket, state: AppState) {
         resume_token: seat.resume_token.clone(),
         peers: seat.others.clone(),
         heartbeat_secs: HEARTBEAT.as_secs() as u32,
+        topology: seat.topology,
     };
     if !send(&mut socket, &welcome).await {
         state.rooms.disconnected(&seat, &mut inbox);
@@ -244,6 +246,18 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
             "No such participant in this meeting.",
         )),
     };
+    // SFU commands are built from the seat only: a client never names the meeting or the
+    // participant it acts for.
+    let sfu = |command: Command| match state.rooms.sfu() {
+        Some(sfu) => {
+            sfu.send(command);
+            None
+        }
+        None => Some(error(
+            SignalErrorCode::SfuUnavailable,
+            "This server has no media server running.",
+        )),
+    };
     let from = seat.peer.clone();
     match msg {
         ClientMsg::Hello { .. } => Some(error(SignalErrorCode::AlreadyJoined, "Already joined.")),
@@ -271,10 +285,50 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
             "That screen stream id is not valid.",
         )),
         ClientMsg::Media { media } => {
+            let stream = screen_stream(&media);
             state.rooms.set_media(&seat.code, &seat.peer, media);
-            None
+            sfu(Command::Screen {
+                code: seat.code.clone(),
+                peer: seat.peer.clone(),
+                stream,
+            })
         }
+        ClientMsg::SfuConnect => {
+            let stream = state
+                .rooms
+                .media_of(&seat.code, &seat.peer)
+                .and_then(|m| screen_stream(&m));
+            sfu(Command::Connect {
+                code: seat.code.clone(),
+                peer: seat.peer.clone(),
+            })
+            .or_else(|| {
+                sfu(Command::Screen {
+                    code: seat.code.clone(),
+                    peer: seat.peer.clone(),
+                    stream,
+                })
+            })
+        }
+        ClientMsg::SfuAnswer { sdp } if valid_sdp(&sdp) => sfu(Command::Answer {
+            code: seat.code.clone(),
+            peer: seat.peer.clone(),
+            sdp,
+        }),
+        ClientMsg::SfuAnswer { .. } => Some(error(
+            SignalErrorCode::InvalidSdp,
+            "That is not a session description.",
+        )),
+        ClientMsg::SfuDisconnect => sfu(Command::Leave {
+            code: seat.code.clone(),
+            peer: seat.peer.clone(),
+        }),
     }
+}
+
+/// The screen share's stream id while sharing.
+fn screen_stream(media: &MediaState) -> Option<String> {
+    media.screen.then(|| media.screen_stream.clone()).flatten()
 }
 
 #[cfg(test)]

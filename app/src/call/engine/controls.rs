@@ -230,16 +230,8 @@ pub fn attach(video: &HtmlVideoElement, key: &TileKey) {
             .as_ref()
             .map(|_| Clone::clone(&e.local_stream)),
         TileKey::MyScreen => e.screen.borrow().clone(),
-        TileKey::Camera(peer) | TileKey::Screen(peer) => {
-            let screen_id = e.state.peer(peer).and_then(|p| p.info.media.screen_stream);
-            let want_screen = matches!(key, TileKey::Screen(_));
-            e.remote.borrow().get(peer).and_then(|streams| {
-                streams
-                    .iter()
-                    .find(|s| (screen_id.as_deref() == Some(s.id().as_str())) == want_screen)
-                    .cloned()
-            })
-        }
+        TileKey::Camera(peer) => e.remote_stream(peer, false),
+        TileKey::Screen(peer) => e.remote_stream(peer, true),
     };
     let current_id = video.src_object().map(|s| s.id());
     if current_id == stream.as_ref().map(MediaStream::id) {

@@ -2,14 +2,15 @@
 //! link per remote participant, and the remote streams they deliver. It owns every JS object
 //! and writes what the UI needs into `CallState`.
 //!
-//! Remote media arrives as "streams from a source": today each `PeerLink` is a source; the
-//! SFU will be another, feeding the same `remote` map.
+//! Remote media arrives as "streams from a source": each `PeerLink` is a source, and so is
+//! the one `SfuLink` (see `topology`); tiles ask `streams_of` and never know which.
 //!
 //! Beware: `MediaStream` and `MediaStreamTrack` have an inherent `clone()` that calls the JS
 //! method and makes a *new* stream or track. `Clone::clone(&x)` copies the handle.
 
 mod controls;
 mod signaling;
+mod topology;
 
 pub use controls::{
     attach, choose_device, enter, leave, shutdown, start_preview, toggle_camera, toggle_mic,
@@ -20,12 +21,13 @@ use crate::call::encode_watch::EncodeWatch;
 use crate::call::js;
 use crate::call::meter::{self, Meter};
 use crate::call::peer::{OFFER_RETRY_MS, Outgoing, PeerLink, Slot};
+use crate::call::sfu_link::SfuLink;
 use crate::call::socket::Socket;
 use crate::call::speaking::{SPEAKING_LEVEL, Speaking};
 use crate::call::stats::{self, Sample};
 use crate::call::{CallState, LinkState, Phase, TileKey};
 use leptos::prelude::*;
-use protocol::signal::{ClientMsg, JoinTicket, PeerId};
+use protocol::signal::{ClientMsg, JoinTicket, PeerId, Topology};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -94,7 +96,15 @@ struct Engine {
     peer_meters: RefCell<HashMap<PeerId, (Meter, Speaking)>>,
     call: RefCell<Option<Call>>,
     links: RefCell<HashMap<PeerId, Rc<PeerLink>>>,
+    /// Remote streams through peer links.
     remote: RefCell<HashMap<PeerId, Vec<MediaStream>>>,
+    /// How media flows in this meeting (the server decides).
+    topology: Cell<Topology>,
+    /// When the last topology switch started.
+    switch_started: Cell<f64>,
+    sfu: RefCell<Option<Rc<SfuLink>>>,
+    /// When each participant's first stream through the SFU arrived.
+    sfu_arrived: RefCell<HashMap<PeerId, f64>>,
     stats: RefCell<HashMap<PeerId, Sample>>,
     /// Per link: is my camera really encoded for them, and the verdict of the last sample.
     camera_watch: RefCell<HashMap<PeerId, (EncodeWatch, bool)>>,
@@ -120,6 +130,10 @@ impl Engine {
             call: RefCell::new(None),
             links: RefCell::new(HashMap::new()),
             remote: RefCell::new(HashMap::new()),
+            topology: Cell::new(Topology::P2p),
+            switch_started: Cell::new(0.0),
+            sfu: RefCell::new(None),
+            sfu_arrived: RefCell::new(HashMap::new()),
             stats: RefCell::new(HashMap::new()),
             camera_watch: RefCell::new(HashMap::new()),
             ticks: Cell::new(0),
@@ -210,6 +224,9 @@ impl Engine {
         for link in self.links.borrow().values() {
             link.set_track(slot, out.clone());
         }
+        if let Some(sfu) = self.sfu.borrow().as_ref() {
+            sfu.set_track(slot, out);
+        }
     }
 
     pub(super) fn set_camera(&self, track: Option<MediaStreamTrack>) {
@@ -262,6 +279,10 @@ impl Engine {
             link.remove_slot(Slot::ScreenVideo);
             link.remove_slot(Slot::ScreenAudio);
         }
+        if let Some(sfu) = self.sfu.borrow().as_ref() {
+            sfu.set_track(Slot::ScreenVideo, None);
+            sfu.set_track(Slot::ScreenAudio, None);
+        }
         self.state.local.update(|m| {
             m.screen = false;
             m.screen_stream = None;
@@ -289,6 +310,11 @@ impl Engine {
         for link in self.links.borrow().values() {
             for o in &out {
                 link.set_track(o.slot, Some(o.clone()));
+            }
+        }
+        if let Some(sfu) = self.sfu.borrow().as_ref() {
+            for o in &out {
+                sfu.set_track(o.slot, Some(o.clone()));
             }
         }
         self.state.local.update(|m| {
@@ -346,6 +372,7 @@ impl Engine {
                 link.resend_offer_older_than(OFFER_RETRY_MS, now);
                 link.heal(now);
             }
+            self.finish_switch();
         }
         if n.is_multiple_of(20) {
             self.sample_stats();
@@ -359,23 +386,19 @@ impl Engine {
         let Some(context) = &self.audio else {
             return;
         };
-        let remote = self.remote.borrow();
+        let peers = self.peers_with_streams();
         let mut meters = self.peer_meters.borrow_mut();
-        meters.retain(|peer, _| remote.contains_key(peer));
-        for (peer, streams) in remote.iter() {
+        meters.retain(|peer, _| peers.contains(peer));
+        for peer in &peers {
             let Some(info) = self.state.peer(peer) else {
                 continue;
             };
-            let screen = info.info.media.screen_stream.as_deref();
-            let mic = streams
-                .iter()
-                .filter(|s| Some(s.id().as_str()) != screen)
-                .find_map(|s| {
-                    s.get_audio_tracks()
-                        .get(0)
-                        .dyn_into::<MediaStreamTrack>()
-                        .ok()
-                });
+            let mic = self.remote_stream(peer, false).and_then(|s| {
+                s.get_audio_tracks()
+                    .get(0)
+                    .dyn_into::<MediaStreamTrack>()
+                    .ok()
+            });
             let Some(mic) = mic else {
                 meters.remove(peer);
                 continue;
@@ -468,6 +491,8 @@ impl Engine {
             link.close();
         }
         self.remote.borrow_mut().clear();
+        self.close_sfu();
+        self.topology.set(Topology::P2p);
         self.peer_meters.borrow_mut().clear();
         self.stats.borrow_mut().clear();
         self.camera_watch.borrow_mut().clear();

@@ -9,6 +9,7 @@ use crate::call::{LinkState, Participant, Phase, TileKey};
 use leptos::prelude::*;
 use protocol::signal::{
     ClientMsg, MAX_HELD_RELAYS, PROTOCOL_VERSION, PeerId, PeerInfo, ServerMsg, SignalErrorCode,
+    Topology,
 };
 use std::rc::Rc;
 use web_sys::RtcSdpType;
@@ -27,7 +28,10 @@ impl Engine {
         let ready = call.welcomed && call.socket.as_ref().is_some_and(Socket::is_open);
         let relay = matches!(
             msg,
-            ClientMsg::Offer { .. } | ClientMsg::Answer { .. } | ClientMsg::Ice { .. }
+            ClientMsg::Offer { .. }
+                | ClientMsg::Answer { .. }
+                | ClientMsg::Ice { .. }
+                | ClientMsg::SfuAnswer { .. }
         );
         match (&call.socket, ready, relay) {
             (Some(socket), true, _) => socket.send(msg),
@@ -137,8 +141,15 @@ impl Engine {
                 you,
                 resume_token,
                 peers,
+                topology,
                 ..
-            } => self.handle_welcome(you, resume_token, peers),
+            } => self.handle_welcome(you, resume_token, peers, topology),
+            ServerMsg::Topology { topology } => self.set_topology(topology),
+            ServerMsg::SfuOffer {
+                sdp,
+                publish,
+                tracks,
+            } => self.handle_sfu_offer(sdp, publish, tracks),
             ServerMsg::PeerJoined { peer } => self.upsert_peer(peer),
             ServerMsg::PeerUpdated { peer } => {
                 let screen_changed = self
@@ -184,6 +195,7 @@ impl Engine {
         you: PeerId,
         resume_token: String,
         peers: Vec<PeerInfo>,
+        topology: Topology,
     ) {
         let resumed = {
             let mut call = self.call.borrow_mut();
@@ -239,11 +251,21 @@ impl Engine {
                 }
             }
         }
+        let mesh = topology == Topology::P2p;
+        if topology != self.topology() {
+            self.set_topology(topology);
+        } else if topology == Topology::Sfu && resumed {
+            // The SFU session may have died with the socket; a new one is cheap.
+            let connected = self.sfu.borrow().as_ref().is_some_and(|s| s.is_connected());
+            if !connected {
+                self.start_sfu();
+            }
+        }
         for peer in peers {
             let id = peer.id.clone();
             let new = self.state.peer(&id).is_none();
             self.upsert_peer(peer);
-            if new {
+            if new && mesh {
                 // I am the newcomer: I offer to everyone already here.
                 self.link(&id, true);
             }
@@ -292,6 +314,7 @@ impl Engine {
             link.close();
         }
         self.remote.borrow_mut().remove(id);
+        self.sfu_arrived.borrow_mut().remove(id);
         self.stats.borrow_mut().remove(id);
         self.state
             .peers

@@ -1,0 +1,250 @@
+//! The engine's media path switch: peer-to-peer links or one link to the SFU, as the server
+//! decides per meeting. A switch never leaves a tile dark: the new path starts, and the old
+//! one closes only once the new one delivers media (or after a deadline).
+
+use super::{Engine, current};
+use crate::call::js;
+use crate::call::sfu_link::{SfuEvent, SfuLink};
+use crate::call::{LinkState, Participant};
+use leptos::prelude::*;
+use protocol::signal::{ClientMsg, PeerId, SfuPublish, SfuTrack, Topology};
+use std::rc::Rc;
+use web_sys::MediaStream;
+
+/// A new SFU session after the last one failed, this long later.
+const SFU_RETRY_MS: i32 = 1000;
+/// The old path closes once the new one has played this long...
+const OVERLAP_MS: f64 = 1000.0;
+/// ...or at the latest after this long.
+const SWITCH_DEADLINE_MS: f64 = 8000.0;
+
+impl Engine {
+    pub(super) fn topology(&self) -> Topology {
+        self.topology.get()
+    }
+
+    /// The server decided how media flows in this meeting.
+    pub(super) fn set_topology(self: &Rc<Self>, topology: Topology) {
+        let before = self.topology.replace(topology);
+        self.switch_started.set(js::now_ms());
+        match topology {
+            Topology::Sfu => {
+                if self.sfu.borrow().is_none() {
+                    self.start_sfu();
+                }
+            }
+            Topology::P2p if before == Topology::Sfu => {
+                // Everyone builds the mesh again: of each pair, the side with the larger id
+                // offers, so exactly one offer crosses.
+                let me = self.call.borrow().as_ref().and_then(|c| c.me.clone());
+                let Some(me) = me else {
+                    return;
+                };
+                let peers: Vec<PeerId> = self
+                    .state
+                    .peers
+                    .get_untracked()
+                    .into_iter()
+                    .map(|p| p.info.id)
+                    .collect();
+                for peer in peers {
+                    self.link(&peer, me > peer);
+                }
+            }
+            Topology::P2p => {}
+        }
+    }
+
+    /// Opens a session with the SFU; the server answers `sfu_connect` with an offer.
+    pub(super) fn start_sfu(self: &Rc<Self>) {
+        let Some(config) = self.call.borrow().as_ref().map(|c| c.config.clone()) else {
+            return;
+        };
+        let events = Rc::new(|event: SfuEvent| {
+            if let Some(e) = current() {
+                e.handle_sfu(event);
+            }
+        });
+        match SfuLink::new(&config, self.outgoing(), events) {
+            Ok(link) => {
+                if let Some(old) = self.sfu.borrow_mut().replace(link) {
+                    old.close();
+                }
+                self.send(&ClientMsg::SfuConnect);
+            }
+            Err(e) => js::log(&format!(
+                "RTCPeerConnection to the SFU failed: {}",
+                js::error_name(&e)
+            )),
+        }
+    }
+
+    pub(super) fn close_sfu(&self) {
+        if let Some(link) = self.sfu.borrow_mut().take() {
+            link.close();
+        }
+        self.sfu_arrived.borrow_mut().clear();
+    }
+
+    pub(super) fn handle_sfu_offer(
+        self: &Rc<Self>,
+        sdp: String,
+        publish: Vec<SfuPublish>,
+        tracks: Vec<SfuTrack>,
+    ) {
+        let link = self.sfu.borrow().clone();
+        match link {
+            Some(link) => {
+                wasm_bindgen_futures::spawn_local(link.handle_offer(sdp, publish, tracks));
+            }
+            // An offer for a session I no longer want (the meeting went back to P2P).
+            None => self.send(&ClientMsg::SfuDisconnect),
+        }
+    }
+
+    fn handle_sfu(self: &Rc<Self>, event: SfuEvent) {
+        match event {
+            SfuEvent::Signal(msg) => self.send(&msg),
+            SfuEvent::Streams(peers) => {
+                let now = js::now_ms();
+                {
+                    let mut arrived = self.sfu_arrived.borrow_mut();
+                    arrived.retain(|p, _| peers.contains(p));
+                    for peer in &peers {
+                        arrived.entry(peer.clone()).or_insert(now);
+                    }
+                }
+                if self.topology() == Topology::Sfu {
+                    let connected = self.sfu.borrow().as_ref().is_some_and(|l| l.is_connected());
+                    if connected {
+                        self.state.peers.update(|list| {
+                            for p in list.iter_mut().filter(|p| peers.contains(&p.info.id)) {
+                                p.link = LinkState::Connected;
+                            }
+                        });
+                    }
+                }
+                self.bump_streams();
+            }
+            SfuEvent::State(state) => {
+                if self.topology() == Topology::Sfu {
+                    let peers = self
+                        .sfu
+                        .borrow()
+                        .as_ref()
+                        .map(|l| l.peers())
+                        .unwrap_or_default();
+                    self.state.peers.update(|list| {
+                        for p in list.iter_mut().filter(|p| peers.contains(&p.info.id)) {
+                            p.link = state;
+                        }
+                    });
+                }
+            }
+            SfuEvent::Failed => {
+                self.close_sfu();
+                self.bump_streams();
+                if self.topology() == Topology::Sfu {
+                    js::after(SFU_RETRY_MS, || {
+                        if let Some(e) = current()
+                            && e.topology() == Topology::Sfu
+                            && e.sfu.borrow().is_none()
+                        {
+                            e.start_sfu();
+                        }
+                    });
+                }
+            }
+        }
+    }
+
+    /// `peer`'s camera + microphone stream (or its screen share) as the tiles should show
+    /// it: through the path in use, or through the other one while a switch is under way.
+    pub(super) fn remote_stream(&self, peer: &PeerId, screen: bool) -> Option<MediaStream> {
+        let sfu = self
+            .sfu
+            .borrow()
+            .as_ref()
+            .and_then(|l| l.stream(peer, screen));
+        let p2p = || {
+            let screen_id = self
+                .state
+                .peer(peer)
+                .and_then(|p| p.info.media.screen_stream);
+            self.remote.borrow().get(peer).and_then(|streams| {
+                streams
+                    .iter()
+                    .find(|s| (screen_id.as_deref() == Some(s.id().as_str())) == screen)
+                    .cloned()
+            })
+        };
+        if self.topology() == Topology::Sfu {
+            sfu.or_else(p2p)
+        } else {
+            p2p().or(sfu)
+        }
+    }
+
+    /// Participants with a remote stream on either path.
+    pub(super) fn peers_with_streams(&self) -> Vec<PeerId> {
+        let mut peers: Vec<PeerId> = self.remote.borrow().keys().cloned().collect();
+        if let Some(link) = self.sfu.borrow().as_ref() {
+            for peer in link.peers() {
+                if !peers.contains(&peer) {
+                    peers.push(peer);
+                }
+            }
+        }
+        peers
+    }
+
+    /// Called every tick: closes the old path once the new one carries everyone.
+    pub(super) fn finish_switch(&self) {
+        let now = js::now_ms();
+        let overdue = now - self.switch_started.get() > SWITCH_DEADLINE_MS;
+        match self.topology() {
+            Topology::Sfu => {
+                let arrived = self.sfu_arrived.borrow();
+                let ready: Vec<PeerId> = self
+                    .links
+                    .borrow()
+                    .keys()
+                    .filter(|peer| {
+                        overdue || arrived.get(*peer).is_some_and(|t| now - t > OVERLAP_MS)
+                    })
+                    .cloned()
+                    .collect();
+                drop(arrived);
+                if ready.is_empty() {
+                    return;
+                }
+                for peer in &ready {
+                    if let Some(link) = self.links.borrow_mut().remove(peer) {
+                        link.close();
+                    }
+                    self.remote.borrow_mut().remove(peer);
+                    self.stats.borrow_mut().remove(peer);
+                }
+                self.bump_streams();
+            }
+            Topology::P2p => {
+                if self.sfu.borrow().is_none() {
+                    return;
+                }
+                let peers: Vec<Participant> = self.state.peers.get_untracked();
+                let links = self.links.borrow();
+                let all_up = peers.iter().all(|p| {
+                    links.get(&p.info.id).is_some_and(|l| l.is_connected())
+                        && self.remote.borrow().contains_key(&p.info.id)
+                });
+                drop(links);
+                let settled = now - self.switch_started.get() > OVERLAP_MS;
+                if (all_up && settled) || overdue {
+                    self.send(&ClientMsg::SfuDisconnect);
+                    self.close_sfu();
+                    self.bump_streams();
+                }
+            }
+        }
+    }
+}

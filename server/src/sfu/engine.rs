@@ -1,0 +1,549 @@
+//! The sans-IO SFU: every participant's `Rtc`, grouped by meeting, with media forwarded from
+//! each publisher to every other participant of the same meeting. No sockets, no clock, no
+//! tokio: inputs are `handle_*` with `now` passed in, outputs come from `poll_output` and
+//! `poll_timeout`. After any change to an `Rtc` it is drained until it returns a timeout.
+
+use super::peer::{Participant, Pid, Published, TrackIn};
+use protocol::MeetingCode;
+use protocol::signal::{PeerId, ServerMsg, SignalErrorCode};
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A session that has sent nothing for this long is gone: browsers send ICE consent checks
+/// every few seconds and RTCP more often. Also the time a new session has to connect.
+pub const MEDIA_SILENCE: Duration = Duration::from_secs(10);
+use str0m::media::{KeyframeRequestKind, MediaData, Mid};
+use str0m::net::{Protocol, Receive};
+use str0m::{Event, IceConnectionState, Input};
+
+/// What the engine wants done.
+#[derive(Debug)]
+pub enum Output {
+    /// A datagram to send from the SFU's socket.
+    Transmit {
+        destination: SocketAddr,
+        contents: Vec<u8>,
+    },
+    /// A signaling message for one participant.
+    Signal {
+        code: MeetingCode,
+        peer: PeerId,
+        msg: ServerMsg,
+    },
+}
+
+pub struct Engine {
+    /// The address in our ICE candidates.
+    candidate: SocketAddr,
+    now: Instant,
+    next_id: u64,
+    participants: HashMap<Pid, Participant>,
+    by_key: HashMap<(MeetingCode, PeerId), Pid>,
+    by_addr: HashMap<SocketAddr, Pid>,
+    by_ufrag: HashMap<String, Pid>,
+    rooms: HashMap<MeetingCode, Vec<Pid>>,
+    out: VecDeque<Output>,
+    /// Participants whose `Rtc` changed and must be drained.
+    dirty: Vec<Pid>,
+}
+
+/// Short, non-identifying form of a meeting code for logs.
+fn log_code(code: &MeetingCode) -> &str {
+    code.as_str().get(..3).unwrap_or("")
+}
+
+impl Engine {
+    pub fn new(candidate: SocketAddr, now: Instant) -> Self {
+        Self {
+            candidate,
+            now,
+            next_id: 0,
+            participants: HashMap::new(),
+            by_key: HashMap::new(),
+            by_addr: HashMap::new(),
+            by_ufrag: HashMap::new(),
+            rooms: HashMap::new(),
+            out: VecDeque::new(),
+            dirty: Vec::new(),
+        }
+    }
+
+    pub fn participant_count(&self) -> usize {
+        self.participants.len()
+    }
+
+    pub fn room_count(&self) -> usize {
+        self.rooms.len()
+    }
+
+    /// Tracks published right now.
+    pub fn track_count(&self) -> usize {
+        self.participants.values().map(|p| p.published.len()).sum()
+    }
+
+    fn advance(&mut self, now: Instant) {
+        if now > self.now {
+            self.now = now;
+        }
+    }
+
+    // ---- inputs ----
+
+    /// Starts `peer`'s session (a previous one is replaced) and offers it every track of the
+    /// meeting.
+    pub fn handle_connect(&mut self, now: Instant, code: MeetingCode, peer: PeerId) {
+        self.advance(now);
+        if let Some(old) = self.by_key.get(&(code.clone(), peer.clone())).copied() {
+            self.remove(old);
+        }
+        self.next_id += 1;
+        let id = Pid(self.next_id);
+        let mut p = match Participant::new(id, code.clone(), peer.clone(), self.candidate, now) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::error!(error = %e, "sfu: cannot create a session");
+                self.signal_error(&code, &peer, "The media server cannot take this call.");
+                return;
+            }
+        };
+        let members = self.rooms.entry(code.clone()).or_default();
+        for other in members.iter() {
+            if let Some(o) = self.participants.get(other) {
+                for published in &o.published {
+                    p.subscribe(&published.track);
+                }
+            }
+        }
+        members.push(id);
+        tracing::info!(meeting = log_code(&code), peer = %peer.0, "sfu: participant joined");
+        self.by_ufrag.insert(p.ufrag.clone(), id);
+        self.by_key.insert((code.clone(), peer), id);
+        self.participants.insert(id, p);
+        self.offer(id);
+        // The first offer created the publish m-lines. Camera and microphone are published
+        // from the start (the browser may send nothing on them yet); the screen when shared.
+        if let Some(p) = self.participants.get_mut(&id) {
+            let publish = p.publish.clone();
+            for (mid, kind) in publish.into_iter().filter(|(_, k)| !k.is_screen()) {
+                p.published.push(Published {
+                    track: Arc::new(TrackIn {
+                        origin: id,
+                        peer: p.peer.clone(),
+                        mid,
+                        kind,
+                        stream: p.peer.0.clone(),
+                    }),
+                    keyframes: Default::default(),
+                });
+            }
+        }
+        self.announce_tracks_of(id);
+        metrics::gauge!("sfu_participants").set(self.participants.len() as f64);
+        metrics::gauge!("sfu_rooms").set(self.rooms.len() as f64);
+        self.process();
+    }
+
+    /// The browser's answer to our latest offer.
+    pub fn handle_answer(&mut self, now: Instant, code: &MeetingCode, peer: &PeerId, sdp: &str) {
+        self.advance(now);
+        let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
+            self.signal_error(code, peer, "No media session: send sfu_connect first.");
+            return;
+        };
+        let result = self.guarded(id, |p| p.handle_answer(sdp));
+        match result {
+            Some(Ok(opened)) => {
+                for track in opened {
+                    if !track.kind.is_audio() {
+                        self.request_keyframe(track.origin, track.mid, KeyframeRequestKind::Pli);
+                    }
+                }
+                self.dirty.push(id);
+                // Changes that waited for this answer.
+                self.offer(id);
+            }
+            Some(Err(e)) => {
+                let message = format!("That answer does not fit: {e}.");
+                self.signal_error(code, peer, &message);
+            }
+            None => {}
+        }
+        self.process();
+    }
+
+    /// `peer` shares its screen (with this stream id) or stopped sharing (`None`).
+    pub fn handle_screen(
+        &mut self,
+        now: Instant,
+        code: &MeetingCode,
+        peer: &PeerId,
+        screen: Option<String>,
+    ) {
+        self.advance(now);
+        let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
+            return;
+        };
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        if p.screen_stream == screen {
+            return;
+        }
+        p.published.retain(|t| !t.track.kind.is_screen());
+        p.screen_stream = screen.clone();
+        if let Some(stream) = screen {
+            let publish = p.publish.clone();
+            for (mid, kind) in publish.into_iter().filter(|(_, k)| k.is_screen()) {
+                p.published.push(Published {
+                    track: Arc::new(TrackIn {
+                        origin: id,
+                        peer: peer.clone(),
+                        mid,
+                        kind,
+                        stream: stream.clone(),
+                    }),
+                    keyframes: Default::default(),
+                });
+            }
+        }
+        self.announce_tracks_of(id);
+        self.process();
+    }
+
+    /// `peer` left the SFU (or the meeting).
+    pub fn handle_leave(&mut self, now: Instant, code: &MeetingCode, peer: &PeerId) {
+        self.advance(now);
+        if let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() {
+            self.remove(id);
+            self.process();
+        }
+    }
+
+    /// A datagram arrived on the SFU's socket.
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        source: SocketAddr,
+        destination: SocketAddr,
+        contents: &[u8],
+    ) {
+        self.advance(now);
+        let target = match self.stun_target(contents) {
+            Some(id) => {
+                if self.by_addr.insert(source, id) != Some(id)
+                    && let Some(p) = self.participants.get_mut(&id)
+                {
+                    p.addrs.push(source);
+                }
+                Some(id)
+            }
+            None => self.by_addr.get(&source).copied(),
+        };
+        let Some(id) = target else {
+            metrics::counter!("sfu_datagrams_unknown_total").increment(1);
+            return;
+        };
+        if let Some(p) = self.participants.get_mut(&id) {
+            p.last_heard = now;
+        }
+        let Ok(receive) = Receive::new(Protocol::Udp, source, destination, contents) else {
+            metrics::counter!("sfu_datagrams_unknown_total").increment(1);
+            return;
+        };
+        match self.guarded(id, |p| p.rtc.handle_input(Input::Receive(now, receive))) {
+            Some(Ok(())) => self.dirty.push(id),
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "sfu: input refused; dropping the session");
+                self.remove(id);
+            }
+            None => {}
+        }
+        self.process();
+    }
+
+    /// Time passed: lets every session whose timeout is due do its work.
+    pub fn handle_timeout(&mut self, now: Instant) {
+        self.advance(now);
+        let silent: Vec<Pid> = self
+            .participants
+            .values()
+            .filter(|p| now.saturating_duration_since(p.last_heard) > MEDIA_SILENCE)
+            .map(|p| p.id)
+            .collect();
+        for id in silent {
+            tracing::info!(
+                participant = id.0,
+                "sfu: no media for a while; dropping the session"
+            );
+            metrics::counter!("sfu_sessions_timed_out_total").increment(1);
+            self.remove(id);
+        }
+        let due: Vec<Pid> = self
+            .participants
+            .values()
+            .filter(|p| p.timeout <= now)
+            .map(|p| p.id)
+            .collect();
+        for id in due {
+            match self.guarded(id, |p| p.rtc.handle_input(Input::Timeout(now))) {
+                Some(Ok(())) => self.dirty.push(id),
+                Some(Err(_)) => self.remove(id),
+                None => {}
+            }
+        }
+        self.process();
+    }
+
+    // ---- outputs ----
+
+    pub fn poll_output(&mut self) -> Option<Output> {
+        self.out.pop_front()
+    }
+
+    /// When `handle_timeout` should be called next (`None`: nobody is connected).
+    pub fn poll_timeout(&self) -> Option<Instant> {
+        self.participants
+            .values()
+            .map(|p| p.timeout.min(p.last_heard + MEDIA_SILENCE))
+            .min()
+    }
+
+    // ---- internals ----
+
+    /// For a STUN packet: the session its username names (our ufrag comes first).
+    fn stun_target(&self, contents: &[u8]) -> Option<Pid> {
+        if contents.first().is_none_or(|b| *b > 3) {
+            return None;
+        }
+        let message = str0m::ice::StunMessage::parse(contents).ok()?;
+        let (ours, _) = message.split_username()?;
+        self.by_ufrag.get(ours).copied()
+    }
+
+    /// Runs `f` on one participant; a panic inside its `Rtc` drops that participant, never
+    /// the server. `None`: no such participant, or it panicked.
+    fn guarded<T>(&mut self, id: Pid, f: impl FnOnce(&mut Participant) -> T) -> Option<T> {
+        let p = self.participants.get_mut(&id)?;
+        match catch_unwind(AssertUnwindSafe(|| f(p))) {
+            Ok(value) => Some(value),
+            Err(_) => {
+                tracing::error!(participant = id.0, "sfu: a session panicked; dropping it");
+                metrics::counter!("sfu_session_panics_total").increment(1);
+                self.remove(id);
+                None
+            }
+        }
+    }
+
+    fn signal_error(&mut self, code: &MeetingCode, peer: &PeerId, message: &str) {
+        self.out.push_back(Output::Signal {
+            code: code.clone(),
+            peer: peer.clone(),
+            msg: ServerMsg::Error {
+                code: SignalErrorCode::SfuUnavailable,
+                message: message.to_owned(),
+            },
+        });
+    }
+
+    /// Sends `id` a new offer if its tracks changed and none is pending.
+    fn offer(&mut self, id: Pid) {
+        let Some(Some(msg)) = self.guarded(id, |p| p.poll_offer()) else {
+            return;
+        };
+        if let Some(p) = self.participants.get(&id) {
+            self.out.push_back(Output::Signal {
+                code: p.code.clone(),
+                peer: p.peer.clone(),
+                msg,
+            });
+        }
+        self.dirty.push(id);
+    }
+
+    /// Everyone else in `id`'s meeting subscribes to its current tracks (and drops ended ones).
+    fn announce_tracks_of(&mut self, id: Pid) {
+        let Some(p) = self.participants.get(&id) else {
+            return;
+        };
+        let tracks: Vec<Arc<TrackIn>> = p.published.iter().map(|t| t.track.clone()).collect();
+        let others: Vec<Pid> = self
+            .rooms
+            .get(&p.code)
+            .map(|m| m.iter().copied().filter(|o| *o != id).collect())
+            .unwrap_or_default();
+        for other in others {
+            if let Some(o) = self.participants.get_mut(&other) {
+                for track in &tracks {
+                    o.subscribe(track);
+                }
+            }
+            self.offer(other);
+        }
+    }
+
+    fn remove(&mut self, id: Pid) {
+        let Some(mut p) = self.participants.remove(&id) else {
+            return;
+        };
+        tracing::info!(meeting = log_code(&p.code), peer = %p.peer.0, "sfu: participant left");
+        // Closing may panic only if str0m has a bug; the session is going anyway.
+        let _ = catch_unwind(AssertUnwindSafe(|| p.rtc.disconnect()));
+        self.by_key.remove(&(p.code.clone(), p.peer.clone()));
+        self.by_ufrag.remove(&p.ufrag);
+        for addr in &p.addrs {
+            if self.by_addr.get(addr) == Some(&id) {
+                self.by_addr.remove(addr);
+            }
+        }
+        let others: Vec<Pid> = match self.rooms.get_mut(&p.code) {
+            Some(members) => {
+                members.retain(|m| *m != id);
+                members.clone()
+            }
+            None => Vec::new(),
+        };
+        if others.is_empty() {
+            self.rooms.remove(&p.code);
+        }
+        // Dropping `p` drops its published tracks: the others' `Weak`s die and their next
+        // offer stops those m-lines.
+        drop(p);
+        for other in others {
+            self.offer(other);
+        }
+        metrics::gauge!("sfu_participants").set(self.participants.len() as f64);
+        metrics::gauge!("sfu_rooms").set(self.rooms.len() as f64);
+    }
+
+    /// Drains every changed `Rtc` until it returns a timeout, propagating what comes out.
+    fn process(&mut self) {
+        while let Some(id) = self.dirty.pop() {
+            self.drain(id);
+        }
+    }
+
+    fn drain(&mut self, id: Pid) {
+        let mut events = Vec::new();
+        let mut transmits = Vec::new();
+        let result = self.guarded(id, |p| {
+            loop {
+                match p.rtc.poll_output() {
+                    Ok(str0m::Output::Timeout(t)) => {
+                        p.timeout = t;
+                        return Ok(());
+                    }
+                    Ok(str0m::Output::Transmit(t)) => transmits.push(Output::Transmit {
+                        destination: t.destination,
+                        contents: t.contents.into(),
+                    }),
+                    Ok(str0m::Output::Event(e)) => events.push(e),
+                    Err(e) => return Err(e),
+                }
+            }
+        });
+        self.out.extend(transmits);
+        match result {
+            Some(Ok(())) => {}
+            Some(Err(e)) => {
+                tracing::debug!(error = %e, "sfu: session failed");
+                self.remove(id);
+                return;
+            }
+            None => return,
+        }
+        for event in events {
+            match event {
+                Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
+                    // The browser went away without a goodbye (or its path died): it starts
+                    // a new session if it is still there.
+                    self.remove(id);
+                    return;
+                }
+                Event::MediaData(data) => self.forward(id, data),
+                Event::KeyframeRequest(req) => {
+                    let track = self
+                        .participants
+                        .get(&id)
+                        .and_then(|p| p.track_for_out(req.mid));
+                    if let Some(track) = track {
+                        self.request_keyframe(track.origin, track.mid, req.kind);
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+
+    fn request_keyframe(&mut self, origin: Pid, mid: Mid, kind: KeyframeRequestKind) {
+        let now = self.now;
+        let sent = self.guarded(origin, |p| {
+            let allowed = p.published(mid).is_some_and(|t| t.keyframes.allow(now));
+            allowed
+                && p.rtc
+                    .writer(mid)
+                    .is_some_and(|mut w| w.request_keyframe(None, kind).is_ok())
+        });
+        if sent == Some(true) {
+            metrics::counter!("sfu_keyframe_requests_total").increment(1);
+            self.dirty.push(origin);
+        }
+    }
+
+    /// Frame-level forwarding: the publisher's depacketized frame is written to every
+    /// subscriber's m-line for that track, with the subscriber's negotiated payload type.
+    fn forward(&mut self, from: Pid, data: MediaData) {
+        let Some(p) = self.participants.get_mut(&from) else {
+            return;
+        };
+        let Some(track) = p.published(data.mid).map(|t| t.track.clone()) else {
+            return;
+        };
+        metrics::counter!("sfu_frames_in_total").increment(1);
+        if !data.contiguous && !track.kind.is_audio() {
+            self.request_keyframe(from, track.mid, KeyframeRequestKind::Pli);
+        }
+        let members = self
+            .rooms
+            .get(&track_code(&self.participants, from))
+            .cloned();
+        for to in members.unwrap_or_default() {
+            if to == from {
+                continue;
+            }
+            let written = self.guarded(to, |q| {
+                let mid = q.open_mid_for(&track)?;
+                let writer = q.rtc.writer(mid)?;
+                let pt = writer.match_params(data.params)?;
+                let writer = match data.ext_vals.audio_level {
+                    Some(level) => {
+                        writer.audio_level(level, data.ext_vals.voice_activity.unwrap_or(false))
+                    }
+                    None => writer,
+                };
+                Some(writer.write(pt, data.network_time, data.time, data.data.clone()))
+            });
+            match written {
+                Some(Some(Ok(()))) => {
+                    metrics::counter!("sfu_frames_out_total").increment(1);
+                    self.dirty.push(to);
+                }
+                Some(Some(Err(e))) => {
+                    tracing::debug!(error = %e, "sfu: forwarding failed");
+                    metrics::counter!("sfu_forward_errors_total").increment(1);
+                }
+                _ => {}
+            }
+        }
+    }
+}
+
+fn track_code(participants: &HashMap<Pid, Participant>, id: Pid) -> MeetingCode {
+    participants
+        .get(&id)
+        .map(|p| p.code.clone())
+        .unwrap_or_else(|| MeetingCode(String::new()))
+}

@@ -1,0 +1,83 @@
+//! The server's own SFU: a sans-IO core (`engine`, `peer`, `keyframe`) on str0m, and one IO
+//! driver task that owns the UDP socket. Other tasks talk to it through `Sfu` (commands in);
+//! what it has to say to participants comes back as signaling messages through a callback.
+
+pub mod driver;
+pub mod engine;
+pub mod keyframe;
+pub mod peer;
+
+use protocol::MeetingCode;
+use protocol::signal::{PeerId, ServerMsg};
+use std::net::SocketAddr;
+use tokio::sync::mpsc;
+
+/// What the rest of the server asks of the SFU.
+#[derive(Debug)]
+pub enum Command {
+    /// Start (or restart) `peer`'s media session; the SFU answers with an `sfu_offer`.
+    Connect {
+        code: MeetingCode,
+        peer: PeerId,
+    },
+    Answer {
+        code: MeetingCode,
+        peer: PeerId,
+        sdp: String,
+    },
+    /// The participant's screen share started (its stream id) or stopped.
+    Screen {
+        code: MeetingCode,
+        peer: PeerId,
+        stream: Option<String>,
+    },
+    Leave {
+        code: MeetingCode,
+        peer: PeerId,
+    },
+    Shutdown,
+}
+
+/// Delivers a signaling message from the SFU to one participant.
+pub type Deliver = Box<dyn Fn(MeetingCode, PeerId, ServerMsg) + Send + 'static>;
+
+/// Commands queued for the driver; a full queue drops (signaling is rate-limited per socket,
+/// so only a flood can fill it).
+const COMMAND_QUEUE: usize = 4096;
+
+/// A handle to the running SFU.
+#[derive(Clone)]
+pub struct Sfu {
+    commands: mpsc::Sender<Command>,
+    /// The UDP address media arrives at, as advertised in ICE candidates.
+    pub candidate: SocketAddr,
+}
+
+impl Sfu {
+    /// Binds `bind` and starts the driver. `candidate_for` maps the bound address to the
+    /// address to advertise.
+    pub async fn start(
+        bind: SocketAddr,
+        candidate_for: impl FnOnce(SocketAddr) -> SocketAddr,
+        deliver: Deliver,
+    ) -> std::io::Result<Self> {
+        let socket = tokio::net::UdpSocket::bind(bind).await?;
+        let candidate = candidate_for(socket.local_addr()?);
+        let (commands, rx) = mpsc::channel(COMMAND_QUEUE);
+        tokio::spawn(driver::run(socket, candidate, rx, deliver));
+        tracing::info!(%candidate, "sfu: media on UDP");
+        Ok(Self {
+            commands,
+            candidate,
+        })
+    }
+
+    pub fn send(&self, command: Command) {
+        if self.commands.try_send(command).is_err() {
+            metrics::counter!("sfu_commands_dropped_total").increment(1);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,244 @@
+//! The SFU engine on a virtual clock with str0m bots in memory: no sockets, no real time.
+
+use super::engine::{Engine, Output};
+use loadtest::bot::Bot;
+use protocol::MeetingCode;
+use protocol::signal::{ClientMsg, PeerId, ServerMsg, TrackKind};
+use std::net::SocketAddr;
+use std::time::{Duration, Instant};
+
+const STEP: Duration = Duration::from_millis(5);
+
+struct Net {
+    now: Instant,
+    sfu: Engine,
+    sfu_addr: SocketAddr,
+    code: MeetingCode,
+    bots: Vec<Bot>,
+    errors: Vec<ServerMsg>,
+}
+
+impl Net {
+    fn new() -> Self {
+        let now = Instant::now();
+        let sfu_addr: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        Self {
+            now,
+            sfu: Engine::new(sfu_addr, now),
+            sfu_addr,
+            code: MeetingCode("abc-defg-hij".into()),
+            bots: Vec::new(),
+            errors: Vec::new(),
+        }
+    }
+
+    fn join(&mut self, name: &str) -> PeerId {
+        let peer = PeerId(name.into());
+        let n = self.bots.len() + 1;
+        let addr: SocketAddr = format!("10.0.1.{n}:4000").parse().unwrap();
+        self.bots.push(Bot::new(peer.clone(), addr, self.now));
+        self.sfu
+            .handle_connect(self.now, self.code.clone(), peer.clone());
+        self.pump();
+        peer
+    }
+
+    fn leave(&mut self, peer: &PeerId) {
+        self.sfu.handle_leave(self.now, &self.code.clone(), peer);
+        self.bots.retain(|b| &b.peer != peer);
+        self.pump();
+    }
+
+    fn bot(&self, peer: &PeerId) -> &Bot {
+        self.bots.iter().find(|b| &b.peer == peer).unwrap()
+    }
+
+    fn bot_mut(&mut self, peer: &PeerId) -> &mut Bot {
+        self.bots.iter_mut().find(|b| &b.peer == peer).unwrap()
+    }
+
+    /// Moves every pending datagram and signal until nothing is left.
+    fn pump(&mut self) {
+        for _ in 0..1000 {
+            let mut moved = false;
+            while let Some(out) = self.sfu.poll_output() {
+                moved = true;
+                match out {
+                    Output::Transmit {
+                        destination,
+                        contents,
+                    } => {
+                        let now = self.now;
+                        let from = self.sfu_addr;
+                        if let Some(bot) = self.bots.iter_mut().find(|b| b.addr == destination) {
+                            bot.handle_datagram(now, from, &contents);
+                        }
+                    }
+                    Output::Signal { peer, msg, .. } => {
+                        if matches!(msg, ServerMsg::Error { .. }) {
+                            self.errors.push(msg);
+                            continue;
+                        }
+                        let reply = self
+                            .bots
+                            .iter_mut()
+                            .find(|b| b.peer == peer)
+                            .and_then(|b| b.handle_signal(&msg));
+                        if let Some(ClientMsg::SfuAnswer { sdp }) = reply {
+                            let code = self.code.clone();
+                            self.sfu.handle_answer(self.now, &code, &peer, &sdp);
+                        }
+                    }
+                }
+            }
+            for i in 0..self.bots.len() {
+                let addr = self.bots[i].addr;
+                for d in self.bots[i].poll() {
+                    moved = true;
+                    if d.destination == self.sfu_addr {
+                        self.sfu
+                            .handle_datagram(self.now, addr, self.sfu_addr, &d.contents);
+                    }
+                }
+            }
+            if !moved {
+                return;
+            }
+        }
+        panic!("the network never settled");
+    }
+
+    fn run(&mut self, duration: Duration) {
+        let end = self.now + duration;
+        while self.now < end {
+            self.now += STEP;
+            let now = self.now;
+            for bot in &mut self.bots {
+                bot.handle_timeout(now);
+            }
+            if self.sfu.poll_timeout().is_some_and(|t| t <= now) {
+                self.sfu.handle_timeout(now);
+            }
+            self.pump();
+        }
+    }
+}
+
+#[test]
+fn media_from_each_publisher_reaches_every_subscriber() {
+    let mut net = Net::new();
+    let peers: Vec<PeerId> = ["a", "b", "c", "d"].iter().map(|n| net.join(n)).collect();
+    net.run(Duration::from_secs(3));
+    assert!(net.errors.is_empty(), "{:?}", net.errors);
+    for bot in &net.bots {
+        assert!(bot.connected, "{} connected", bot.peer.0);
+        for other in peers.iter().filter(|p| **p != bot.peer) {
+            for kind in [TrackKind::Mic, TrackKind::Camera] {
+                let frames = bot.frames_from(other, kind);
+                assert!(
+                    frames > 20,
+                    "{} got {frames} {kind:?} frames from {}",
+                    bot.peer.0,
+                    other.0
+                );
+            }
+        }
+        // Nobody receives themselves.
+        assert_eq!(bot.frames_from(&bot.peer, TrackKind::Camera), 0);
+    }
+    assert_eq!(net.sfu.participant_count(), 4);
+}
+
+#[test]
+fn a_publisher_leaving_removes_its_tracks_and_the_m_line_is_recycled() {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let b = net.join("b");
+    let c = net.join("c");
+    net.run(Duration::from_secs(2));
+    assert!(net.bot(&a).frames_from(&c, TrackKind::Camera) > 10);
+    let m_lines = net.bot(&a).m_lines;
+
+    net.leave(&c);
+    net.run(Duration::from_millis(500));
+    let offered = &net.bot(&a).offered;
+    assert!(
+        offered.iter().all(|(p, _)| *p != c),
+        "c's tracks are gone from a's offer: {offered:?}"
+    );
+    assert!(offered.contains(&(b.clone(), TrackKind::Camera)));
+    let before = net.bot(&a).frames_from(&b, TrackKind::Camera);
+    net.run(Duration::from_secs(1));
+    assert!(
+        net.bot(&a).frames_from(&b, TrackKind::Camera) > before,
+        "b still plays"
+    );
+
+    // A newcomer's tracks take the slots c left: a's session does not grow.
+    let d = net.join("d");
+    net.run(Duration::from_secs(2));
+    assert_eq!(net.bot(&a).m_lines, m_lines, "stopped m-lines were reused");
+    assert!(net.bot(&a).frames_from(&d, TrackKind::Camera) > 10);
+    assert_eq!(net.sfu.participant_count(), 3);
+}
+
+#[test]
+fn keyframe_requests_are_throttled_per_publisher_track() {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let b = net.join("b");
+    net.run(Duration::from_secs(2));
+    let before = net.bot(&a).keyframe_requests;
+    // b asks for a keyframe of a's camera every 10 ms for one second.
+    for _ in 0..100 {
+        assert!(net.bot_mut(&b).request_keyframe(&a));
+        net.run(Duration::from_millis(10));
+    }
+    let forwarded = net.bot(&a).keyframe_requests - before;
+    assert!(forwarded >= 2, "requests reach the publisher ({forwarded})");
+    assert!(
+        forwarded <= 5,
+        "at most one per 300 ms reaches the publisher ({forwarded} in 1 s)"
+    );
+}
+
+#[test]
+fn bad_answers_are_refused_without_harm() {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let code = net.code.clone();
+    net.sfu.handle_answer(net.now, &code, &a, "v=0\r\nnonsense");
+    net.sfu
+        .handle_answer(net.now, &code, &PeerId("nobody".into()), "v=0\r\n");
+    net.pump();
+    assert_eq!(net.errors.len(), 2, "{:?}", net.errors);
+    // Garbage datagrams from anywhere are dropped.
+    let now = net.now;
+    let sfu_addr = net.sfu_addr;
+    for junk in [&[0u8; 0][..], &[0, 1, 0, 0], &[0x80; 40], &[22; 13]] {
+        net.sfu
+            .handle_datagram(now, "10.9.9.9:9".parse().unwrap(), sfu_addr, junk);
+    }
+    assert_eq!(net.sfu.participant_count(), 1);
+}
+
+#[test]
+fn a_silent_participant_is_dropped_and_the_others_are_told() {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let b = net.join("b");
+    net.run(Duration::from_secs(2));
+    assert!(
+        net.bot(&a)
+            .offered
+            .contains(&(b.clone(), TrackKind::Camera))
+    );
+    // b vanishes: no leave, no more datagrams.
+    net.bots.retain(|bot| bot.peer != b);
+    net.run(super::engine::MEDIA_SILENCE + Duration::from_secs(1));
+    assert_eq!(net.sfu.participant_count(), 1);
+    assert!(
+        net.bot(&a).offered.iter().all(|(p, _)| *p != b),
+        "a's new offer dropped b's tracks"
+    );
+}
