@@ -12,7 +12,8 @@ const server = process.env.E2E_SERVER_BIN ?? path.join(root, 'target/debug/video
 /** A video-meet server on `listen` with an in-memory database. */
 function appServer(listen: number, extra: string[]) {
   return {
-    command: `"${server}" --addr 127.0.0.1:${listen} --db mem:// --data-dir target/e2e-data-${listen} ${extra.join(' ')}`,
+    // Media on a free UDP port: several servers run at once.
+    command: `"${server}" --addr 127.0.0.1:${listen} --media-addr 127.0.0.1:0 --db mem:// --data-dir target/e2e-data-${listen} ${extra.join(' ')}`,
     cwd: root,
     url: `http://127.0.0.1:${listen}/readyz`,
     reuseExistingServer: false,
@@ -66,6 +67,13 @@ export default defineConfig({
         '--turn-only',
       ]),
     ),
+    // Always the SFU, reached only through the shared coturn (sfu.spec.ts).
+    appServer(port + 3, [
+      `--turn-urls 'turn:127.0.0.1:${turnPorts.shared}?transport=udp'`,
+      `--turn-secret ${turnSecret}`,
+      '--turn-only',
+      '--p2p-max 0',
+    ]),
     {
       command: [turnserver, ...coturnArgs(turnPorts.shared, [49160, 49400])].join(' '),
       port: turnPorts.shared,

@@ -79,7 +79,7 @@ test('two people see and hear each other; mute and screen share show on the othe
   await bob.context.close();
 });
 
-test('three people in a mesh all see each other', async ({ browser }) => {
+test('three people all see each other (past --p2p-max, through the SFU)', async ({ browser }) => {
   const people = [await person(browser, 'Ann'), await person(browser, 'Ben'), await person(browser, 'Cat')];
   const code = await createMeeting(people[0], { title: 'Mesh' });
   for (const p of people) await join(p, code);

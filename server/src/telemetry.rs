@@ -21,6 +21,10 @@ pub fn init(config: &Config) {
 const LATENCY_BUCKETS: &[f64] = &[
     0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+/// Time a datagram spends inside the SFU (seconds): read to last resulting send.
+const SFU_BUCKETS: &[f64] = &[
+    0.000_025, 0.000_05, 0.000_1, 0.000_2, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.05,
+];
 /// How often recorded samples are folded into their buckets when nobody scrapes.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
@@ -36,6 +40,11 @@ pub fn metrics_handle() -> PrometheusHandle {
         .get_or_init(|| {
             let recorder = PrometheusBuilder::new()
                 .set_buckets(LATENCY_BUCKETS)
+                .expect("the bucket list is a non-empty constant")
+                .set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full("sfu_datagram_seconds".into()),
+                    SFU_BUCKETS,
+                )
                 .expect("the bucket list is a non-empty constant")
                 .build_recorder();
             let handle = recorder.handle();

@@ -29,6 +29,8 @@ pub enum SfuEvent {
 }
 
 type Events = Rc<dyn Fn(SfuEvent)>;
+/// An `sfu_offer`'s contents: SDP, publish m-lines, labelled receiving m-lines.
+type Offer = (String, Vec<SfuPublish>, Vec<SfuTrack>);
 type Handler = Closure<dyn FnMut(JsValue)>;
 
 pub struct SfuLink {
@@ -43,7 +45,7 @@ pub struct SfuLink {
     local: RefCell<HashMap<Slot, Outgoing>>,
     /// Offers are applied one at a time, in order.
     busy: Cell<bool>,
-    queued: RefCell<Vec<(String, Vec<SfuPublish>, Vec<SfuTrack>)>>,
+    queued: RefCell<Vec<Offer>>,
     connected: Cell<bool>,
     events: Events,
     closed: Cell<bool>,
@@ -81,6 +83,20 @@ impl SfuLink {
         });
         link.install_handlers();
         Ok(link)
+    }
+
+    pub fn connection(&self) -> &RtcPeerConnection {
+        &self.pc
+    }
+
+    /// The m-lines carrying `peer`'s tracks to me.
+    pub fn mids_of(&self, peer: &PeerId) -> Vec<String> {
+        self.labels
+            .borrow()
+            .iter()
+            .filter(|(_, (p, _))| p == peer)
+            .map(|(mid, _)| mid.clone())
+            .collect()
     }
 
     pub fn is_connected(&self) -> bool {
@@ -292,6 +308,12 @@ impl SfuLink {
             None => self.local.borrow_mut().remove(&slot),
         };
         self.apply_local(slot);
+    }
+
+    /// The sender carrying my `slot` (for the camera watch).
+    pub fn sender(&self, slot: Slot) -> Option<RtcRtpSender> {
+        let kind = TrackKind::ALL.into_iter().find(|k| slot_of(*k) == slot)?;
+        self.publish_transceiver(kind).map(|(_, sender)| sender)
     }
 
     pub fn close(&self) {

@@ -16,7 +16,13 @@ pub struct Sample {
     frames_decoded: f64,
 }
 
-pub async fn sample(pc: &RtcPeerConnection, previous: Option<Sample>) -> Option<(Sample, Quality)> {
+/// Samples `pc`; with `mids`, only the inbound streams on those m-lines count (one
+/// participant's share of the connection to the SFU).
+pub async fn sample(
+    pc: &RtcPeerConnection,
+    previous: Option<Sample>,
+    mids: Option<&[String]>,
+) -> Option<(Sample, Quality)> {
     let report = js::wait(pc.get_stats()).await.ok()?;
     let mut now = Sample {
         at_ms: js::now_ms(),
@@ -31,7 +37,11 @@ pub async fn sample(pc: &RtcPeerConnection, previous: Option<Sample>) -> Option<
     for stat in iter.flatten() {
         let num = |k: &str| js::get_f64(&stat, k).unwrap_or(0.0);
         match js::get_str(&stat, "type").as_deref() {
-            Some("inbound-rtp") => {
+            Some("inbound-rtp")
+                if mids.is_none_or(|mids| {
+                    js::get_str(&stat, "mid").is_some_and(|mid| mids.contains(&mid))
+                }) =>
+            {
                 now.bytes_in += num("bytesReceived");
                 now.packets_lost += num("packetsLost");
                 now.packets_received += num("packetsReceived");

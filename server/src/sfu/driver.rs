@@ -29,10 +29,15 @@ pub async fn run(
         tokio::select! {
             received = socket.recv_from(&mut buf) => match received {
                 Ok((n, source)) => {
+                    let arrived = Instant::now();
                     metrics::counter!("sfu_datagrams_in_total").increment(1);
                     metrics::counter!("sfu_bytes_in_total").increment(n as u64);
                     // str0m matches the destination against its local candidate.
-                    engine.handle_datagram(Instant::now(), source, candidate, &buf[..n]);
+                    engine.handle_datagram(arrived, source, candidate, &buf[..n]);
+                    flush(&socket, &mut engine, &deliver).await;
+                    // From the socket read to the last datagram it caused leaving.
+                    metrics::histogram!("sfu_datagram_seconds")
+                        .record(arrived.elapsed().as_secs_f64());
                 }
                 // ICMP errors of earlier sends surface here on Linux; nothing to do.
                 Err(e) => tracing::trace!(error = %e, "sfu: recv error"),
@@ -51,18 +56,23 @@ pub async fn run(
                 engine.handle_timeout(Instant::now());
             }
         }
-        while let Some(output) = engine.poll_output() {
-            match output {
-                Output::Transmit {
-                    destination,
-                    contents,
-                } => send(&socket, destination, &contents).await,
-                Output::Signal { code, peer, msg } => deliver(code, peer, msg),
-            }
-        }
+        flush(&socket, &mut engine, &deliver).await;
         metrics::gauge!("sfu_tracks").set(engine.track_count() as f64);
     }
     tracing::info!("sfu: stopped");
+}
+
+/// Sends and delivers everything the engine has to say.
+async fn flush(socket: &UdpSocket, engine: &mut Engine, deliver: &Deliver) {
+    while let Some(output) = engine.poll_output() {
+        match output {
+            Output::Transmit {
+                destination,
+                contents,
+            } => send(socket, destination, &contents).await,
+            Output::Signal { code, peer, msg } => deliver(code, peer, msg),
+        }
+    }
 }
 
 async fn send(socket: &UdpSocket, destination: SocketAddr, contents: &[u8]) {

@@ -39,7 +39,7 @@ pub enum Command {
 }
 
 /// Delivers a signaling message from the SFU to one participant.
-pub type Deliver = Box<dyn Fn(MeetingCode, PeerId, ServerMsg) + Send + 'static>;
+pub type Deliver = Box<dyn Fn(MeetingCode, PeerId, ServerMsg) + Send + Sync + 'static>;
 
 /// Commands queued for the driver; a full queue drops (signaling is rate-limited per socket,
 /// so only a flood can fill it).

@@ -33,7 +33,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
-use web_sys::{AudioContext, MediaStream, MediaStreamTrack, RtcConfiguration};
+use web_sys::{AudioContext, MediaStream, MediaStreamTrack, RtcConfiguration, RtcRtpSender};
 
 const TICK_MS: i32 = 100;
 /// Give up resuming after this long (the server keeps the seat for 30 s by default).
@@ -106,6 +106,8 @@ struct Engine {
     /// When each participant's first stream through the SFU arrived.
     sfu_arrived: RefCell<HashMap<PeerId, f64>>,
     stats: RefCell<HashMap<PeerId, Sample>>,
+    /// Per participant, their share of my connection to the SFU.
+    sfu_stats: RefCell<HashMap<PeerId, Sample>>,
     /// Per link: is my camera really encoded for them, and the verdict of the last sample.
     camera_watch: RefCell<HashMap<PeerId, (EncodeWatch, bool)>>,
     ticks: Cell<u64>,
@@ -135,6 +137,7 @@ impl Engine {
             sfu: RefCell::new(None),
             sfu_arrived: RefCell::new(HashMap::new()),
             stats: RefCell::new(HashMap::new()),
+            sfu_stats: RefCell::new(HashMap::new()),
             camera_watch: RefCell::new(HashMap::new()),
             ticks: Cell::new(0),
             ticker: RefCell::new(None),
@@ -376,6 +379,7 @@ impl Engine {
         }
         if n.is_multiple_of(20) {
             self.sample_stats();
+            self.sample_sfu_stats();
             self.check_silence();
         }
     }
@@ -425,7 +429,8 @@ impl Engine {
             let engine = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let previous = engine.stats.borrow().get(&link.peer).copied();
-                if let Some((sample, quality)) = stats::sample(link.connection(), previous).await
+                if let Some((sample, quality)) =
+                    stats::sample(link.connection(), previous, None).await
                     && engine.alive.get()
                 {
                     engine.stats.borrow_mut().insert(link.peer.clone(), sample);
@@ -438,15 +443,54 @@ impl Engine {
         }
     }
 
+    /// Quality of each participant's share of my connection to the SFU, and whether my
+    /// camera is encoded for it.
+    fn sample_sfu_stats(self: &Rc<Self>) {
+        let Some(link) = self.sfu.borrow().clone() else {
+            return;
+        };
+        let engine = self.clone();
+        let sender = link.sender(Slot::Camera).filter(|_| link.is_connected());
+        wasm_bindgen_futures::spawn_local(async move {
+            engine.watch_camera_sender(sfu_watch_key(), sender).await;
+        });
+        for peer in link.peers() {
+            let engine = self.clone();
+            let link = link.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                let mids = link.mids_of(&peer);
+                let previous = engine.sfu_stats.borrow().get(&peer).copied();
+                if let Some((sample, quality)) =
+                    stats::sample(link.connection(), previous, Some(&mids)).await
+                    && engine.alive.get()
+                {
+                    engine.sfu_stats.borrow_mut().insert(peer.clone(), sample);
+                    if engine.topology() == Topology::Sfu {
+                        engine
+                            .state
+                            .update_peer(&peer, |p| p.quality = Some(quality));
+                    }
+                }
+            });
+        }
+    }
+
     /// Checks that my camera is encoded for `link`'s peer, and tells me when it is not.
     async fn watch_camera(&self, link: &PeerLink) {
         let connected = self
             .state
             .peer(&link.peer)
             .is_some_and(|p| p.link == LinkState::Connected);
-        let sending = match link.sender(Slot::Camera) {
-            Some(sender) if connected => stats::frames_encoded(&sender).await,
-            _ => None,
+        let sender = link.sender(Slot::Camera).filter(|_| connected);
+        self.watch_camera_sender(link.peer.clone(), sender).await;
+    }
+
+    /// Records whether `sender` (towards `key`: a peer, or the SFU) encodes my camera, and
+    /// raises or clears the "others can't see your camera" alert.
+    async fn watch_camera_sender(&self, key: PeerId, sender: Option<RtcRtpSender>) {
+        let sending = match sender {
+            Some(sender) => stats::frames_encoded(&sender).await,
+            None => None,
         };
         if !self.alive.get() {
             return;
@@ -454,15 +498,16 @@ impl Engine {
         let mut watch = self.camera_watch.borrow_mut();
         match sending {
             Some((track, frames)) => {
-                let entry = watch.entry(link.peer.clone()).or_default();
+                let entry = watch.entry(key).or_default();
                 entry.1 = entry.0.update(&track, frames, js::now_ms());
             }
             None => {
-                watch.remove(&link.peer);
+                watch.remove(&key);
             }
         }
         let links = self.links.borrow();
-        watch.retain(|peer, _| links.contains_key(peer));
+        let sfu = self.sfu.borrow().is_some();
+        watch.retain(|peer, _| links.contains_key(peer) || (sfu && *peer == sfu_watch_key()));
         let stalled = watch.values().any(|(_, stalled)| *stalled);
         if self.state.camera_stalled.get_untracked() != stalled {
             self.state.camera_stalled.set(stalled);
@@ -525,6 +570,12 @@ impl Engine {
             let _ = w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
         }
     }
+}
+
+/// The camera watch's key for my connection to the SFU (never a real peer id: those are
+/// database keys without spaces).
+fn sfu_watch_key() -> PeerId {
+    PeerId("the SFU".into())
 }
 
 pub(super) fn screen_outgoing(screen: &MediaStream) -> Vec<Outgoing> {

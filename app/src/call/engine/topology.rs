@@ -84,6 +84,7 @@ impl Engine {
             link.close();
         }
         self.sfu_arrived.borrow_mut().clear();
+        self.sfu_stats.borrow_mut().clear();
     }
 
     pub(super) fn handle_sfu_offer(

@@ -1,0 +1,148 @@
+// Calls through the server's SFU: more than --p2p-max (2) people, or a server with
+// --p2p-max 0. Real browsers, fake devices, real str0m SFU over UDP on 127.0.0.1.
+import { test, expect, type Page } from '@playwright/test';
+import { basePort } from '../turn';
+import {
+  createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf, trackPeerConnections,
+  type Person,
+} from './call-fixtures';
+
+test.describe.configure({ timeout: 150_000 });
+
+/** The page's open connections, and whether each goes to the SFU (it is ICE-lite). */
+async function connections(page: Page): Promise<{ sfu: number; p2p: number }> {
+  return page.evaluate(() => {
+    const open = window.pcs.filter((pc) => pc.connectionState !== 'closed');
+    const sfu = open.filter((pc) => (pc.remoteDescription?.sdp ?? '').includes('a=ice-lite')).length;
+    return { sfu, p2p: open.length - sfu };
+  });
+}
+
+async function everyoneSeesEveryone(people: Person[], audio = true) {
+  for (const viewer of people) {
+    await expect(viewer.page.locator('[data-testid="tile"][data-screen="false"]')).toHaveCount(people.length);
+    for (const other of people.filter((o) => o !== viewer)) {
+      await expectVideoPlaying(tileOf(viewer.page, other.name));
+      if (audio) await expectAudioFlowing(tileOf(viewer.page, other.name));
+    }
+  }
+}
+
+/**
+ * Records, in the page, the longest time `name`'s camera tile went without a new video frame
+ * (a new srcObject counts as progress once it presents frames). Read with `longestGap`.
+ */
+async function watchGaps(page: Page, name: string) {
+  await page.evaluate((name) => {
+    const w = window as unknown as { gaps: Record<string, { last: number; frames: number; longest: number }> };
+    w.gaps = w.gaps ?? {};
+    const g = (w.gaps[name] = { last: performance.now(), frames: -1, longest: 0 });
+    setInterval(() => {
+      const v = document.querySelector(`[data-testid="tile"][data-name="${name}"][data-screen="false"] video`) as HTMLVideoElement | null;
+      const frames = v ? v.getVideoPlaybackQuality().totalVideoFrames : -1;
+      const now = performance.now();
+      if (frames !== g.frames && frames > 0) {
+        g.longest = Math.max(g.longest, now - g.last);
+        g.last = now;
+        g.frames = frames;
+      }
+    }, 50);
+  }, name);
+}
+
+async function longestGap(page: Page, name: string): Promise<number> {
+  return page.evaluate((name) => {
+    const w = window as unknown as { gaps: Record<string, { last: number; longest: number }> };
+    const g = w.gaps[name];
+    return Math.max(g.longest, performance.now() - g.last);
+  }, name);
+}
+
+test('three and then four people through the SFU all see and hear each other', async ({ browser }) => {
+  const people = [await person(browser, 'Ada'), await person(browser, 'Bea'), await person(browser, 'Cy')];
+  for (const p of people) await trackPeerConnections(p);
+  const code = await createMeeting(people[0], { title: 'SFU call' });
+  for (const p of people) await join(p, code);
+  await everyoneSeesEveryone(people);
+  // Everyone ends with one connection, to the SFU: the peer links were closed.
+  for (const p of people) {
+    await expect.poll(() => connections(p.page)).toEqual({ sfu: 1, p2p: 0 });
+  }
+
+  const dee = await person(browser, 'Dee');
+  await trackPeerConnections(dee);
+  people.push(dee);
+  await join(dee, code);
+  await everyoneSeesEveryone(people);
+  await expect.poll(() => connections(dee.page)).toEqual({ sfu: 1, p2p: 0 });
+  // Still one connection each: new tracks came as new offers on the same one.
+  for (const p of people) expect(await connections(p.page)).toEqual({ sfu: 1, p2p: 0 });
+
+  // A screen share goes through the SFU as its own, labelled track.
+  await people[0].page.getByRole('button', { name: 'Share screen' }).click();
+  for (const viewer of people.slice(1)) {
+    await expectVideoPlaying(tileOf(viewer.page, 'Ada', true));
+    await expectVideoPlaying(tileOf(viewer.page, 'Ada'));
+  }
+  await people[0].page.getByRole('button', { name: 'Stop sharing screen' }).click();
+  for (const viewer of people.slice(1)) await expect(tileOf(viewer.page, 'Ada', true)).toHaveCount(0);
+
+  // Someone leaves: their tile goes, the rest keep playing.
+  await people[3].page.getByTestId('leave').click();
+  for (const viewer of people.slice(0, 3)) {
+    await expect(tileOf(viewer.page, 'Dee')).toHaveCount(0);
+    await expectVideoPlaying(tileOf(viewer.page, people.find((p) => p !== viewer && p.name !== 'Dee')!.name));
+  }
+  for (const p of people) await p.context.close();
+});
+
+test('two, then three, then two: the switch to the SFU and back keeps every video playing', async ({ browser }) => {
+  const ann = await person(browser, 'Ann');
+  const bo = await person(browser, 'Bo');
+  for (const p of [ann, bo]) await trackPeerConnections(p);
+  const code = await createMeeting(ann, { title: 'Switch' });
+  await join(ann, code);
+  await join(bo, code);
+  await expectVideoPlaying(tileOf(ann.page, 'Bo'));
+  await expectVideoPlaying(tileOf(bo.page, 'Ann'));
+  expect(await connections(ann.page)).toEqual({ sfu: 0, p2p: 1 });
+  await watchGaps(ann.page, 'Bo');
+  await watchGaps(bo.page, 'Ann');
+
+  // A third person: everyone moves to the SFU.
+  const cy = await person(browser, 'Cyd');
+  await trackPeerConnections(cy);
+  await join(cy, code);
+  await everyoneSeesEveryone([ann, bo, cy], false);
+  for (const p of [ann, bo, cy]) await expect.poll(() => connections(p.page), { timeout: 20_000 }).toEqual({ sfu: 1, p2p: 0 });
+  expect(await longestGap(ann.page, 'Bo'), 'Bo on Ann never dark for more than 1 s').toBeLessThan(1000);
+  expect(await longestGap(bo.page, 'Ann'), 'Ann on Bo never dark for more than 1 s').toBeLessThan(1000);
+
+  // Back to two: peer-to-peer again, still without a dark tile.
+  await cy.page.getByTestId('leave').click();
+  for (const p of [ann, bo]) await expect.poll(() => connections(p.page), { timeout: 25_000 }).toEqual({ sfu: 0, p2p: 1 });
+  await expectVideoPlaying(tileOf(ann.page, 'Bo'));
+  await expectVideoPlaying(tileOf(bo.page, 'Ann'));
+  expect(await longestGap(ann.page, 'Bo'), 'Bo on Ann never dark for more than 1 s').toBeLessThan(1000);
+  expect(await longestGap(bo.page, 'Ann'), 'Ann on Bo never dark for more than 1 s').toBeLessThan(1000);
+  for (const p of [ann, bo, cy]) await p.context.close();
+});
+
+test('a relay-only participant gets media through the SFU via TURN', async ({ browser }) => {
+  const server = `http://127.0.0.1:${basePort + 3}`;
+  const ria = await person(browser, 'Ria', { baseURL: server });
+  const rex = await person(browser, 'Rex', { baseURL: server });
+  for (const p of [ria, rex]) await trackPeerConnections(p);
+  const code = await createMeeting(ria, { title: 'SFU via TURN' });
+  await join(ria, code);
+  await join(rex, code);
+  const rexOnRia = tileOf(ria.page, 'Rex');
+  await expectVideoPlaying(rexOnRia);
+  await expectVideoPlaying(tileOf(rex.page, 'Ria'));
+  await expectAudioFlowing(rexOnRia);
+  await expect(rexOnRia).toHaveAttribute('data-relayed', 'true');
+  // --p2p-max 0: even two people go through the SFU.
+  expect(await connections(ria.page)).toEqual({ sfu: 1, p2p: 0 });
+  await ria.context.close();
+  await rex.context.close();
+});
