@@ -51,11 +51,13 @@ async function watchGaps(page: Page, name: string) {
 }
 
 async function longestGap(page: Page, name: string): Promise<number> {
-  return page.evaluate((name) => {
+  const gap = await page.evaluate((name) => {
     const w = window as unknown as { gaps: Record<string, { last: number; longest: number }> };
     const g = w.gaps[name];
     return Math.max(g.longest, performance.now() - g.last);
   }, name);
+  console.log(`longest time without a new frame of ${name}: ${Math.round(gap)} ms`);
+  return gap;
 }
 
 test('three and then four people through the SFU all see and hear each other', async ({ browser }) => {

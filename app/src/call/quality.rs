@@ -43,6 +43,19 @@ pub struct Quality {
 }
 
 impl Quality {
+    /// Whether this path really delivers what the participant sends (`media`): decoded video
+    /// when their camera is on, else audio bytes when their microphone is on. A path that
+    /// delivers may take over a tile from another path without the tile going dark.
+    pub fn delivers(&self, media: &protocol::signal::MediaState) -> bool {
+        if media.video {
+            self.video_frames_decoded > 0
+        } else if media.audio {
+            self.audio_bytes_in > 0
+        } else {
+            true
+        }
+    }
+
     pub fn level(&self) -> QualityLevel {
         let rtt = self.rtt_ms.unwrap_or(0);
         if self.loss_pct < 2.0 && rtt < 250 {
@@ -110,5 +123,32 @@ mod tests {
         assert_eq!(loss_pct(5, 95), 5.0);
         // Counters can step back when a stream restarts; that is not negative loss.
         assert_eq!(loss_pct(-3, 100), 0.0);
+    }
+
+    #[test]
+    fn a_path_delivers_what_the_participant_sends() {
+        use protocol::signal::MediaState;
+        let q = |frames, audio| Quality {
+            kbps_in: 0,
+            loss_pct: 0.0,
+            rtt_ms: None,
+            audio_bytes_in: audio,
+            video_frames_decoded: frames,
+            relayed: false,
+        };
+        let camera = MediaState {
+            video: true,
+            audio: true,
+            ..MediaState::default()
+        };
+        assert!(!q(0, 500).delivers(&camera), "audio alone is not enough with a camera on");
+        assert!(q(3, 0).delivers(&camera));
+        let voice = MediaState {
+            audio: true,
+            ..MediaState::default()
+        };
+        assert!(!q(0, 0).delivers(&voice));
+        assert!(q(0, 10).delivers(&voice));
+        assert!(q(0, 0).delivers(&MediaState::default()), "nothing sent, nothing to wait for");
     }
 }

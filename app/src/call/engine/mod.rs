@@ -103,8 +103,10 @@ struct Engine {
     /// When the last topology switch started.
     switch_started: Cell<f64>,
     sfu: RefCell<Option<Rc<SfuLink>>>,
-    /// When each participant's first stream through the SFU arrived.
+    /// Since when each path delivers each participant's media (see `Quality::delivers`):
+    /// a tile switches to a path only once it does.
     sfu_arrived: RefCell<HashMap<PeerId, f64>>,
+    p2p_flowing: RefCell<HashMap<PeerId, f64>>,
     stats: RefCell<HashMap<PeerId, Sample>>,
     /// Per participant, their share of my connection to the SFU.
     sfu_stats: RefCell<HashMap<PeerId, Sample>>,
@@ -136,6 +138,7 @@ impl Engine {
             switch_started: Cell::new(0.0),
             sfu: RefCell::new(None),
             sfu_arrived: RefCell::new(HashMap::new()),
+            p2p_flowing: RefCell::new(HashMap::new()),
             stats: RefCell::new(HashMap::new()),
             sfu_stats: RefCell::new(HashMap::new()),
             camera_watch: RefCell::new(HashMap::new()),
@@ -377,9 +380,14 @@ impl Engine {
             }
             self.finish_switch();
         }
-        if n.is_multiple_of(20) {
+        // While a switch of paths is under way, sample often: the tiles move to the new path
+        // as soon as it delivers.
+        let every = if self.switching(now) { 3 } else { 20 };
+        if n.is_multiple_of(every) {
             self.sample_stats();
             self.sample_sfu_stats();
+        }
+        if n.is_multiple_of(20) {
             self.check_silence();
         }
     }
@@ -434,6 +442,7 @@ impl Engine {
                     && engine.alive.get()
                 {
                     engine.stats.borrow_mut().insert(link.peer.clone(), sample);
+                    engine.note_delivery(&engine.p2p_flowing, &link.peer, &quality);
                     engine
                         .state
                         .update_peer(&link.peer, |p| p.quality = Some(quality));
@@ -465,6 +474,7 @@ impl Engine {
                     && engine.alive.get()
                 {
                     engine.sfu_stats.borrow_mut().insert(peer.clone(), sample);
+                    engine.note_delivery(&engine.sfu_arrived, &peer, &quality);
                     if engine.topology() == Topology::Sfu {
                         engine
                             .state
@@ -536,6 +546,7 @@ impl Engine {
             link.close();
         }
         self.remote.borrow_mut().clear();
+        self.p2p_flowing.borrow_mut().clear();
         self.close_sfu();
         self.topology.set(Topology::P2p);
         self.peer_meters.borrow_mut().clear();

@@ -315,6 +315,7 @@ impl Engine {
         }
         self.remote.borrow_mut().remove(id);
         self.sfu_arrived.borrow_mut().remove(id);
+        self.p2p_flowing.borrow_mut().remove(id);
         self.stats.borrow_mut().remove(id);
         self.state
             .peers

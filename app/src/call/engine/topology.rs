@@ -5,16 +5,18 @@
 use super::{Engine, current};
 use crate::call::js;
 use crate::call::sfu_link::{SfuEvent, SfuLink};
-use crate::call::{LinkState, Participant};
+use crate::call::{LinkState, Participant, Quality};
 use leptos::prelude::*;
 use protocol::signal::{ClientMsg, PeerId, SfuPublish, SfuTrack, Topology};
+use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 use web_sys::MediaStream;
 
 /// A new SFU session after the last one failed, this long later.
 const SFU_RETRY_MS: i32 = 1000;
-/// The old path closes once the new one has played this long...
-const OVERLAP_MS: f64 = 1000.0;
+/// The old path closes once the new one has delivered this long (the tile moved over)...
+const OVERLAP_MS: f64 = 500.0;
 /// ...or at the latest after this long.
 const SWITCH_DEADLINE_MS: f64 = 8000.0;
 
@@ -107,14 +109,9 @@ impl Engine {
         match event {
             SfuEvent::Signal(msg) => self.send(&msg),
             SfuEvent::Streams(peers) => {
-                let now = js::now_ms();
-                {
-                    let mut arrived = self.sfu_arrived.borrow_mut();
-                    arrived.retain(|p, _| peers.contains(p));
-                    for peer in &peers {
-                        arrived.entry(peer.clone()).or_insert(now);
-                    }
-                }
+                self.sfu_arrived
+                    .borrow_mut()
+                    .retain(|p, _| peers.contains(p));
                 if self.topology() == Topology::Sfu {
                     let connected = self.sfu.borrow().as_ref().is_some_and(|l| l.is_connected());
                     if connected {
@@ -179,10 +176,15 @@ impl Engine {
                     .cloned()
             })
         };
-        if self.topology() == Topology::Sfu {
-            sfu.or_else(p2p)
-        } else {
-            p2p().or(sfu)
+        // The path in use, once it delivers this participant's media; until then the other
+        // one, so the tile does not go dark during a switch.
+        let sfu_ok = self.sfu_arrived.borrow().contains_key(peer);
+        let p2p_ok = self.p2p_flowing.borrow().contains_key(peer);
+        match self.topology() {
+            Topology::Sfu if sfu_ok => sfu.or_else(p2p),
+            Topology::Sfu => p2p().or(sfu),
+            Topology::P2p if p2p_ok || sfu.is_none() => p2p().or(sfu),
+            Topology::P2p => sfu.or_else(p2p),
         }
     }
 
@@ -197,6 +199,37 @@ impl Engine {
             }
         }
         peers
+    }
+
+    /// A switch of paths started recently and the old one is still open.
+    pub(super) fn switching(&self, now: f64) -> bool {
+        now - self.switch_started.get() < SWITCH_DEADLINE_MS
+            && match self.topology() {
+                Topology::Sfu => !self.links.borrow().is_empty(),
+                Topology::P2p => self.sfu.borrow().is_some(),
+            }
+    }
+
+    /// Records that `peer`'s media arrives through a path (`since`: that path's map), and
+    /// moves their tiles over when it is new.
+    pub(super) fn note_delivery(
+        &self,
+        since: &RefCell<HashMap<PeerId, f64>>,
+        peer: &PeerId,
+        quality: &Quality,
+    ) {
+        let Some(info) = self.state.peer(peer) else {
+            return;
+        };
+        if !quality.delivers(&info.info.media) {
+            return;
+        }
+        let mut since = since.borrow_mut();
+        if !since.contains_key(peer) {
+            since.insert(peer.clone(), js::now_ms());
+            drop(since);
+            self.bump_streams();
+        }
     }
 
     /// Called every tick: closes the old path once the new one carries everyone.
@@ -225,6 +258,7 @@ impl Engine {
                     }
                     self.remote.borrow_mut().remove(peer);
                     self.stats.borrow_mut().remove(peer);
+                    self.p2p_flowing.borrow_mut().remove(peer);
                 }
                 self.bump_streams();
             }
@@ -234,13 +268,14 @@ impl Engine {
                 }
                 let peers: Vec<Participant> = self.state.peers.get_untracked();
                 let links = self.links.borrow();
+                let flowing = self.p2p_flowing.borrow();
                 let all_up = peers.iter().all(|p| {
                     links.get(&p.info.id).is_some_and(|l| l.is_connected())
-                        && self.remote.borrow().contains_key(&p.info.id)
+                        && flowing.get(&p.info.id).is_some_and(|t| now - t > OVERLAP_MS)
                 });
                 drop(links);
-                let settled = now - self.switch_started.get() > OVERLAP_MS;
-                if (all_up && settled) || overdue {
+                drop(flowing);
+                if all_up || overdue {
                     self.send(&ClientMsg::SfuDisconnect);
                     self.close_sfu();
                     self.bump_streams();
