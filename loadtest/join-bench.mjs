@@ -1,6 +1,7 @@
 // Join-to-first-remote-frame: from clicking "Join meeting" to the first decoded frame of a
-// participant who is already publishing (requestVideoFrameCallback), next to a baseline of two
-// RTCPeerConnections in one page with the same fake camera. Prints a table, writes JSON.
+// participant who is already publishing (requestVideoFrameCallback), peer-to-peer and through
+// the SFU (a second server with --p2p-max 0), next to a baseline of two RTCPeerConnections in
+// one page with the same fake camera. Prints a table, writes JSON.
 // Usage (repo root, after a release build):
 //   node loadtest/join-bench.mjs [--joins 20] [--out bench-results/join.json] [--chromium /usr/bin/chromium]
 import { chromium } from '@playwright/test';
@@ -98,9 +99,9 @@ async function timeBaseline(browser, base) {
   return ms;
 }
 
-const server = await startServer({ port, db: 'mem' });
-const browser = await chromium.launch({ executablePath, args: browserArgs });
-try {
+/** A server with a meeting and a publisher already in it; `extra` are server flags. */
+async function setUp(browser, port, extra) {
+  const server = await startServer({ port, db: 'mem', extra });
   const host = await browser.newContext({ baseURL: server.base });
   const reg = await host.request.post('/api/v1/auth/register', {
     data: { email: 'publisher@example.com', password: 'bench-password-1', display_name: 'Publisher' },
@@ -113,32 +114,51 @@ try {
   await publisher.locator('[data-tile="tile-me"][data-camera-off="false"]').waitFor();
   await publisher.getByRole('button', { name: 'Join meeting' }).click();
   await publisher.getByTestId('room').waitFor();
+  return { server, code };
+}
+
+const browser = await chromium.launch({ executablePath, args: browserArgs });
+const servers = [];
+try {
+  const p2p = await setUp(browser, port, []);
+  servers.push(p2p.server);
+  const sfu = await setUp(browser, port + 1, ['--p2p-max', '0']);
+  servers.push(sfu.server);
 
   // One warm-up of each (first WASM compile, first codec init), not counted.
-  await timeJoin(browser, server.base, code, 0);
-  await timeBaseline(browser, server.base);
+  await timeJoin(browser, p2p.server.base, p2p.code, 0);
+  await timeJoin(browser, sfu.server.base, sfu.code, 0);
+  await timeBaseline(browser, p2p.server.base);
   const joinMs = [];
+  const sfuMs = [];
   const baselineMs = [];
   for (let i = 1; i <= joins; i++) {
-    joinMs.push(await timeJoin(browser, server.base, code, i));
-    baselineMs.push(await timeBaseline(browser, server.base));
+    joinMs.push(await timeJoin(browser, p2p.server.base, p2p.code, i));
+    sfuMs.push(await timeJoin(browser, sfu.server.base, sfu.code, i));
+    baselineMs.push(await timeBaseline(browser, p2p.server.base));
   }
   const result = {
     measured_at: new Date().toISOString(),
     machine: { cpus: cpus().length, model: cpus()[0]?.model },
     browser: `Chromium ${browser.version()} headless, fake camera and microphone`,
     join_to_first_frame: summary(joinMs),
+    join_to_first_frame_sfu: summary(sfuMs),
     baseline_two_peer_connections: summary(baselineMs),
-    samples: { join_ms: joinMs.map((x) => Number(x.toFixed(1))), baseline_ms: baselineMs.map((x) => Number(x.toFixed(1))) },
+    samples: {
+      join_ms: joinMs.map((x) => Number(x.toFixed(1))),
+      sfu_join_ms: sfuMs.map((x) => Number(x.toFixed(1))),
+      baseline_ms: baselineMs.map((x) => Number(x.toFixed(1))),
+    },
   };
   const row = (label, s) => [label, `p50 ${s.p50_ms} ms, p95 ${s.p95_ms} ms, max ${s.max_ms} ms, >1 s: ${s.over_1s} of ${s.n}`];
   printTable([
     ['measure', 'result'],
-    row('join to first remote frame', result.join_to_first_frame),
+    row('join to first remote frame (P2P)', result.join_to_first_frame),
+    row('join to first remote frame (SFU)', result.join_to_first_frame_sfu),
     row('baseline (2 PCs, one page)', result.baseline_two_peer_connections),
   ]);
   writeJson(out, result);
 } finally {
   await browser.close();
-  await server.stop();
+  for (const s of servers) await s.stop();
 }

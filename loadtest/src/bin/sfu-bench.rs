@@ -1,0 +1,223 @@
+//! SFU benchmark: `n` str0m bots in one meeting against a running server, each publishing
+//! audio and video and receiving everyone else. Measures, over a steady window: packets the
+//! SFU sent per CPU-second of the server process, the server's CPU share of one core, frame
+//! loss seen by the bots, and the time a datagram spends inside the SFU (p50/p99 from the
+//! server's `sfu_datagram_seconds` histogram). Prints a table and writes JSON.
+//!
+//! Usage: sfu-bench --server http://127.0.0.1:3230 --pid <server pid> [--bots 25]
+//!        [--seconds 20] [--out bench-results/sfu-25.json]
+//! `scripts/bench-sfu.sh` starts the release server pinned to one core and this on the other.
+
+use loadtest::client::{self, BotHandle};
+use protocol::signal::TrackKind;
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+struct Args {
+    server: String,
+    pid: u32,
+    bots: usize,
+    seconds: u64,
+    out: String,
+}
+
+fn args() -> Args {
+    let mut map: HashMap<String, String> = HashMap::new();
+    let mut it = std::env::args().skip(1);
+    while let Some(key) = it.next() {
+        if let (Some(k), Some(v)) = (key.strip_prefix("--"), it.next()) {
+            map.insert(k.to_owned(), v);
+        }
+    }
+    let get = |k: &str, d: &str| map.get(k).cloned().unwrap_or_else(|| d.to_owned());
+    Args {
+        server: get("server", "http://127.0.0.1:3230"),
+        pid: get("pid", "0").parse().expect("--pid is the server's process id"),
+        bots: get("bots", "25").parse().expect("--bots is a number"),
+        seconds: get("seconds", "20").parse().expect("--seconds is a number"),
+        out: get("out", "bench-results/sfu.json"),
+    }
+}
+
+/// utime + stime of a process, in seconds.
+fn cpu_seconds(pid: u32) -> f64 {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("server process");
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: f64 = fields[11].parse::<f64>().unwrap_or(0.0) + fields[12].parse::<f64>().unwrap_or(0.0);
+    ticks / 100.0
+}
+
+/// Counters and histogram buckets from `/metrics`.
+async fn scrape(base: &str) -> HashMap<String, f64> {
+    let text = reqwest::get(format!("{base}/metrics"))
+        .await
+        .expect("metrics")
+        .text()
+        .await
+        .expect("metrics text");
+    text.lines()
+        .filter(|l| !l.starts_with('#'))
+        .filter_map(|l| {
+            let (name, value) = l.rsplit_once(' ')?;
+            Some((name.to_owned(), value.parse().ok()?))
+        })
+        .collect()
+}
+
+fn delta(a: &HashMap<String, f64>, b: &HashMap<String, f64>, key: &str) -> f64 {
+    b.get(key).copied().unwrap_or(0.0) - a.get(key).copied().unwrap_or(0.0)
+}
+
+/// A quantile of the datagram-time histogram over the window, as the upper bound of its
+/// bucket (seconds).
+fn histogram_quantile(a: &HashMap<String, f64>, b: &HashMap<String, f64>, q: f64) -> Option<f64> {
+    let mut buckets: Vec<(f64, f64)> = b
+        .keys()
+        .filter_map(|k| {
+            let le = k
+                .strip_prefix("sfu_datagram_seconds_bucket{le=\"")?
+                .strip_suffix("\"}")?;
+            let bound = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            Some((bound, delta(a, b, k)))
+        })
+        .collect();
+    buckets.sort_by(|x, y| x.0.total_cmp(&y.0));
+    let total = buckets.last()?.1;
+    if total <= 0.0 {
+        return None;
+    }
+    buckets
+        .iter()
+        .find(|(_, count)| *count >= q * total)
+        .map(|(bound, _)| *bound)
+}
+
+fn frames(bots: &[BotHandle]) -> (u64, u64) {
+    let mut sent = 0;
+    let mut received = 0;
+    for h in bots {
+        let bot = h.bot.lock().unwrap_or_else(|e| e.into_inner());
+        sent += bot.frames_sent;
+        received += bot.received.values().sum::<u64>();
+    }
+    (sent, received)
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 1)]
+async fn main() {
+    let args = args();
+    let http = reqwest::Client::builder()
+        .cookie_store(true)
+        .build()
+        .expect("client");
+    let email = format!("bench-{}@example.com", std::process::id());
+    let body = serde_json::json!({ "email": email, "password": "bench-password-1", "display_name": "Bench" });
+    http.post(format!("{}/api/v1/auth/register", args.server))
+        .json(&body)
+        .send()
+        .await
+        .expect("register")
+        .error_for_status()
+        .expect("registered");
+    let meeting: serde_json::Value = http
+        .post(format!("{}/api/v1/meetings", args.server))
+        .json(&serde_json::json!({ "title": "SFU bench", "allow_guests": true, "max_participants": 100 }))
+        .send()
+        .await
+        .expect("meeting")
+        .json()
+        .await
+        .expect("meeting json");
+    let code = meeting["code"].as_str().expect("a meeting code").to_owned();
+
+    let mut bots = Vec::new();
+    for i in 0..args.bots {
+        bots.push(
+            client::join(&args.server, &code, &format!("Bot {i}"))
+                .await
+                .expect("bot joins"),
+        );
+    }
+    // Everyone receives everyone before the window opens.
+    let ready_by = Instant::now() + Duration::from_secs(60);
+    loop {
+        let ready = bots.iter().all(|h| {
+            let bot = h.bot.lock().unwrap_or_else(|e| e.into_inner());
+            bots.iter()
+                .filter(|o| o.peer != h.peer)
+                .all(|o| bot.frames_from(&o.peer, TrackKind::Camera) > 0)
+        });
+        if ready {
+            break;
+        }
+        assert!(Instant::now() < ready_by, "bots never all received each other");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_secs(2)).await;
+
+    let m0 = scrape(&args.server).await;
+    let cpu0 = cpu_seconds(args.pid);
+    let (sent0, recv0) = frames(&bots);
+    let t0 = Instant::now();
+    tokio::time::sleep(Duration::from_secs(args.seconds)).await;
+    let wall = t0.elapsed().as_secs_f64();
+    let (sent1, recv1) = frames(&bots);
+    let cpu = cpu_seconds(args.pid) - cpu0;
+    let m1 = scrape(&args.server).await;
+    for h in &bots {
+        h.stop();
+    }
+
+    let n = args.bots as f64;
+    let packets_out = delta(&m0, &m1, "sfu_datagrams_out_total");
+    let packets_in = delta(&m0, &m1, "sfu_datagrams_in_total");
+    let bytes_out = delta(&m0, &m1, "sfu_bytes_out_total");
+    let expected = (sent1 - sent0) as f64 * (n - 1.0);
+    let received = (recv1 - recv0) as f64;
+    let loss = if expected > 0.0 {
+        (1.0 - received / expected).max(0.0)
+    } else {
+        0.0
+    };
+    let p50 = histogram_quantile(&m0, &m1, 0.50);
+    let p99 = histogram_quantile(&m0, &m1, 0.99);
+    let per_cpu = if cpu > 0.0 { packets_out / cpu } else { 0.0 };
+    let ms = |v: Option<f64>| v.map_or("n/a".to_owned(), |s| format!("<= {:.3} ms", s * 1000.0));
+    let rows = [
+        ("bots (publish audio + video, receive all)", format!("{}", args.bots)),
+        ("window", format!("{wall:.1} s")),
+        ("datagrams in / out per second", format!("{:.0} / {:.0}", packets_in / wall, packets_out / wall)),
+        ("bytes out per second", format!("{:.1} Mbit/s", bytes_out * 8.0 / wall / 1e6)),
+        ("server CPU (share of one core)", format!("{:.1} %", cpu / wall * 100.0)),
+        ("forwarded packets per server CPU-second", format!("{per_cpu:.0}")),
+        ("frame loss seen by bots", format!("{:.2} %", loss * 100.0)),
+        ("time inside SFU p50 (bucket bound)", ms(p50)),
+        ("time inside SFU p99 (bucket bound)", ms(p99)),
+    ];
+    let width = rows.iter().map(|r| r.0.len()).max().unwrap_or(0);
+    for (k, v) in &rows {
+        println!("{k:width$}  {v}");
+    }
+    let json = serde_json::json!({
+        "bots": args.bots,
+        "window_secs": wall,
+        "datagrams_in_per_sec": packets_in / wall,
+        "datagrams_out_per_sec": packets_out / wall,
+        "bytes_out_per_sec": bytes_out / wall,
+        "server_cpu_share_of_one_core": cpu / wall,
+        "forwarded_packets_per_cpu_second": per_cpu,
+        "frame_loss": loss,
+        "time_in_sfu_p50_secs_le": p50,
+        "time_in_sfu_p99_secs_le": p99,
+        "frames_expected": expected,
+        "frames_received": received,
+    });
+    if let Some(dir) = std::path::Path::new(&args.out).parent() {
+        let _ = std::fs::create_dir_all(dir);
+    }
+    std::fs::write(&args.out, serde_json::to_string_pretty(&json).unwrap_or_default())
+        .expect("write JSON");
+    println!("\nJSON written to {}", args.out);
+}
