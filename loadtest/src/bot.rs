@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use str0m::change::SdpOffer;
 use str0m::format::Codec;
 use str0m::media::{Frequency, KeyframeRequestKind, MediaKind, MediaTime, Mid};
-use str0m::net::{Protocol, Receive};
+use str0m::net::{Protocol, Receive, TcpType};
 use str0m::{Candidate, Event, Input, Output, Rtc};
 
 const AUDIO_EVERY: Duration = Duration::from_millis(20);
@@ -18,8 +18,9 @@ const VIDEO_EVERY: Duration = Duration::from_millis(33);
 const VIDEO_FRAME_BYTES: usize = 2500;
 const AUDIO_FRAME_BYTES: usize = 80;
 
-/// A datagram the bot wants sent.
+/// A datagram the bot wants sent (over UDP, or as one frame on its ICE-TCP connection).
 pub struct Datagram {
+    pub proto: Protocol,
     pub destination: SocketAddr,
     pub contents: Vec<u8>,
 }
@@ -48,10 +49,20 @@ pub struct Bot {
 }
 
 impl Bot {
-    pub fn new(peer: PeerId, addr: SocketAddr, now: Instant) -> Self {
+    /// A bot at `addr`; with `tcp` it offers only an active ICE-TCP candidate, like a
+    /// browser on a network that blocks UDP.
+    pub fn new(peer: PeerId, addr: SocketAddr, tcp: bool, now: Instant) -> Self {
         let mut rtc = Rtc::builder().build(now);
-        let candidate = Candidate::host(addr, "udp").expect("bot addresses are host addresses");
-        rtc.add_local_candidate(candidate);
+        let candidate = if tcp {
+            Candidate::builder()
+                .tcp()
+                .host(addr)
+                .tcptype(TcpType::Active)
+                .build()
+        } else {
+            Candidate::host(addr, "udp")
+        };
+        rtc.add_local_candidate(candidate.expect("bot addresses are host addresses"));
         Self {
             peer,
             addr,
@@ -98,8 +109,14 @@ impl Bot {
         })
     }
 
-    pub fn handle_datagram(&mut self, now: Instant, source: SocketAddr, contents: &[u8]) {
-        if let Ok(receive) = Receive::new(Protocol::Udp, source, self.addr, contents) {
+    pub fn handle_datagram(
+        &mut self,
+        now: Instant,
+        proto: Protocol,
+        source: SocketAddr,
+        contents: &[u8],
+    ) {
+        if let Ok(receive) = Receive::new(proto, source, self.addr, contents) {
             let _ = self.rtc.handle_input(Input::Receive(now, receive));
         }
     }
@@ -185,6 +202,7 @@ impl Bot {
                     break;
                 }
                 Ok(Output::Transmit(t)) => out.push(Datagram {
+                    proto: t.proto,
                     destination: t.destination,
                     contents: t.contents.into(),
                 }),

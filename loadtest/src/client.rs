@@ -7,6 +7,8 @@ use protocol::signal::{ClientMsg, JoinTicket, PROTOCOL_VERSION, PeerId, ServerMs
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
+use str0m::net::Protocol;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::UdpSocket;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -44,6 +46,16 @@ fn fail(what: &str, e: impl std::fmt::Display) -> JoinError {
 
 /// Joins meeting `code` on `base` (`http://host:port`) as guest `name` and starts the bot.
 pub async fn join(base: &str, code: &str, name: &str) -> Result<BotHandle, JoinError> {
+    join_with(base, code, name, false).await
+}
+
+/// Like `join`; with `tcp` the bot reaches the SFU only over ICE-TCP (RFC 4571 framing).
+pub async fn join_with(
+    base: &str,
+    code: &str,
+    name: &str,
+    tcp: bool,
+) -> Result<BotHandle, JoinError> {
     let client = reqwest::Client::new();
     let ticket: JoinTicket = client
         .post(format!("{base}/api/v1/meetings/{code}/join"))
@@ -60,7 +72,8 @@ pub async fn join(base: &str, code: &str, name: &str) -> Result<BotHandle, JoinE
     let (mut ws, _) = tokio_tungstenite::connect_async(ws_url)
         .await
         .map_err(|e| fail("websocket", e))?;
-    let send = |msg: &ClientMsg| Message::Text(serde_json::to_string(msg).unwrap_or_default().into());
+    let send =
+        |msg: &ClientMsg| Message::Text(serde_json::to_string(msg).unwrap_or_default().into());
     ws.send(send(&ClientMsg::Hello {
         version: PROTOCOL_VERSION,
         ticket: Some(ticket.ticket),
@@ -85,11 +98,24 @@ pub async fn join(base: &str, code: &str, name: &str) -> Result<BotHandle, JoinE
     let udp = UdpSocket::bind("127.0.0.1:0")
         .await
         .map_err(|e| fail("udp", e))?;
-    let addr: SocketAddr = udp.local_addr().map_err(|e| fail("udp", e))?;
-    let bot = Arc::new(Mutex::new(Bot::new(peer.clone(), addr, Instant::now())));
+    // An active ICE-TCP candidate names the discard port (RFC 6544): the real local port is
+    // only known once connected.
+    let addr: SocketAddr = if tcp {
+        SocketAddr::from(([127, 0, 0, 1], 9))
+    } else {
+        udp.local_addr().map_err(|e| fail("udp", e))?
+    };
+    let bot = Arc::new(Mutex::new(Bot::new(
+        peer.clone(),
+        addr,
+        tcp,
+        Instant::now(),
+    )));
     let shared = bot.clone();
     let task = tokio::spawn(async move {
         let mut buf = vec![0u8; 2048];
+        let (frames_tx, mut frames_rx) = tokio::sync::mpsc::channel::<(SocketAddr, Vec<u8>)>(256);
+        let mut tcp_out: Option<(SocketAddr, tokio::net::tcp::OwnedWriteHalf)> = None;
         let mut tick = tokio::time::interval(TICK);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
@@ -105,8 +131,12 @@ pub async fn join(base: &str, code: &str, name: &str) -> Result<BotHandle, JoinE
                 }
                 received = udp.recv_from(&mut buf) => {
                     if let Ok((n, from)) = received {
-                        lock(&shared).handle_datagram(Instant::now(), from, &buf[..n]);
+                        lock(&shared).handle_datagram(Instant::now(), Protocol::Udp, from, &buf[..n]);
                     }
+                    None
+                }
+                Some((from, frame)) = frames_rx.recv() => {
+                    lock(&shared).handle_datagram(Instant::now(), Protocol::Tcp, from, &frame);
                     None
                 }
                 _ = tick.tick() => {
@@ -121,11 +151,47 @@ pub async fn join(base: &str, code: &str, name: &str) -> Result<BotHandle, JoinE
             }
             let out = lock(&shared).poll();
             for d in out {
-                let _ = udp.send_to(&d.contents, d.destination).await;
+                if d.proto == Protocol::Udp {
+                    let _ = udp.send_to(&d.contents, d.destination).await;
+                    continue;
+                }
+                if tcp_out.as_ref().is_none_or(|(to, _)| *to != d.destination)
+                    && let Ok(stream) = tokio::net::TcpStream::connect(d.destination).await
+                {
+                    let (read, write) = stream.into_split();
+                    tokio::spawn(read_frames(read, d.destination, frames_tx.clone()));
+                    tcp_out = Some((d.destination, write));
+                }
+                if let Some((_, write)) = tcp_out.as_mut() {
+                    let len = (d.contents.len() as u16).to_be_bytes();
+                    if write.write_all(&len).await.is_err()
+                        || write.write_all(&d.contents).await.is_err()
+                    {
+                        tcp_out = None;
+                    }
+                }
             }
         }
     });
     Ok(BotHandle { peer, bot, task })
+}
+
+/// RFC 4571 frames from the SFU's end of an ICE-TCP connection.
+async fn read_frames(
+    mut read: tokio::net::tcp::OwnedReadHalf,
+    from: SocketAddr,
+    frames: tokio::sync::mpsc::Sender<(SocketAddr, Vec<u8>)>,
+) {
+    loop {
+        let mut len = [0u8; 2];
+        if read.read_exact(&mut len).await.is_err() {
+            return;
+        }
+        let mut frame = vec![0u8; usize::from(u16::from_be_bytes(len))];
+        if read.read_exact(&mut frame).await.is_err() || frames.send((from, frame)).await.is_err() {
+            return;
+        }
+    }
 }
 
 fn lock(bot: &Mutex<Bot>) -> std::sync::MutexGuard<'_, Bot> {

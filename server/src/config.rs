@@ -116,6 +116,11 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_MEDIA_PUBLIC_IP")]
     pub media_public_ip: Option<IpAddr>,
 
+    /// Turn off ICE-TCP: by default the SFU also listens on TCP, same address and port as
+    /// `--media-addr`, for browsers on networks that block UDP.
+    #[arg(long, env = "VIDEO_MEET_NO_MEDIA_TCP")]
+    pub no_media_tcp: bool,
+
     /// How long a participant whose connection dropped keeps their place, in seconds.
     #[arg(long, env = "VIDEO_MEET_RESUME_SECS", default_value_t = 30)]
     pub resume_secs: u64,

@@ -87,6 +87,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let candidate_config = config.clone();
     let sfu = sfu::Sfu::start(
         config.media_addr,
+        !config.no_media_tcp,
         move |bound| candidate_config.media_candidate(bound),
         Box::new(move |code, peer, msg| deliver_to.deliver(&code, &peer, msg)),
     )

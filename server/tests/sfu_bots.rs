@@ -4,7 +4,7 @@
 //! sessions drop its tracks.
 
 use crate::common::TestServer;
-use loadtest::client::{BotHandle as Handle, join};
+use loadtest::client::{BotHandle as Handle, join, join_with};
 use protocol::signal::TrackKind;
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
@@ -30,7 +30,11 @@ async fn six_bots_receive_each_other_and_a_vanished_one_is_removed() {
     let code = meeting["code"].as_str().unwrap().to_owned();
     let mut bots = Vec::new();
     for i in 0..6 {
-        bots.push(join(&server.base, &code, &format!("Bot {i}")).await.unwrap());
+        bots.push(
+            join(&server.base, &code, &format!("Bot {i}"))
+                .await
+                .unwrap(),
+        );
     }
     let everyone_hears_everyone = |bots: &[Handle], min: u64| {
         bots.iter().all(|h| {
@@ -85,4 +89,33 @@ async fn six_bots_receive_each_other_and_a_vanished_one_is_removed() {
     for h in bots {
         h.stop();
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_that_can_only_use_tcp_joins_over_ice_tcp() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("tcp-host@example.com", "Host").await;
+    let meeting: Value = server
+        .create_meeting(&host, json!({ "title": "ICE-TCP" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = meeting["code"].as_str().unwrap().to_owned();
+    let udp = join(&server.base, &code, "Udp").await.unwrap();
+    let tcp = join_with(&server.base, &code, "Tcp", true).await.unwrap();
+    wait_until(
+        "the TCP bot and the UDP bot receive each other",
+        Duration::from_secs(20),
+        || {
+            let t = tcp.bot.lock().unwrap();
+            let u = udp.bot.lock().unwrap();
+            t.frames_from(&udp.peer, TrackKind::Camera) > 10
+                && u.frames_from(&tcp.peer, TrackKind::Camera) > 10
+                && u.frames_from(&tcp.peer, TrackKind::Mic) > 10
+        },
+    )
+    .await;
+    udp.stop();
+    tcp.stop();
 }

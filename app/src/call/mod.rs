@@ -5,6 +5,7 @@
 pub mod actions;
 pub mod encode_watch;
 pub mod layout;
+pub mod negotiation;
 pub mod quality;
 pub mod recovery;
 pub mod speaking;

@@ -4,6 +4,7 @@
 
 use super::LinkState;
 use super::js;
+use super::negotiation::{self, Decision};
 use super::recovery::{IceHealth, IceRecovery, session_id};
 use protocol::signal::{ClientMsg, IceCandidate, IceServer, PeerId};
 use std::cell::{Cell, RefCell};
@@ -302,11 +303,13 @@ impl PeerLink {
     /// socket that died before anyone noticed is lost; without this, both sides could wait
     /// for each other forever.
     pub fn resend_offer_older_than(&self, ms: f64, now: f64) {
-        if self.closed.get()
-            || self.making_offer.get()
-            || self.pc.signaling_state() != RtcSignalingState::HaveLocalOffer
-            || now - self.offer_sent_at.get() < ms
-        {
+        if !negotiation::should_resend(
+            self.closed.get(),
+            self.making_offer.get(),
+            self.pc.signaling_state() == RtcSignalingState::HaveLocalOffer,
+            now - self.offer_sent_at.get(),
+            ms,
+        ) {
             return;
         }
         if let Some(mine) = self.pc.local_description()
@@ -330,33 +333,40 @@ impl PeerLink {
     pub async fn handle_description(self: Rc<Self>, kind: RtcSdpType, sdp: String) {
         let is_offer = kind == RtcSdpType::Offer;
         let session = session_id(&sdp).map(str::to_owned);
-        if session.is_some() && session == *self.stale_session.borrow() {
-            // From the connection this one replaced.
-            return;
-        }
-        let current = self.remote_session.borrow().clone();
-        if is_offer && current.is_some() && session.is_some() && session != current {
-            self.emit(LinkEvent::Reset { offer: Some(sdp) });
-            return;
-        }
-        let ready_for_offer = !self.making_offer.get()
-            && (self.pc.signaling_state() == RtcSignalingState::Stable
-                || self.answer_pending.get());
-        let collision = is_offer && !ready_for_offer;
-        if collision && self.polite {
-            self.emit(LinkEvent::Reset { offer: None });
-            return;
-        }
-        self.ignore_offer.set(collision);
-        if self.ignore_offer.get() {
-            // My own offer is still unanswered: if it is not brand new it was probably lost;
-            // send it again and the polite side will answer it.
-            self.resend_offer_older_than(COLLIDING_OFFER_RETRY_MS, js::now_ms());
-            return;
-        }
-        if !is_offer && self.pc.signaling_state() != RtcSignalingState::HaveLocalOffer {
-            // A second answer to an offer I sent twice (see `resend_offer_older_than`).
-            return;
+        let state = self.pc.signaling_state();
+        let decision = {
+            let current = self.remote_session.borrow();
+            let stale = self.stale_session.borrow();
+            negotiation::decide(negotiation::View {
+                is_offer,
+                session: session.as_deref(),
+                current: current.as_deref(),
+                stale: stale.as_deref(),
+                making_offer: self.making_offer.get(),
+                stable: state == RtcSignalingState::Stable,
+                answer_pending: self.answer_pending.get(),
+                have_local_offer: state == RtcSignalingState::HaveLocalOffer,
+                polite: self.polite,
+            })
+        };
+        self.ignore_offer.set(decision == Decision::IgnoreAndResend);
+        match decision {
+            Decision::DropStale | Decision::DropDuplicateAnswer => return,
+            Decision::ResetWithOffer => {
+                self.emit(LinkEvent::Reset { offer: Some(sdp) });
+                return;
+            }
+            Decision::ResetAndOffer => {
+                self.emit(LinkEvent::Reset { offer: None });
+                return;
+            }
+            Decision::IgnoreAndResend => {
+                // My own offer is still unanswered: if it is not brand new it was probably
+                // lost; send it again and the polite side will answer it.
+                self.resend_offer_older_than(COLLIDING_OFFER_RETRY_MS, js::now_ms());
+                return;
+            }
+            Decision::Apply => {}
         }
         self.answer_pending.set(!is_offer);
         let desc = RtcSessionDescriptionInit::new(kind);

@@ -141,7 +141,10 @@ mod tests {
             audio: true,
             ..MediaState::default()
         };
-        assert!(!q(0, 500).delivers(&camera), "audio alone is not enough with a camera on");
+        assert!(
+            !q(0, 500).delivers(&camera),
+            "audio alone is not enough with a camera on"
+        );
         assert!(q(3, 0).delivers(&camera));
         let voice = MediaState {
             audio: true,
@@ -149,6 +152,9 @@ mod tests {
         };
         assert!(!q(0, 0).delivers(&voice));
         assert!(q(0, 10).delivers(&voice));
-        assert!(q(0, 0).delivers(&MediaState::default()), "nothing sent, nothing to wait for");
+        assert!(
+            q(0, 0).delivers(&MediaState::default()),
+            "nothing sent, nothing to wait for"
+        );
     }
 }

@@ -32,7 +32,9 @@ fn args() -> Args {
     let get = |k: &str, d: &str| map.get(k).cloned().unwrap_or_else(|| d.to_owned());
     Args {
         server: get("server", "http://127.0.0.1:3230"),
-        pid: get("pid", "0").parse().expect("--pid is the server's process id"),
+        pid: get("pid", "0")
+            .parse()
+            .expect("--pid is the server's process id"),
         bots: get("bots", "25").parse().expect("--bots is a number"),
         seconds: get("seconds", "20").parse().expect("--seconds is a number"),
         out: get("out", "bench-results/sfu.json"),
@@ -45,7 +47,8 @@ fn cpu_seconds(pid: u32) -> f64 {
     // Fields after the command name (which may hold spaces) start after the last ')'.
     let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
     let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 = fields[11].parse::<f64>().unwrap_or(0.0) + fields[12].parse::<f64>().unwrap_or(0.0);
+    let ticks: f64 =
+        fields[11].parse::<f64>().unwrap_or(0.0) + fields[12].parse::<f64>().unwrap_or(0.0);
     ticks / 100.0
 }
 
@@ -79,7 +82,11 @@ fn histogram_quantile(a: &HashMap<String, f64>, b: &HashMap<String, f64>, q: f64
             let le = k
                 .strip_prefix("sfu_datagram_seconds_bucket{le=\"")?
                 .strip_suffix("\"}")?;
-            let bound = if le == "+Inf" { f64::INFINITY } else { le.parse().ok()? };
+            let bound = if le == "+Inf" {
+                f64::INFINITY
+            } else {
+                le.parse().ok()?
+            };
             Some((bound, delta(a, b, k)))
         })
         .collect();
@@ -152,7 +159,10 @@ async fn main() {
         if ready {
             break;
         }
-        assert!(Instant::now() < ready_by, "bots never all received each other");
+        assert!(
+            Instant::now() < ready_by,
+            "bots never all received each other"
+        );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
@@ -186,12 +196,27 @@ async fn main() {
     let per_cpu = if cpu > 0.0 { packets_out / cpu } else { 0.0 };
     let ms = |v: Option<f64>| v.map_or("n/a".to_owned(), |s| format!("<= {:.3} ms", s * 1000.0));
     let rows = [
-        ("bots (publish audio + video, receive all)", format!("{}", args.bots)),
+        (
+            "bots (publish audio + video, receive all)",
+            format!("{}", args.bots),
+        ),
         ("window", format!("{wall:.1} s")),
-        ("datagrams in / out per second", format!("{:.0} / {:.0}", packets_in / wall, packets_out / wall)),
-        ("bytes out per second", format!("{:.1} Mbit/s", bytes_out * 8.0 / wall / 1e6)),
-        ("server CPU (share of one core)", format!("{:.1} %", cpu / wall * 100.0)),
-        ("forwarded packets per server CPU-second", format!("{per_cpu:.0}")),
+        (
+            "datagrams in / out per second",
+            format!("{:.0} / {:.0}", packets_in / wall, packets_out / wall),
+        ),
+        (
+            "bytes out per second",
+            format!("{:.1} Mbit/s", bytes_out * 8.0 / wall / 1e6),
+        ),
+        (
+            "server CPU (share of one core)",
+            format!("{:.1} %", cpu / wall * 100.0),
+        ),
+        (
+            "forwarded packets per server CPU-second",
+            format!("{per_cpu:.0}"),
+        ),
         ("frame loss seen by bots", format!("{:.2} %", loss * 100.0)),
         ("time inside SFU p50 (bucket bound)", ms(p50)),
         ("time inside SFU p99 (bucket bound)", ms(p99)),
@@ -217,7 +242,10 @@ async fn main() {
     if let Some(dir) = std::path::Path::new(&args.out).parent() {
         let _ = std::fs::create_dir_all(dir);
     }
-    std::fs::write(&args.out, serde_json::to_string_pretty(&json).unwrap_or_default())
-        .expect("write JSON");
+    std::fs::write(
+        &args.out,
+        serde_json::to_string_pretty(&json).unwrap_or_default(),
+    )
+    .expect("write JSON");
     println!("\nJSON written to {}", args.out);
 }

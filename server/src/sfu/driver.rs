@@ -2,11 +2,14 @@
 //! timeouts in, and sends what comes out.
 
 use super::engine::{Engine, Output};
+use super::tcp::{self, TcpEvent};
 use super::{Command, Deliver};
+use std::collections::HashMap;
 use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
-use tokio::net::UdpSocket;
+use str0m::net::Protocol;
+use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
 /// Larger than any datagram WebRTC sends (str0m keeps packets under ~1200 bytes).
@@ -14,13 +17,28 @@ const RECV_BUFFER: usize = 2048;
 /// How long to sleep when no session wants a timeout.
 const IDLE_WAKE: Duration = Duration::from_secs(1);
 
+/// ICE-TCP connection events queued for the driver.
+const TCP_EVENTS: usize = 1024;
+
+/// Open ICE-TCP connections: where to write frames for each remote address.
+type TcpWriters = HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>;
+
 pub async fn run(
     socket: UdpSocket,
     candidate: SocketAddr,
+    tcp: Option<(TcpListener, SocketAddr)>,
     mut commands: mpsc::Receiver<Command>,
     deliver: Deliver,
 ) {
-    let mut engine = Engine::new(candidate, Instant::now());
+    let mut engine = Engine::new(candidate, tcp.as_ref().map(|(_, c)| *c), Instant::now());
+    let tcp_candidate = tcp.as_ref().map(|(_, c)| *c).unwrap_or(candidate);
+    let (tcp_tx, mut tcp_rx) = mpsc::channel(TCP_EVENTS);
+    if let Some((listener, _)) = tcp {
+        tokio::spawn(tcp::accept(listener, tcp_tx));
+    } else {
+        drop(tcp_tx);
+    }
+    let mut writers = TcpWriters::new();
     let mut buf = vec![0u8; RECV_BUFFER];
     loop {
         let wake = engine
@@ -33,8 +51,8 @@ pub async fn run(
                     metrics::counter!("sfu_datagrams_in_total").increment(1);
                     metrics::counter!("sfu_bytes_in_total").increment(n as u64);
                     // str0m matches the destination against its local candidate.
-                    engine.handle_datagram(arrived, source, candidate, &buf[..n]);
-                    flush(&socket, &mut engine, &deliver).await;
+                    engine.handle_datagram(arrived, Protocol::Udp, source, candidate, &buf[..n]);
+                    flush(&socket, &writers, &mut engine, &deliver).await;
                     // From the socket read to the last datagram it caused leaving.
                     metrics::histogram!("sfu_datagram_seconds")
                         .record(arrived.elapsed().as_secs_f64());
@@ -52,24 +70,47 @@ pub async fn run(
                     Some(Command::Leave { code, peer }) => engine.handle_leave(now, &code, &peer),
                 }
             }
+            Some(event) = tcp_rx.recv() => match event {
+                TcpEvent::Opened { peer, writer } => {
+                    writers.insert(peer, writer);
+                }
+                TcpEvent::Frame { peer, data } => {
+                    metrics::counter!("sfu_tcp_frames_in_total").increment(1);
+                    engine.handle_datagram(Instant::now(), Protocol::Tcp, peer, tcp_candidate, &data);
+                }
+                TcpEvent::Closed { peer } => {
+                    writers.remove(&peer);
+                }
+            },
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(wake)) => {
                 engine.handle_timeout(Instant::now());
             }
         }
-        flush(&socket, &mut engine, &deliver).await;
+        flush(&socket, &writers, &mut engine, &deliver).await;
         metrics::gauge!("sfu_tracks").set(engine.track_count() as f64);
     }
     tracing::info!("sfu: stopped");
 }
 
 /// Sends and delivers everything the engine has to say.
-async fn flush(socket: &UdpSocket, engine: &mut Engine, deliver: &Deliver) {
+async fn flush(socket: &UdpSocket, writers: &TcpWriters, engine: &mut Engine, deliver: &Deliver) {
     while let Some(output) = engine.poll_output() {
         match output {
             Output::Transmit {
+                proto: Protocol::Udp,
                 destination,
                 contents,
             } => send(socket, destination, &contents).await,
+            Output::Transmit {
+                destination,
+                contents,
+                ..
+            } => match writers.get(&destination) {
+                Some(writer) if writer.try_send(contents).is_ok() => {
+                    metrics::counter!("sfu_tcp_frames_out_total").increment(1);
+                }
+                _ => metrics::counter!("sfu_send_errors_total").increment(1),
+            },
             Output::Signal { code, peer, msg } => deliver(code, peer, msg),
         }
     }

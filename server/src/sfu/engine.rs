@@ -22,8 +22,10 @@ use str0m::{Event, IceConnectionState, Input};
 /// What the engine wants done.
 #[derive(Debug)]
 pub enum Output {
-    /// A datagram to send from the SFU's socket.
+    /// A datagram to send: over UDP from the SFU's socket, or as one RFC 4571 frame on the
+    /// ICE-TCP connection from `destination`.
     Transmit {
+        proto: Protocol,
         destination: SocketAddr,
         contents: Vec<u8>,
     },
@@ -36,13 +38,14 @@ pub enum Output {
 }
 
 pub struct Engine {
-    /// The address in our ICE candidates.
+    /// The addresses in our ICE candidates: UDP, and passive TCP (ICE-TCP) if enabled.
     candidate: SocketAddr,
+    tcp_candidate: Option<SocketAddr>,
     now: Instant,
     next_id: u64,
     participants: HashMap<Pid, Participant>,
     by_key: HashMap<(MeetingCode, PeerId), Pid>,
-    by_addr: HashMap<SocketAddr, Pid>,
+    by_addr: HashMap<(Protocol, SocketAddr), Pid>,
     by_ufrag: HashMap<String, Pid>,
     rooms: HashMap<MeetingCode, Vec<Pid>>,
     out: VecDeque<Output>,
@@ -56,9 +59,10 @@ fn log_code(code: &MeetingCode) -> &str {
 }
 
 impl Engine {
-    pub fn new(candidate: SocketAddr, now: Instant) -> Self {
+    pub fn new(candidate: SocketAddr, tcp_candidate: Option<SocketAddr>, now: Instant) -> Self {
         Self {
             candidate,
+            tcp_candidate,
             now,
             next_id: 0,
             participants: HashMap::new(),
@@ -101,7 +105,14 @@ impl Engine {
         }
         self.next_id += 1;
         let id = Pid(self.next_id);
-        let mut p = match Participant::new(id, code.clone(), peer.clone(), self.candidate, now) {
+        let mut p = match Participant::new(
+            id,
+            code.clone(),
+            peer.clone(),
+            self.candidate,
+            self.tcp_candidate,
+            now,
+        ) {
             Ok(p) => p,
             Err(e) => {
                 tracing::error!(error = %e, "sfu: cannot create a session");
@@ -222,25 +233,27 @@ impl Engine {
         }
     }
 
-    /// A datagram arrived on the SFU's socket.
+    /// A datagram arrived: on the UDP socket, or one frame on an ICE-TCP connection.
     pub fn handle_datagram(
         &mut self,
         now: Instant,
+        proto: Protocol,
         source: SocketAddr,
         destination: SocketAddr,
         contents: &[u8],
     ) {
         self.advance(now);
+        let key = (proto, source);
         let target = match self.stun_target(contents) {
             Some(id) => {
-                if self.by_addr.insert(source, id) != Some(id)
+                if self.by_addr.insert(key, id) != Some(id)
                     && let Some(p) = self.participants.get_mut(&id)
                 {
-                    p.addrs.push(source);
+                    p.addrs.push(key);
                 }
                 Some(id)
             }
-            None => self.by_addr.get(&source).copied(),
+            None => self.by_addr.get(&key).copied(),
         };
         let Some(id) = target else {
             metrics::counter!("sfu_datagrams_unknown_total").increment(1);
@@ -249,7 +262,7 @@ impl Engine {
         if let Some(p) = self.participants.get_mut(&id) {
             p.last_heard = now;
         }
-        let Ok(receive) = Receive::new(Protocol::Udp, source, destination, contents) else {
+        let Ok(receive) = Receive::new(proto, source, destination, contents) else {
             metrics::counter!("sfu_datagrams_unknown_total").increment(1);
             return;
         };
@@ -437,6 +450,7 @@ impl Engine {
                         return Ok(());
                     }
                     Ok(str0m::Output::Transmit(t)) => transmits.push(Output::Transmit {
+                        proto: t.proto,
                         destination: t.destination,
                         contents: t.contents.into(),
                     }),

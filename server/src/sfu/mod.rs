@@ -6,6 +6,7 @@ pub mod driver;
 pub mod engine;
 pub mod keyframe;
 pub mod peer;
+pub mod tcp;
 
 use protocol::MeetingCode;
 use protocol::signal::{PeerId, ServerMsg};
@@ -54,17 +55,32 @@ pub struct Sfu {
 }
 
 impl Sfu {
-    /// Binds `bind` and starts the driver. `candidate_for` maps the bound address to the
-    /// address to advertise.
+    /// Binds `bind` (UDP, and with `tcp` also TCP for ICE-TCP, on the same port when it is
+    /// free) and starts the driver. `candidate_for` maps a bound address to the address to
+    /// advertise.
     pub async fn start(
         bind: SocketAddr,
-        candidate_for: impl FnOnce(SocketAddr) -> SocketAddr,
+        tcp: bool,
+        candidate_for: impl Fn(SocketAddr) -> SocketAddr,
         deliver: Deliver,
     ) -> std::io::Result<Self> {
         let socket = tokio::net::UdpSocket::bind(bind).await?;
-        let candidate = candidate_for(socket.local_addr()?);
+        let bound = socket.local_addr()?;
+        let candidate = candidate_for(bound);
+        let tcp = if tcp {
+            let listener = match tokio::net::TcpListener::bind(bound).await {
+                Ok(listener) => listener,
+                // The same port number is taken for TCP: any free one will do.
+                Err(_) => tokio::net::TcpListener::bind(SocketAddr::new(bound.ip(), 0)).await?,
+            };
+            let tcp_candidate = candidate_for(listener.local_addr()?);
+            tracing::info!(%tcp_candidate, "sfu: ICE-TCP");
+            Some((listener, tcp_candidate))
+        } else {
+            None
+        };
         let (commands, rx) = mpsc::channel(COMMAND_QUEUE);
-        tokio::spawn(driver::run(socket, candidate, rx, deliver));
+        tokio::spawn(driver::run(socket, candidate, tcp, rx, deliver));
         tracing::info!(%candidate, "sfu: media on UDP");
         Ok(Self {
             commands,

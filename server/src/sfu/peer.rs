@@ -10,6 +10,7 @@ use std::sync::{Arc, Weak};
 use std::time::Instant;
 use str0m::change::{SdpAnswer, SdpPendingOffer};
 use str0m::media::{Direction, MediaKind, Mid};
+use str0m::net::{Protocol, TcpType};
 use str0m::{Candidate, IceCreds, Rtc, RtcConfig};
 
 /// A participant's id inside the SFU (cheap to copy; `PeerId`s are strings).
@@ -100,7 +101,7 @@ pub struct Participant {
     /// When `rtc` wants to be polled next.
     pub timeout: Instant,
     /// Remote addresses this participant was seen at (to clean the demux map).
-    pub addrs: Vec<SocketAddr>,
+    pub addrs: Vec<(Protocol, SocketAddr)>,
     /// The screen share's stream id while sharing.
     pub screen_stream: Option<String>,
     /// When the last datagram from this participant arrived (creation until the first).
@@ -123,6 +124,7 @@ impl Participant {
         code: MeetingCode,
         peer: PeerId,
         candidate: SocketAddr,
+        tcp_candidate: Option<SocketAddr>,
         now: Instant,
     ) -> Result<Self, str0m::RtcError> {
         let creds = IceCreds {
@@ -136,6 +138,16 @@ impl Participant {
             .build(now);
         let candidate = Candidate::host(candidate, "udp").map_err(str0m::RtcError::Ice)?;
         rtc.add_local_candidate(candidate);
+        if let Some(addr) = tcp_candidate {
+            // ICE-TCP for networks that block UDP: browsers connect to us (passive).
+            let tcp = Candidate::builder()
+                .tcp()
+                .host(addr)
+                .tcptype(TcpType::Passive)
+                .build()
+                .map_err(str0m::RtcError::Ice)?;
+            rtc.add_local_candidate(tcp);
+        }
         Ok(Self {
             id,
             code,

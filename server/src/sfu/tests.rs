@@ -6,6 +6,7 @@ use protocol::MeetingCode;
 use protocol::signal::{ClientMsg, PeerId, ServerMsg, TrackKind};
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
+use str0m::net::Protocol;
 
 const STEP: Duration = Duration::from_millis(5);
 
@@ -24,7 +25,7 @@ impl Net {
         let sfu_addr: SocketAddr = "10.0.0.1:5000".parse().unwrap();
         Self {
             now,
-            sfu: Engine::new(sfu_addr, now),
+            sfu: Engine::new(sfu_addr, Some(sfu_addr), now),
             sfu_addr,
             code: MeetingCode("abc-defg-hij".into()),
             bots: Vec::new(),
@@ -33,10 +34,15 @@ impl Net {
     }
 
     fn join(&mut self, name: &str) -> PeerId {
+        self.join_with(name, false)
+    }
+
+    /// Joins a bot that reaches the SFU only over ICE-TCP (`tcp`) or only over UDP.
+    fn join_with(&mut self, name: &str, tcp: bool) -> PeerId {
         let peer = PeerId(name.into());
         let n = self.bots.len() + 1;
         let addr: SocketAddr = format!("10.0.1.{n}:4000").parse().unwrap();
-        self.bots.push(Bot::new(peer.clone(), addr, self.now));
+        self.bots.push(Bot::new(peer.clone(), addr, tcp, self.now));
         self.sfu
             .handle_connect(self.now, self.code.clone(), peer.clone());
         self.pump();
@@ -65,13 +71,14 @@ impl Net {
                 moved = true;
                 match out {
                     Output::Transmit {
+                        proto,
                         destination,
                         contents,
                     } => {
                         let now = self.now;
                         let from = self.sfu_addr;
                         if let Some(bot) = self.bots.iter_mut().find(|b| b.addr == destination) {
-                            bot.handle_datagram(now, from, &contents);
+                            bot.handle_datagram(now, proto, from, &contents);
                         }
                     }
                     Output::Signal { peer, msg, .. } => {
@@ -96,8 +103,13 @@ impl Net {
                 for d in self.bots[i].poll() {
                     moved = true;
                     if d.destination == self.sfu_addr {
-                        self.sfu
-                            .handle_datagram(self.now, addr, self.sfu_addr, &d.contents);
+                        self.sfu.handle_datagram(
+                            self.now,
+                            d.proto,
+                            addr,
+                            self.sfu_addr,
+                            &d.contents,
+                        );
                     }
                 }
             }
@@ -216,8 +228,13 @@ fn bad_answers_are_refused_without_harm() {
     let now = net.now;
     let sfu_addr = net.sfu_addr;
     for junk in [&[0u8; 0][..], &[0, 1, 0, 0], &[0x80; 40], &[22; 13]] {
-        net.sfu
-            .handle_datagram(now, "10.9.9.9:9".parse().unwrap(), sfu_addr, junk);
+        net.sfu.handle_datagram(
+            now,
+            Protocol::Udp,
+            "10.9.9.9:9".parse().unwrap(),
+            sfu_addr,
+            junk,
+        );
     }
     assert_eq!(net.sfu.participant_count(), 1);
 }
@@ -241,4 +258,16 @@ fn a_silent_participant_is_dropped_and_the_others_are_told() {
         net.bot(&a).offered.iter().all(|(p, _)| *p != b),
         "a's new offer dropped b's tracks"
     );
+}
+
+#[test]
+fn a_participant_on_ice_tcp_sends_and_receives() {
+    let mut net = Net::new();
+    let udp = net.join("udp");
+    let tcp = net.join_with("tcp", true);
+    net.run(Duration::from_secs(3));
+    assert!(net.bot(&tcp).connected, "ICE-TCP connected");
+    assert!(net.bot(&tcp).frames_from(&udp, TrackKind::Camera) > 20);
+    assert!(net.bot(&udp).frames_from(&tcp, TrackKind::Camera) > 20);
+    assert!(net.bot(&udp).frames_from(&tcp, TrackKind::Mic) > 20);
 }

@@ -271,7 +271,9 @@ impl Engine {
                 let flowing = self.p2p_flowing.borrow();
                 let all_up = peers.iter().all(|p| {
                     links.get(&p.info.id).is_some_and(|l| l.is_connected())
-                        && flowing.get(&p.info.id).is_some_and(|t| now - t > OVERLAP_MS)
+                        && flowing
+                            .get(&p.info.id)
+                            .is_some_and(|t| now - t > OVERLAP_MS)
                 });
                 drop(links);
                 drop(flowing);

@@ -1,0 +1,61 @@
+// Firefox (Debian's firefox-esr, over WebDriver BiDi: see ../firefox.ts) in an SFU call with
+// two Chromiums: its RTX and codec signalling differ from Chromium's, and everyone must still
+// see and hear everyone.
+import { test, expect } from '@playwright/test';
+import { existsSync } from 'node:fs';
+import { Firefox, firefoxPath } from '../firefox';
+import { createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf } from './call-fixtures';
+
+test.describe.configure({ timeout: 150_000 });
+
+/** In Firefox's page: the named participant's camera tile's decoded frames, or -1. */
+const framesOf = (name: string) =>
+  `(document.querySelector('[data-testid="tile"][data-name="${name}"][data-screen="false"] video')?.getVideoPlaybackQuality().totalVideoFrames ?? -1)`;
+const audioBytesOf = (name: string) =>
+  `Number(document.querySelector('[data-testid="tile"][data-name="${name}"][data-screen="false"]')?.getAttribute('data-audio-bytes') ?? 0)`;
+
+test('Firefox and Chromium in one SFU call see and hear each other', async ({ browser, baseURL }) => {
+  test.skip(!existsSync(firefoxPath), `no Firefox at ${firefoxPath}`);
+  const ff = await Firefox.launch();
+  try {
+    const chro = await person(browser, 'Chro');
+    const mium = await person(browser, 'Mium');
+    const code = await createMeeting(chro, { title: 'Firefox through the SFU', allow_guests: true });
+    await join(chro, code);
+    await join(mium, code);
+
+    // Fox joins as a guest through the same pre-join screen.
+    await ff.goto(`${baseURL}/meeting/${code}`);
+    await ff.waitFor(`document.body.hasAttribute('data-hydrated')`, 'the page hydrated', 60_000);
+    await ff.waitFor(`document.querySelector('[data-tile="tile-me"][data-camera-off="false"]')`, 'the camera preview plays');
+    await ff.evaluate(`(() => {
+      const input = document.querySelector('input[name="display_name"]');
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, 'Fox');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      [...document.querySelectorAll('button')].find((b) => b.textContent.includes('Join meeting')).click();
+    })()`);
+    await ff.waitFor(`document.querySelector('[data-testid="room"]')`, 'the room shows');
+
+    // Chromium receives Firefox's video and audio...
+    for (const viewer of [chro, mium]) {
+      await expectVideoPlaying(tileOf(viewer.page, 'Fox'));
+      await expectAudioFlowing(tileOf(viewer.page, 'Fox'));
+    }
+    // ...and Firefox receives both Chromiums' (frames and audio bytes keep growing).
+    for (const name of ['Chro', 'Mium']) {
+      await ff.waitFor(`${framesOf(name)} > 0`, `${name}'s video plays in Firefox`);
+      const frames = await ff.evaluate<number>(framesOf(name));
+      await ff.waitFor(`${framesOf(name)} > ${frames + 5}`, `${name}'s video keeps playing in Firefox`);
+      await ff.waitFor(`${audioBytesOf(name)} > 0`, `${name}'s audio reaches Firefox`);
+      const bytes = await ff.evaluate<number>(audioBytesOf(name));
+      await ff.waitFor(`${audioBytesOf(name)} > ${bytes}`, `${name}'s audio keeps reaching Firefox`, 15_000);
+    }
+    // The Chromiums still see each other.
+    await expectVideoPlaying(tileOf(chro.page, 'Mium'));
+    expect(await ff.evaluate<number>(`document.querySelectorAll('[data-testid="tile"][data-screen="false"]').length`)).toBe(3);
+    await chro.context.close();
+    await mium.context.close();
+  } finally {
+    await ff.close();
+  }
+});
