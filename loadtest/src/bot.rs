@@ -44,6 +44,8 @@ pub struct Bot {
     pub offered: Vec<(PeerId, TrackKind)>,
     next_audio: Instant,
     next_video: Instant,
+    video_every: Duration,
+    video_bytes: usize,
     started: Instant,
     pub timeout: Instant,
 }
@@ -77,6 +79,8 @@ impl Bot {
             offered: Vec::new(),
             next_audio: now,
             next_video: now,
+            video_every: VIDEO_EVERY,
+            video_bytes: VIDEO_FRAME_BYTES,
             started: now,
             timeout: now,
         }
@@ -134,9 +138,16 @@ impl Bot {
         }
         while self.next_video <= now {
             let at = self.next_video;
-            self.write(TrackKind::Camera, at, VIDEO_FRAME_BYTES);
-            self.next_video += VIDEO_EVERY;
+            self.write(TrackKind::Camera, at, self.video_bytes);
+            self.next_video += self.video_every;
         }
+    }
+
+    /// Sends video at `fps` frames per second of `bytes` each (default 30 x 2500 bytes, about
+    /// 600 kbit/s in 3 packets per frame).
+    pub fn set_video(&mut self, fps: u32, bytes: usize) {
+        self.video_every = Duration::from_secs(1) / fps.max(1);
+        self.video_bytes = bytes.max(1);
     }
 
     /// Asks the SFU for a keyframe of what I receive from `peer`'s camera.

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change; the server refuses other versions in `hello`.
 pub const PROTOCOL_VERSION: u32 = 1;
-/// Largest text message the server accepts (larger ones get `error` `too_large`).
-pub const MAX_MESSAGE_BYTES: usize = 64 * 1024;
+/// Largest text message the server accepts (larger ones get `error` `too_large`). An
+/// `sfu_answer` in a 50-person meeting covers about a hundred m-lines.
+pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// Offers, answers and ICE candidates kept for a participant whose socket is down, delivered
 /// when it resumes (the server holds those addressed to it, the client those it sends). More
 /// are dropped.

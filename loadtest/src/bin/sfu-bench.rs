@@ -5,7 +5,8 @@
 //! server's `sfu_datagram_seconds` histogram). Prints a table and writes JSON.
 //!
 //! Usage: sfu-bench --server http://127.0.0.1:3230 --pid <server pid> [--bots 25]
-//!        [--seconds 20] [--out bench-results/sfu-25.json]
+//!        [--seconds 20] [--video-fps 30] [--video-bytes 2500] [--out bench-results/sfu-25.json]
+//! Audio is 50 frames/s of 80 bytes (Opus-sized); video is synthetic VP8-framed bytes.
 //! `scripts/bench-sfu.sh` starts the release server pinned to one core and this on the other.
 
 use loadtest::client::{self, BotHandle};
@@ -19,6 +20,8 @@ struct Args {
     bots: usize,
     seconds: u64,
     out: String,
+    video_fps: u32,
+    video_bytes: usize,
 }
 
 fn args() -> Args {
@@ -38,6 +41,12 @@ fn args() -> Args {
         bots: get("bots", "25").parse().expect("--bots is a number"),
         seconds: get("seconds", "20").parse().expect("--seconds is a number"),
         out: get("out", "bench-results/sfu.json"),
+        video_fps: get("video-fps", "30")
+            .parse()
+            .expect("--video-fps is a number"),
+        video_bytes: get("video-bytes", "2500")
+            .parse()
+            .expect("--video-bytes is a number"),
     }
 }
 
@@ -141,23 +150,38 @@ async fn main() {
 
     let mut bots = Vec::new();
     for i in 0..args.bots {
-        bots.push(
-            client::join(&args.server, &code, &format!("Bot {i}"))
-                .await
-                .expect("bot joins"),
-        );
+        let bot = client::join(&args.server, &code, &format!("Bot {i}"))
+            .await
+            .expect("bot joins");
+        bot.bot
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .set_video(args.video_fps, args.video_bytes);
+        bots.push(bot);
     }
     // Everyone receives everyone before the window opens.
     let ready_by = Instant::now() + Duration::from_secs(60);
+    let mut next_report = Instant::now() + Duration::from_secs(5);
     loop {
-        let ready = bots.iter().all(|h| {
+        let mut missing = 0;
+        let mut unconnected = 0;
+        for h in &bots {
             let bot = h.bot.lock().unwrap_or_else(|e| e.into_inner());
-            bots.iter()
-                .filter(|o| o.peer != h.peer)
-                .all(|o| bot.frames_from(&o.peer, TrackKind::Camera) > 0)
-        });
-        if ready {
+            unconnected += usize::from(!bot.connected);
+            missing += bots
+                .iter()
+                .filter(|o| o.peer != h.peer && bot.frames_from(&o.peer, TrackKind::Camera) == 0)
+                .count();
+        }
+        if missing == 0 {
             break;
+        }
+        if Instant::now() > next_report {
+            eprintln!(
+                "waiting: {unconnected} bots not connected, {missing} of {} streams not received yet",
+                args.bots * (args.bots - 1)
+            );
+            next_report += Duration::from_secs(5);
         }
         assert!(
             Instant::now() < ready_by,
@@ -227,6 +251,8 @@ async fn main() {
     }
     let json = serde_json::json!({
         "bots": args.bots,
+        "video_fps": args.video_fps,
+        "video_bytes": args.video_bytes,
         "window_secs": wall,
         "datagrams_in_per_sec": packets_in / wall,
         "datagrams_out_per_sec": packets_out / wall,
