@@ -260,7 +260,7 @@ async fn bad_messages_get_errors_and_the_socket_stays_open() {
     ws.send(Message::Text(
         format!(
             "{{\"type\":\"ping\",\"nonce\":1,\"pad\":\"{}\"}}",
-            "x".repeat(70_000)
+            "x".repeat(protocol::signal::MAX_MESSAGE_BYTES + 1000)
         )
         .into(),
     ))

@@ -71,3 +71,17 @@ pub fn after(ms: i32, f: impl FnOnce() + 'static) {
             .set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), ms);
     }
 }
+
+/// An event handler that holds `owner` weakly: it does nothing once the owner is gone, so the
+/// owner's JS object (which keeps the handler) does not keep the owner alive.
+pub fn weak_handler<T: 'static>(
+    owner: &std::rc::Rc<T>,
+    f: impl Fn(&std::rc::Rc<T>, JsValue) + 'static,
+) -> wasm_bindgen::closure::Closure<dyn FnMut(JsValue)> {
+    let weak = std::rc::Rc::downgrade(owner);
+    wasm_bindgen::closure::Closure::new(move |e: JsValue| {
+        if let Some(owner) = weak.upgrade() {
+            f(&owner, e);
+        }
+    })
+}

@@ -221,6 +221,13 @@ impl CallState {
         });
     }
 
+    /// Everyone else's ids, read without tracking (for the engine, outside any view).
+    pub fn peer_ids(&self) -> Vec<PeerId> {
+        self.peers
+            .try_with_untracked(|list| list.iter().map(|p| p.info.id.clone()).collect())
+            .unwrap_or_default()
+    }
+
     /// One participant, read without tracking (for the engine, outside any view).
     pub fn peer(&self, id: &PeerId) -> Option<Participant> {
         self.peers

@@ -9,7 +9,7 @@ use super::recovery::{IceHealth, IceRecovery, session_id};
 use protocol::signal::{ClientMsg, IceCandidate, IceServer, PeerId};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
-use std::rc::{Rc, Weak};
+use std::rc::Rc;
 use wasm_bindgen::prelude::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{
@@ -156,12 +156,7 @@ impl PeerLink {
     }
 
     fn handler(self: &Rc<Self>, f: impl Fn(&Rc<Self>, JsValue) + 'static) -> Handler {
-        let weak: Weak<Self> = Rc::downgrade(self);
-        Closure::new(move |e: JsValue| {
-            if let Some(link) = weak.upgrade() {
-                f(&link, e);
-            }
-        })
+        js::weak_handler(self, f)
     }
 
     fn install_handlers(self: &Rc<Self>) {

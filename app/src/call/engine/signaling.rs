@@ -234,13 +234,7 @@ impl Engine {
             }
             // Whoever left while I was away is gone; links that broke meanwhile renegotiate.
             let present: Vec<PeerId> = peers.iter().map(|p| p.id.clone()).collect();
-            let known: Vec<PeerId> = self
-                .state
-                .peers
-                .get_untracked()
-                .into_iter()
-                .map(|p| p.info.id)
-                .collect();
+            let known = self.state.peer_ids();
             for id in known.iter().filter(|id| !present.contains(id)) {
                 self.remove_peer(id);
             }

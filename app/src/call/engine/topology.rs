@@ -42,14 +42,7 @@ impl Engine {
                 let Some(me) = me else {
                     return;
                 };
-                let peers: Vec<PeerId> = self
-                    .state
-                    .peers
-                    .get_untracked()
-                    .into_iter()
-                    .map(|p| p.info.id)
-                    .collect();
-                for peer in peers {
+                for peer in self.state.peer_ids() {
                     self.link(&peer, me > peer);
                 }
             }
