@@ -104,6 +104,15 @@ export async function trackPeerConnections(p: Person) {
   });
 }
 
+/** The page's open connections (see `trackPeerConnections`), and how many go to the SFU (it is ICE-lite). */
+export async function connections(page: Page): Promise<{ sfu: number; p2p: number }> {
+  return page.evaluate(() => {
+    const open = window.pcs.filter((pc) => pc.connectionState !== 'closed');
+    const sfu = open.filter((pc) => (pc.remoteDescription?.sdp ?? '').includes('a=ice-lite')).length;
+    return { sfu, p2p: open.length - sfu };
+  });
+}
+
 /** What the page's connections say about audio (for a failure message). */
 export async function audioDiagnostics(page: Page): Promise<string> {
   return page.evaluate(async () => {

@@ -2,7 +2,7 @@
 import { test, expect } from '@playwright/test';
 import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
 import {
-  audioDiagnostics, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person, tileOf, trackPeerConnections,
+  audioDiagnostics, connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person, tileOf, trackPeerConnections,
   type Person,
 } from './call-fixtures';
 
@@ -81,8 +81,13 @@ test('two people see and hear each other; mute and screen share show on the othe
 
 test('three people all see each other (past --p2p-max, through the SFU)', async ({ browser }) => {
   const people = [await person(browser, 'Ann'), await person(browser, 'Ben'), await person(browser, 'Cat')];
-  const code = await createMeeting(people[0], { title: 'Mesh' });
+  for (const p of people) await trackPeerConnections(p);
+  const code = await createMeeting(people[0], { title: 'Three' });
   for (const p of people) await join(p, code);
+  // The switch to the SFU is over (it hands tiles new streams) before frames are counted.
+  for (const p of people) {
+    await expect.poll(() => connections(p.page), { timeout: 20_000 }).toEqual({ sfu: 1, p2p: 0 });
+  }
   for (const viewer of people) {
     await expect(viewer.page.locator('[data-testid="tile"][data-screen="false"]')).toHaveCount(3);
     for (const other of people.filter((o) => o !== viewer)) {
