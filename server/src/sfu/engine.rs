@@ -516,14 +516,12 @@ impl Engine {
         let Some(track) = p.published(data.mid).map(|t| t.track.clone()) else {
             return;
         };
+        // The subscribers, copied once per frame: writing to them needs `&mut self`.
+        let members = self.rooms.get(&p.code).cloned();
         metrics::counter!("sfu_frames_in_total").increment(1);
         if !data.contiguous && !track.kind.is_audio() {
             self.request_keyframe(from, track.mid, KeyframeRequestKind::Pli);
         }
-        let members = self
-            .rooms
-            .get(&track_code(&self.participants, from))
-            .cloned();
         for to in members.unwrap_or_default() {
             if to == from {
                 continue;
@@ -553,11 +551,4 @@ impl Engine {
             }
         }
     }
-}
-
-fn track_code(participants: &HashMap<Pid, Participant>, id: Pid) -> MeetingCode {
-    participants
-        .get(&id)
-        .map(|p| p.code.clone())
-        .unwrap_or_else(|| MeetingCode(String::new()))
 }
