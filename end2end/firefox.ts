@@ -13,8 +13,6 @@ const prefs: Record<string, string | number | boolean> = {
   // Fake camera and microphone, no permission prompt.
   'media.navigator.streams.fake': true,
   'media.navigator.permission.disabled': true,
-  // The test servers (SFU, coturn) listen on 127.0.0.1, which Firefox's ICE skips by default.
-  'media.peerconnection.ice.loopback': true,
   'media.autoplay.default': 0,
   'media.autoplay.blocking_policy': 0,
   // No network beyond this machine.

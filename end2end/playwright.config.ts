@@ -1,6 +1,7 @@
 // Playwright drives Debian's Chromium (no browser download) against a real video-meet
 // server that this config starts with an in-memory database.
 import { defineConfig } from '@playwright/test';
+import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { basePort, coturnArgs, turnPorts, turnSecret, turnserver } from './turn';
 
@@ -9,11 +10,21 @@ const port = basePort;
 const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const server = process.env.E2E_SERVER_BIN ?? path.join(root, 'target/debug/video-meet');
 
+/**
+ * The address the SFU listens on and advertises: this machine's first non-loopback IPv4
+ * address when it has one. Firefox's ICE never pairs its own (non-loopback) candidates with
+ * a loopback candidate, so an SFU on 127.0.0.1 is out of its reach (Chromium's is not).
+ */
+const mediaIp =
+  Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
+
 /** A video-meet server on `listen` with an in-memory database. */
 function appServer(listen: number, extra: string[]) {
   return {
     // Media on a free UDP port: several servers run at once.
-    command: `"${server}" --addr 127.0.0.1:${listen} --media-addr 127.0.0.1:0 --db mem:// --data-dir target/e2e-data-${listen} ${extra.join(' ')}`,
+    command: `"${server}" --addr 127.0.0.1:${listen} --media-addr ${mediaIp}:0 --db mem:// --data-dir target/e2e-data-${listen} ${extra.join(' ')}`,
     cwd: root,
     url: `http://127.0.0.1:${listen}/readyz`,
     reuseExistingServer: false,
@@ -23,7 +34,7 @@ function appServer(listen: number, extra: string[]) {
       LEPTOS_SITE_ROOT: 'target/site',
       LEPTOS_SITE_PKG_DIR: 'pkg',
       LEPTOS_OUTPUT_NAME: 'video-meet',
-      VIDEO_MEET_LOG: 'warn',
+      VIDEO_MEET_LOG: process.env.VIDEO_MEET_LOG ?? 'warn',
     },
   };
 }

@@ -36,6 +36,7 @@ need_debian_tool() {
 }
 need_debian_tool CHROMIUM_PATH chromium "the end-to-end tests" /usr/bin/chromium /usr/bin/chromium-browser
 need_debian_tool TURNSERVER_PATH coturn "the TURN end-to-end test" /usr/bin/turnserver "$(command -v turnserver || true)"
+need_debian_tool FIREFOX_PATH firefox-esr "the Firefox end-to-end test" /usr/bin/firefox-esr
 
 # One server build serves both steps: `cargo test` builds the video-meet binary with the
 # test feature set, and the end-to-end suite runs that binary.

@@ -470,6 +470,9 @@ impl Engine {
             None => return,
         }
         for event in events {
+            if !matches!(event, Event::MediaData(_)) {
+                tracing::debug!(participant = id.0, ?event, "sfu: session event");
+            }
             match event {
                 Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
                     // The browser went away without a goodbye (or its path died): it starts
