@@ -71,6 +71,9 @@ fn leptos_options(config: &Config) -> LeptosOptions {
 
 /// Opens the database and assembles the shared state.
 pub async fn build_state(config: Config) -> Result<AppState, StartError> {
+    // First: the SFU and others take their metric handles when they start, and a handle taken
+    // before the recorder exists records nothing.
+    let metrics = telemetry::metrics_handle();
     let db = db::connect(
         &config.db,
         config.db_user.as_deref(),
@@ -110,7 +113,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         ),
         rooms,
         leptos: leptos_options(&config),
-        metrics: telemetry::metrics_handle(),
+        metrics,
         config: Arc::new(config),
     })
 }

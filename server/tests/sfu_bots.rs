@@ -52,6 +52,31 @@ async fn six_bots_receive_each_other_and_a_vanished_one_is_removed() {
     )
     .await;
 
+    // What the SFU sent shows up in /metrics (the recorder is process-wide: other tests'
+    // traffic may add to it, never take away).
+    let metrics = reqwest::get(format!("{}/metrics", server.base))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .find_map(|l| l.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
+            .unwrap_or_else(|| panic!("{name} missing from /metrics:\n{metrics}"))
+    };
+    assert!(value("sfu_frames_out_total") > 0.0);
+    assert!(value("sfu_datagrams_in_total") > 0.0);
+    let (datagrams, calls) = (
+        value("sfu_datagrams_out_total"),
+        value("sfu_send_calls_total"),
+    );
+    assert!(
+        datagrams > 0.0 && calls > 0.0 && calls <= datagrams,
+        "{calls} sends for {datagrams} datagrams"
+    );
+
     // One bot vanishes: no leave, no more packets (its socket stays open for the test).
     let gone = bots.pop().unwrap();
     gone.stop();

@@ -3,17 +3,15 @@
 
 use super::engine::{Engine, Output};
 use super::tcp::{self, TcpEvent};
+use super::udp::MediaSocket;
 use super::{Command, Deliver};
 use std::collections::HashMap;
-use std::io::ErrorKind;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 use str0m::net::Protocol;
 use tokio::net::{TcpListener, UdpSocket};
 use tokio::sync::mpsc;
 
-/// Larger than any datagram WebRTC sends (str0m keeps packets under ~1200 bytes).
-const RECV_BUFFER: usize = 2048;
 /// How long to sleep when no session wants a timeout.
 const IDLE_WAKE: Duration = Duration::from_secs(1);
 
@@ -22,6 +20,47 @@ const TCP_EVENTS: usize = 1024;
 
 /// Open ICE-TCP connections: where to write frames for each remote address.
 type TcpWriters = HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>;
+
+/// Handles to the driver's counters, looked up once (a lookup hashes the name every time).
+struct Counters {
+    datagrams_in: metrics::Counter,
+    bytes_in: metrics::Counter,
+    datagrams_out: metrics::Counter,
+    bytes_out: metrics::Counter,
+    send_calls: metrics::Counter,
+    send_errors: metrics::Counter,
+    tcp_frames_in: metrics::Counter,
+    tcp_frames_out: metrics::Counter,
+    in_sfu: metrics::Histogram,
+    tracks: metrics::Gauge,
+}
+
+impl Counters {
+    fn new() -> Self {
+        Self {
+            datagrams_in: metrics::counter!("sfu_datagrams_in_total"),
+            bytes_in: metrics::counter!("sfu_bytes_in_total"),
+            datagrams_out: metrics::counter!("sfu_datagrams_out_total"),
+            bytes_out: metrics::counter!("sfu_bytes_out_total"),
+            send_calls: metrics::counter!("sfu_send_calls_total"),
+            send_errors: metrics::counter!("sfu_send_errors_total"),
+            tcp_frames_in: metrics::counter!("sfu_tcp_frames_in_total"),
+            tcp_frames_out: metrics::counter!("sfu_tcp_frames_out_total"),
+            in_sfu: metrics::histogram!("sfu_datagram_seconds"),
+            tracks: metrics::gauge!("sfu_tracks"),
+        }
+    }
+}
+
+/// The driver's state besides the engine: where output goes.
+struct Io {
+    media: MediaSocket,
+    writers: TcpWriters,
+    deliver: Deliver,
+    counters: Counters,
+    /// UDP datagrams of one flush, sent together.
+    batch: Vec<(SocketAddr, Vec<u8>)>,
+}
 
 pub async fn run(
     socket: UdpSocket,
@@ -38,27 +77,48 @@ pub async fn run(
     } else {
         drop(tcp_tx);
     }
-    let mut writers = TcpWriters::new();
-    let mut buf = vec![0u8; RECV_BUFFER];
+    let media = match MediaSocket::new(socket) {
+        Ok(media) => media,
+        Err(e) => {
+            tracing::error!(error = %e, "sfu: cannot set up the media socket");
+            return;
+        }
+    };
+    let mut io = Io {
+        media,
+        writers: TcpWriters::new(),
+        deliver,
+        counters: Counters::new(),
+        batch: Vec::new(),
+    };
     loop {
         let wake = engine
             .poll_timeout()
             .unwrap_or_else(|| Instant::now() + IDLE_WAKE);
         tokio::select! {
-            received = socket.recv_from(&mut buf) => match received {
-                Ok((n, source)) => {
-                    let arrived = Instant::now();
-                    metrics::counter!("sfu_datagrams_in_total").increment(1);
-                    metrics::counter!("sfu_bytes_in_total").increment(n as u64);
-                    // str0m matches the destination against its local candidate.
-                    engine.handle_datagram(arrived, Protocol::Udp, source, candidate, &buf[..n]);
-                    flush(&socket, &writers, &mut engine, &deliver).await;
-                    // From the socket read to the last datagram it caused leaving.
-                    metrics::histogram!("sfu_datagram_seconds")
-                        .record(arrived.elapsed().as_secs_f64());
+            ready = io.media.readable() => {
+                if let Err(e) = ready {
+                    tracing::error!(error = %e, "sfu: media socket failed");
+                    break;
                 }
-                // ICMP errors of earlier sends surface here on Linux; nothing to do.
-                Err(e) => tracing::trace!(error = %e, "sfu: recv error"),
+                let arrived = Instant::now();
+                let counters = &io.counters;
+                // str0m matches the destination against its local candidate.
+                let read = io.media.recv_ready(|source, datagram| {
+                    counters.datagrams_in.increment(1);
+                    counters.bytes_in.increment(datagram.len() as u64);
+                    engine.handle_datagram(arrived, Protocol::Udp, source, candidate, datagram);
+                });
+                match read {
+                    Ok(0) => continue,
+                    Ok(_) => {
+                        io.flush(&mut engine).await;
+                        // From the socket read to the last datagram it caused leaving.
+                        io.counters.in_sfu.record(arrived.elapsed().as_secs_f64());
+                    }
+                    // ICMP errors of earlier sends surface here on Linux; nothing to do.
+                    Err(e) => tracing::trace!(error = %e, "sfu: recv error"),
+                }
             },
             command = commands.recv() => {
                 let now = Instant::now();
@@ -72,60 +132,57 @@ pub async fn run(
             }
             Some(event) = tcp_rx.recv() => match event {
                 TcpEvent::Opened { peer, writer } => {
-                    writers.insert(peer, writer);
+                    io.writers.insert(peer, writer);
                 }
                 TcpEvent::Frame { peer, data } => {
-                    metrics::counter!("sfu_tcp_frames_in_total").increment(1);
+                    io.counters.tcp_frames_in.increment(1);
                     engine.handle_datagram(Instant::now(), Protocol::Tcp, peer, tcp_candidate, &data);
                 }
                 TcpEvent::Closed { peer } => {
-                    writers.remove(&peer);
+                    io.writers.remove(&peer);
                 }
             },
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(wake)) => {
                 engine.handle_timeout(Instant::now());
             }
         }
-        flush(&socket, &writers, &mut engine, &deliver).await;
-        metrics::gauge!("sfu_tracks").set(engine.track_count() as f64);
+        io.flush(&mut engine).await;
+        io.counters.tracks.set(engine.track_count() as f64);
     }
     tracing::info!("sfu: stopped");
 }
 
-/// Sends and delivers everything the engine has to say.
-async fn flush(socket: &UdpSocket, writers: &TcpWriters, engine: &mut Engine, deliver: &Deliver) {
-    while let Some(output) = engine.poll_output() {
-        match output {
-            Output::Transmit {
-                proto: Protocol::Udp,
-                destination,
-                contents,
-            } => send(socket, destination, &contents).await,
-            Output::Transmit {
-                destination,
-                contents,
-                ..
-            } => match writers.get(&destination) {
-                Some(writer) if writer.try_send(contents).is_ok() => {
-                    metrics::counter!("sfu_tcp_frames_out_total").increment(1);
-                }
-                _ => metrics::counter!("sfu_send_errors_total").increment(1),
-            },
-            Output::Signal { code, peer, msg } => deliver(code, peer, msg),
+impl Io {
+    /// Sends and delivers everything the engine has to say.
+    async fn flush(&mut self, engine: &mut Engine) {
+        while let Some(output) = engine.poll_output() {
+            match output {
+                Output::Transmit {
+                    proto: Protocol::Udp,
+                    destination,
+                    contents,
+                } => self.batch.push((destination, contents)),
+                Output::Transmit {
+                    destination,
+                    contents,
+                    ..
+                } => match self.writers.get(&destination) {
+                    Some(writer) if writer.try_send(contents).is_ok() => {
+                        self.counters.tcp_frames_out.increment(1);
+                    }
+                    _ => self.counters.send_errors.increment(1),
+                },
+                Output::Signal { code, peer, msg } => (self.deliver)(code, peer, msg),
+            }
         }
-    }
-}
-
-async fn send(socket: &UdpSocket, destination: SocketAddr, contents: &[u8]) {
-    let sent = match socket.try_send_to(contents, destination) {
-        Err(e) if e.kind() == ErrorKind::WouldBlock => socket.send_to(contents, destination).await,
-        other => other,
-    };
-    match sent {
-        Ok(n) => {
-            metrics::counter!("sfu_datagrams_out_total").increment(1);
-            metrics::counter!("sfu_bytes_out_total").increment(n as u64);
+        if self.batch.is_empty() {
+            return;
         }
-        Err(_) => metrics::counter!("sfu_send_errors_total").increment(1),
+        let report = self.media.send_all(&self.batch).await;
+        self.batch.clear();
+        self.counters.datagrams_out.increment(report.datagrams);
+        self.counters.bytes_out.increment(report.bytes);
+        self.counters.send_calls.increment(report.calls);
+        self.counters.send_errors.increment(report.failed);
     }
 }

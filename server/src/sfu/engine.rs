@@ -6,6 +6,7 @@
 use super::peer::{Participant, Pid, Published, TrackIn};
 use protocol::MeetingCode;
 use protocol::signal::{PeerId, ServerMsg, SignalErrorCode};
+use rustc_hash::FxHashMap;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -43,14 +44,33 @@ pub struct Engine {
     tcp_candidate: Option<SocketAddr>,
     now: Instant,
     next_id: u64,
-    participants: HashMap<Pid, Participant>,
+    /// Keyed by ids and codes the server made (Fx hashing: looked up for every frame).
+    participants: FxHashMap<Pid, Participant>,
     by_key: HashMap<(MeetingCode, PeerId), Pid>,
     by_addr: HashMap<(Protocol, SocketAddr), Pid>,
     by_ufrag: HashMap<String, Pid>,
-    rooms: HashMap<MeetingCode, Vec<Pid>>,
+    rooms: FxHashMap<MeetingCode, Vec<Pid>>,
     out: VecDeque<Output>,
+    counters: Counters,
     /// Participants whose `Rtc` changed and must be drained.
     dirty: Vec<Pid>,
+}
+
+/// Per-frame counters, looked up once.
+struct Counters {
+    frames_in: metrics::Counter,
+    frames_out: metrics::Counter,
+    forward_errors: metrics::Counter,
+}
+
+impl Counters {
+    fn new() -> Self {
+        Self {
+            frames_in: metrics::counter!("sfu_frames_in_total"),
+            frames_out: metrics::counter!("sfu_frames_out_total"),
+            forward_errors: metrics::counter!("sfu_forward_errors_total"),
+        }
+    }
 }
 
 /// Short, non-identifying form of a meeting code for logs.
@@ -65,12 +85,13 @@ impl Engine {
             tcp_candidate,
             now,
             next_id: 0,
-            participants: HashMap::new(),
+            participants: FxHashMap::default(),
             by_key: HashMap::new(),
             by_addr: HashMap::new(),
             by_ufrag: HashMap::new(),
-            rooms: HashMap::new(),
+            rooms: FxHashMap::default(),
             out: VecDeque::new(),
+            counters: Counters::new(),
             dirty: Vec::new(),
         }
     }
@@ -100,6 +121,7 @@ impl Engine {
     /// meeting.
     pub fn handle_connect(&mut self, now: Instant, code: MeetingCode, peer: PeerId) {
         self.advance(now);
+        self.process();
         if let Some(old) = self.by_key.get(&(code.clone(), peer.clone())).copied() {
             self.remove(old);
         }
@@ -160,6 +182,7 @@ impl Engine {
     /// The browser's answer to our latest offer.
     pub fn handle_answer(&mut self, now: Instant, code: &MeetingCode, peer: &PeerId, sdp: &str) {
         self.advance(now);
+        self.process();
         let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
             self.signal_error(code, peer, "No media session: send sfu_connect first.");
             return;
@@ -172,7 +195,7 @@ impl Engine {
                         self.request_keyframe(track.origin, track.mid, KeyframeRequestKind::Pli);
                     }
                 }
-                self.dirty.push(id);
+                self.mark_dirty(id);
                 // Changes that waited for this answer.
                 self.offer(id);
             }
@@ -194,6 +217,7 @@ impl Engine {
         screen: Option<String>,
     ) {
         self.advance(now);
+        self.process();
         let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
             return;
         };
@@ -227,6 +251,7 @@ impl Engine {
     /// `peer` left the SFU (or the meeting).
     pub fn handle_leave(&mut self, now: Instant, code: &MeetingCode, peer: &PeerId) {
         self.advance(now);
+        self.process();
         if let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() {
             self.remove(id);
             self.process();
@@ -266,20 +291,28 @@ impl Engine {
             metrics::counter!("sfu_datagrams_unknown_total").increment(1);
             return;
         };
+        // Drained after every input: media written to it since must go out first.
+        if self.take_dirty(id) {
+            self.drain(id);
+        }
         match self.guarded(id, |p| p.rtc.handle_input(Input::Receive(now, receive))) {
-            Some(Ok(())) => self.dirty.push(id),
+            // Only this session now: what it forwards to others waits in their queues until
+            // `poll_output`, so a batch of datagrams drains each subscriber once, not once
+            // per frame (str0m's cost per drain grows with the session's m-lines).
+            Some(Ok(())) => self.drain(id),
             Some(Err(e)) => {
                 tracing::debug!(error = %e, "sfu: input refused; dropping the session");
                 self.remove(id);
+                self.process();
             }
-            None => {}
+            None => self.process(),
         }
-        self.process();
     }
 
     /// Time passed: lets every session whose timeout is due do its work.
     pub fn handle_timeout(&mut self, now: Instant) {
         self.advance(now);
+        self.process();
         let silent: Vec<Pid> = self
             .participants
             .values()
@@ -302,7 +335,7 @@ impl Engine {
             .collect();
         for id in due {
             match self.guarded(id, |p| p.rtc.handle_input(Input::Timeout(now))) {
-                Some(Ok(())) => self.dirty.push(id),
+                Some(Ok(())) => self.mark_dirty(id),
                 Some(Err(_)) => self.remove(id),
                 None => {}
             }
@@ -313,6 +346,7 @@ impl Engine {
     // ---- outputs ----
 
     pub fn poll_output(&mut self) -> Option<Output> {
+        self.process();
         self.out.pop_front()
     }
 
@@ -374,7 +408,7 @@ impl Engine {
                 msg,
             });
         }
-        self.dirty.push(id);
+        self.mark_dirty(id);
     }
 
     /// Everyone else in `id`'s meeting subscribes to its current tracks (and drops ended ones).
@@ -433,6 +467,23 @@ impl Engine {
     }
 
     /// Drains every changed `Rtc` until it returns a timeout, propagating what comes out.
+    fn mark_dirty(&mut self, id: Pid) {
+        if !self.dirty.contains(&id) {
+            self.dirty.push(id);
+        }
+    }
+
+    /// Whether `id` was waiting to be drained (it no longer is).
+    fn take_dirty(&mut self, id: Pid) -> bool {
+        match self.dirty.iter().position(|d| *d == id) {
+            Some(i) => {
+                self.dirty.swap_remove(i);
+                true
+            }
+            None => false,
+        }
+    }
+
     fn process(&mut self) {
         while let Some(id) = self.dirty.pop() {
             self.drain(id);
@@ -506,7 +557,7 @@ impl Engine {
         });
         if sent == Some(true) {
             metrics::counter!("sfu_keyframe_requests_total").increment(1);
-            self.dirty.push(origin);
+            self.mark_dirty(origin);
         }
     }
 
@@ -521,7 +572,7 @@ impl Engine {
         };
         // The subscribers, copied once per frame: writing to them needs `&mut self`.
         let members = self.rooms.get(&p.code).cloned();
-        metrics::counter!("sfu_frames_in_total").increment(1);
+        self.counters.frames_in.increment(1);
         if !data.contiguous && !track.kind.is_audio() {
             self.request_keyframe(from, track.mid, KeyframeRequestKind::Pli);
         }
@@ -543,12 +594,12 @@ impl Engine {
             });
             match written {
                 Some(Some(Ok(()))) => {
-                    metrics::counter!("sfu_frames_out_total").increment(1);
-                    self.dirty.push(to);
+                    self.counters.frames_out.increment(1);
+                    self.mark_dirty(to);
                 }
                 Some(Some(Err(e))) => {
                     tracing::debug!(error = %e, "sfu: forwarding failed");
-                    metrics::counter!("sfu_forward_errors_total").increment(1);
+                    self.counters.forward_errors.increment(1);
                 }
                 _ => {}
             }

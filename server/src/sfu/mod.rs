@@ -7,6 +7,7 @@ pub mod engine;
 pub mod keyframe;
 pub mod peer;
 pub mod tcp;
+pub mod udp;
 
 use protocol::MeetingCode;
 use protocol::signal::{PeerId, ServerMsg};
