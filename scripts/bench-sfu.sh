@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SFU benchmarks: the release server pinned to CPU 0, str0m bots (loadtest/src/bin/sfu-bench.rs)
-# pinned to CPU 1. Runs a room of each size in BOTS (default "10 25"), prints a table per room
+# pinned to CPU 1. Runs a room of each size in BOTS (default "10 15 20 25"), prints a table per room
 # and writes bench-results/sfu-<n>.json. Set SKIP_BUILD=1 to reuse a build.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$ROOT/scripts/setup.sh"
@@ -15,7 +15,7 @@ taskset -c 0 target/release/video-meet --addr 127.0.0.1:$port --media-addr 127.0
 server=$!
 trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
 for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
-for n in ${BOTS:-10 25}; do
+for n in ${BOTS:-10 15 20 25}; do
   say "A room of $n bots"
   taskset -c 1 target/release/sfu-bench --server "http://127.0.0.1:$port" --pid "$server" \
     --bots "$n" --seconds "${SECONDS_PER_ROOM:-20}" --out "bench-results/sfu-$n.json"

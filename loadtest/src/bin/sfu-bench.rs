@@ -193,12 +193,14 @@ async fn main() {
 
     let m0 = scrape(&args.server).await;
     let cpu0 = cpu_seconds(args.pid);
+    let bots_cpu0 = cpu_seconds(std::process::id());
     let (sent0, recv0) = frames(&bots);
     let t0 = Instant::now();
     tokio::time::sleep(Duration::from_secs(args.seconds)).await;
     let wall = t0.elapsed().as_secs_f64();
     let (sent1, recv1) = frames(&bots);
     let cpu = cpu_seconds(args.pid) - cpu0;
+    let bots_cpu = cpu_seconds(std::process::id()) - bots_cpu0;
     let m1 = scrape(&args.server).await;
     for h in &bots {
         h.stop();
@@ -238,6 +240,10 @@ async fn main() {
             format!("{:.1} %", cpu / wall * 100.0),
         ),
         (
+            "bots' CPU (share of one core; near 100 %: loss may be theirs)",
+            format!("{:.1} %", bots_cpu / wall * 100.0),
+        ),
+        (
             "forwarded packets per server CPU-second",
             format!("{per_cpu:.0}"),
         ),
@@ -258,6 +264,7 @@ async fn main() {
         "datagrams_out_per_sec": packets_out / wall,
         "bytes_out_per_sec": bytes_out / wall,
         "server_cpu_share_of_one_core": cpu / wall,
+        "bots_cpu_share_of_one_core": bots_cpu / wall,
         "forwarded_packets_per_cpu_second": per_cpu,
         "frame_loss": loss,
         "time_in_sfu_p50_secs_le": p50,

@@ -190,7 +190,14 @@ impl Engine {
         let result = self.guarded(id, |p| p.handle_answer(sdp));
         match result {
             Some(Ok(opened)) => {
-                for track in opened {
+                // A session still connecting asks when it connects (`Event::Connected`): a
+                // keyframe sent now would have nowhere to go, and the throttle would hold
+                // back the request that matters.
+                let connected = self
+                    .participants
+                    .get(&id)
+                    .is_some_and(|p| p.rtc.is_connected());
+                for track in opened.into_iter().filter(|_| connected) {
                     if !track.kind.is_audio() {
                         self.request_keyframe(track.origin, track.mid, KeyframeRequestKind::Pli);
                     }
@@ -532,6 +539,18 @@ impl Engine {
                     return;
                 }
                 Event::MediaData(data) => self.forward(id, data),
+                Event::Connected => {
+                    // Media can flow to it only now (DTLS done): a keyframe of every video it
+                    // receives, so its first frames decode at once.
+                    let videos: Vec<Arc<TrackIn>> = self
+                        .participants
+                        .get(&id)
+                        .map(|p| p.open_tracks().filter(|t| !t.kind.is_audio()).collect())
+                        .unwrap_or_default();
+                    for track in videos {
+                        self.request_keyframe(track.origin, track.mid, KeyframeRequestKind::Pli);
+                    }
+                }
                 Event::KeyframeRequest(req) => {
                     let track = self
                         .participants

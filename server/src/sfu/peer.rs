@@ -198,6 +198,14 @@ impl Participant {
         })
     }
 
+    /// The tracks I receive on open m-lines.
+    pub fn open_tracks(&self) -> impl Iterator<Item = Arc<TrackIn>> + '_ {
+        self.outs
+            .iter()
+            .filter(|o| matches!(o.state, OutState::Open(_)))
+            .filter_map(|o| o.track.upgrade())
+    }
+
     /// The publisher track behind one of my outgoing m-lines.
     pub fn track_for_out(&self, mid: Mid) -> Option<Arc<TrackIn>> {
         self.outs
