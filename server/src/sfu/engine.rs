@@ -61,6 +61,9 @@ struct Counters {
     frames_in: metrics::Counter,
     frames_out: metrics::Counter,
     forward_errors: metrics::Counter,
+    /// Keyframe requests from subscribers, before the throttle.
+    pli_in: metrics::Counter,
+    fir_in: metrics::Counter,
 }
 
 impl Counters {
@@ -69,6 +72,8 @@ impl Counters {
             frames_in: metrics::counter!("sfu_frames_in_total"),
             frames_out: metrics::counter!("sfu_frames_out_total"),
             forward_errors: metrics::counter!("sfu_forward_errors_total"),
+            pli_in: metrics::counter!("sfu_keyframe_requests_in_total", "kind" => "pli"),
+            fir_in: metrics::counter!("sfu_keyframe_requests_in_total", "kind" => "fir"),
         }
     }
 }
@@ -381,6 +386,14 @@ impl Engine {
     /// the server. `None`: no such participant, or it panicked.
     fn guarded<T>(&mut self, id: Pid, f: impl FnOnce(&mut Participant) -> T) -> Option<T> {
         let p = self.participants.get_mut(&id)?;
+        // Everything str0m logs for this session carries its meeting and participant
+        // (debug level: a disabled span costs one check on this per-frame path).
+        let _span = tracing::debug_span!(
+            "sfu_session",
+            meeting = log_code(&p.code),
+            participant = id.0
+        )
+        .entered();
         match catch_unwind(AssertUnwindSafe(|| f(p))) {
             Ok(value) => Some(value),
             Err(_) => {
@@ -552,6 +565,10 @@ impl Engine {
                     }
                 }
                 Event::KeyframeRequest(req) => {
+                    match req.kind {
+                        KeyframeRequestKind::Pli => self.counters.pli_in.increment(1),
+                        KeyframeRequestKind::Fir => self.counters.fir_in.increment(1),
+                    }
                     let track = self
                         .participants
                         .get(&id)
