@@ -69,10 +69,15 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_AUTH_WINDOW", default_value_t = 300)]
     pub auth_window_secs: u64,
 
-    /// Take the client address from the first `X-Forwarded-For` entry (only behind a proxy
-    /// you control).
+    /// Take the client address from `X-Forwarded-For` (only behind a proxy you control): the
+    /// entry the trusted proxies added, `--proxy-hops` from the right.
     #[arg(long, env = "VIDEO_MEET_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
+
+    /// How many proxies in front of the server append to `X-Forwarded-For` (with
+    /// `--trust-proxy`): 1 for one reverse proxy, 2 for a CDN in front of it.
+    #[arg(long, env = "VIDEO_MEET_PROXY_HOPS", default_value_t = 1)]
+    pub proxy_hops: usize,
 
     /// Argon2 memory cost in KiB (OWASP minimum for argon2id: 19456).
     #[arg(long, env = "VIDEO_MEET_ARGON2_MEMORY_KIB", default_value_t = 19456)]
@@ -170,6 +175,15 @@ impl Config {
     }
 
     /// The public base URL without a trailing slash.
+    /// Trusted proxy hops for `X-Forwarded-For` (0: trust no header).
+    pub fn trusted_hops(&self) -> usize {
+        if self.trust_proxy {
+            self.proxy_hops.max(1)
+        } else {
+            0
+        }
+    }
+
     pub fn public_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),

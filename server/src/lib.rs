@@ -125,7 +125,7 @@ pub fn router(state: AppState) -> Router {
     // proxy headers for the client address.
     let in_process = app::api::ssr::InProcessApi::new(
         api.clone()
-            .layer(Extension(TrustProxy(state.config.trust_proxy))),
+            .layer(Extension(TrustProxy(state.config.trusted_hops()))),
     );
     let context = move || provide_context(in_process.clone());
     let routes = leptos_axum::generate_route_list(app::App);
@@ -146,7 +146,7 @@ pub fn router(state: AppState) -> Router {
             auth::renew::renew_session,
         ))
         .layer(middleware::from_fn(telemetry::track_requests))
-        .layer(Extension(TrustProxy(state.config.trust_proxy)))
+        .layer(Extension(TrustProxy(state.config.trusted_hops())))
         .layer(CompressionLayer::new())
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetResponseHeaderLayer::overriding(

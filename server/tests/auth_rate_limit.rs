@@ -47,3 +47,44 @@ async fn repeated_failures_get_429_with_retry_after() {
         .unwrap();
     assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[tokio::test]
+async fn behind_a_proxy_a_client_cannot_dodge_the_throttle_by_writing_x_forwarded_for() {
+    let mut config = Config::for_tests();
+    config.auth_failures_max = 3;
+    config.auth_window_secs = 120;
+    config.trust_proxy = true;
+    let server = TestServer::with_config(config).await;
+    server.signed_in("hal@example.com", "Hal").await;
+
+    // The client writes a new address each time; the proxy appends the real one.
+    let client = server.client();
+    let attempt = |i: usize| {
+        let client = client.clone();
+        let url = server.url("/api/v1/auth/login");
+        async move {
+            client
+                .post(url)
+                .header("x-forwarded-for", format!("198.51.100.{i}, 203.0.113.9"))
+                .json(&json!({ "email": "hal@example.com", "password": "wrong-password" }))
+                .send()
+                .await
+                .unwrap()
+        }
+    };
+    for i in 0..3 {
+        assert_eq!(attempt(i).await.status(), StatusCode::UNAUTHORIZED);
+    }
+    assert_eq!(attempt(3).await.status(), StatusCode::TOO_MANY_REQUESTS);
+
+    // Another real client behind the same proxy is not affected.
+    let other = server
+        .client()
+        .post(server.url("/api/v1/auth/login"))
+        .header("x-forwarded-for", "203.0.113.10")
+        .json(&json!({ "email": "hal@example.com", "password": "wrong-password" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(other.status(), StatusCode::UNAUTHORIZED);
+}
