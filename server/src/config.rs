@@ -74,6 +74,11 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_TRUST_PROXY", default_value_t = false)]
     pub trust_proxy: bool,
 
+    /// When set, `/metrics` answers only requests with `Authorization: Bearer <token>`
+    /// (otherwise anyone who reaches the HTTP port can read it).
+    #[arg(long, env = "VIDEO_MEET_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
+
     /// How many proxies in front of the server append to `X-Forwarded-For` (with
     /// `--trust-proxy`): 1 for one reverse proxy, 2 for a CDN in front of it.
     #[arg(long, env = "VIDEO_MEET_PROXY_HOPS", default_value_t = 1)]

@@ -1,9 +1,10 @@
 //! Scenario: operators probe health and metrics; browsers get server-rendered pages, and a
 //! signed-out visitor to the dashboard is redirected to sign in.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, error_of};
 use reqwest::StatusCode;
 use serde_json::Value;
+use video_meet::config::Config;
 
 #[tokio::test]
 async fn health_readiness_and_metrics() {
@@ -153,4 +154,27 @@ async fn random_http_methods_do_not_grow_metrics() {
     let text = metrics(client.clone()).await;
     assert!(!text.contains("RANDOM"), "method names leaked into labels");
     assert_eq!(series(&text), before, "{text}");
+}
+
+#[tokio::test]
+async fn metrics_with_a_token_need_it() {
+    let mut config = Config::for_tests();
+    config.metrics_token = Some("scrape-secret-123".into());
+    let server = TestServer::with_config(config).await;
+    let client = server.bare_client();
+    let get = |auth: Option<&'static str>| {
+        let mut req = client.get(server.url("/metrics"));
+        if let Some(a) = auth {
+            req = req.header("authorization", a);
+        }
+        req.send()
+    };
+    let none = get(None).await.unwrap();
+    assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_of(none).await["code"], "unauthorized");
+    let wrong = get(Some("Bearer scrape-secret-12")).await.unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    let right = get(Some("Bearer scrape-secret-123")).await.unwrap();
+    assert_eq!(right.status(), StatusCode::OK);
+    assert!(right.text().await.unwrap().contains("http_requests_total"));
 }
