@@ -64,6 +64,8 @@ struct Counters {
     /// Keyframe requests from subscribers, before the throttle.
     pli_in: metrics::Counter,
     fir_in: metrics::Counter,
+    /// Keyframe requests sent to publishers, after the throttle.
+    keyframes_out: metrics::Counter,
 }
 
 impl Counters {
@@ -74,6 +76,7 @@ impl Counters {
             forward_errors: metrics::counter!("sfu_forward_errors_total"),
             pli_in: metrics::counter!("sfu_keyframe_requests_in_total", "kind" => "pli"),
             fir_in: metrics::counter!("sfu_keyframe_requests_in_total", "kind" => "fir"),
+            keyframes_out: metrics::counter!("sfu_keyframe_requests_total"),
         }
     }
 }
@@ -114,6 +117,13 @@ impl Engine {
         self.participants.values().map(|p| p.published.len()).sum()
     }
 
+    /// Start of every input but a datagram: time moves on, and every session written to
+    /// since the last `poll_output` is drained before it takes input.
+    fn begin(&mut self, now: Instant) {
+        self.advance(now);
+        self.process();
+    }
+
     fn advance(&mut self, now: Instant) {
         if now > self.now {
             self.now = now;
@@ -125,8 +135,7 @@ impl Engine {
     /// Starts `peer`'s session (a previous one is replaced) and offers it every track of the
     /// meeting.
     pub fn handle_connect(&mut self, now: Instant, code: MeetingCode, peer: PeerId) {
-        self.advance(now);
-        self.process();
+        self.begin(now);
         if let Some(old) = self.by_key.get(&(code.clone(), peer.clone())).copied() {
             self.remove(old);
         }
@@ -186,8 +195,7 @@ impl Engine {
 
     /// The browser's answer to our latest offer.
     pub fn handle_answer(&mut self, now: Instant, code: &MeetingCode, peer: &PeerId, sdp: &str) {
-        self.advance(now);
-        self.process();
+        self.begin(now);
         let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
             self.signal_error(code, peer, "No media session: send sfu_connect first.");
             return;
@@ -202,8 +210,8 @@ impl Engine {
                     .participants
                     .get(&id)
                     .is_some_and(|p| p.rtc.is_connected());
-                for track in opened.into_iter().filter(|_| connected) {
-                    if !track.kind.is_audio() {
+                if connected {
+                    for track in opened.iter().filter(|t| !t.kind.is_audio()) {
                         self.request_keyframe(track.origin, track.mid, KeyframeRequestKind::Pli);
                     }
                 }
@@ -228,8 +236,7 @@ impl Engine {
         peer: &PeerId,
         screen: Option<String>,
     ) {
-        self.advance(now);
-        self.process();
+        self.begin(now);
         let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
             return;
         };
@@ -262,8 +269,7 @@ impl Engine {
 
     /// `peer` left the SFU (or the meeting).
     pub fn handle_leave(&mut self, now: Instant, code: &MeetingCode, peer: &PeerId) {
-        self.advance(now);
-        self.process();
+        self.begin(now);
         if let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() {
             self.remove(id);
             self.process();
@@ -323,8 +329,7 @@ impl Engine {
 
     /// Time passed: lets every session whose timeout is due do its work.
     pub fn handle_timeout(&mut self, now: Instant) {
-        self.advance(now);
-        self.process();
+        self.begin(now);
         let silent: Vec<Pid> = self
             .participants
             .values()
@@ -592,7 +597,7 @@ impl Engine {
                     .is_some_and(|mut w| w.request_keyframe(None, kind).is_ok())
         });
         if sent == Some(true) {
-            metrics::counter!("sfu_keyframe_requests_total").increment(1);
+            self.counters.keyframes_out.increment(1);
             self.mark_dirty(origin);
         }
     }

@@ -63,7 +63,9 @@ impl MediaSocket {
             meta,
             ..
         } = self;
-        let mut slices: Vec<IoSliceMut<'_>> = bufs.iter_mut().map(|b| IoSliceMut::new(b)).collect();
+        let mut free = bufs.iter_mut();
+        let mut slices: [IoSliceMut<'_>; RECV_BUFFERS] =
+            std::array::from_fn(|_| IoSliceMut::new(free.next().expect("RECV_BUFFERS buffers")));
         let filled = match socket.try_io(Interest::READABLE, || {
             state.recv((&*socket).into(), &mut slices, meta)
         }) {
