@@ -43,6 +43,9 @@ need_debian_tool FIREFOX_PATH firefox-esr "the Firefox end-to-end test" /usr/bin
 stage "Unit and integration tests"
 cargo test -p protocol -p app -p video-meet
 
+stage "API fuzzing (Schemathesis against the OpenAPI document, live server)"
+SERVER_BIN="$ROOT/target/debug/video-meet" "$ROOT/scripts/api-fuzz.sh"
+
 stage "Building the browser bundle (WASM + CSS)"
 cargo leptos build --frontend-only
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod call;
 pub mod components;
+pub mod csp;
 pub mod pages;
 pub mod state;
 pub mod time;
@@ -24,6 +25,7 @@ use pages::{
 
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
+    csp::set_header();
     view! {
         <!DOCTYPE html>
         <html lang="en">

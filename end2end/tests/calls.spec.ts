@@ -131,7 +131,7 @@ test('a wrong meeting password shows an error; the right one lets you in', async
   const code = await createMeeting(host, { title: 'Locked', password: 'open-sesame' });
   const bob = await person(browser, 'Per');
   await openPreJoin(bob, code);
-  await expect(bob.page.getByLabel('Your name')).toHaveValue('Per');
+  await expect(bob.page.getByTestId('joining-as')).toHaveText('You join as Per');
   await bob.page.getByLabel('Meeting password').fill('wrong-guess');
   await bob.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(bob.page.locator('#password-error')).toContainText(/password/i);

@@ -4,6 +4,7 @@ use crate::ids::{MeetingCode, UserId};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct User {
     pub id: UserId,
     pub email: String,
@@ -11,6 +12,7 @@ pub struct User {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct RegisterRequest {
     pub email: String,
     pub password: String,
@@ -18,18 +20,21 @@ pub struct RegisterRequest {
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LoginRequest {
     pub email: String,
     pub password: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateMeRequest {
     pub display_name: String,
 }
 
 /// Create a meeting. Times are RFC 3339 with an offset (`2026-11-25T09:00:00Z`).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CreateMeetingRequest {
     pub title: String,
     #[serde(default)]
@@ -50,6 +55,7 @@ pub struct CreateMeetingRequest {
 /// Change a meeting: absent fields stay as they are. `password: ""` removes the password;
 /// `starts_at: ""` removes the schedule.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateMeetingRequest {
     #[serde(default)]
     pub title: Option<String>,
@@ -69,6 +75,7 @@ pub struct UpdateMeetingRequest {
 
 /// A meeting as its host sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Meeting {
     pub code: MeetingCode,
     pub title: String,
@@ -85,6 +92,7 @@ pub struct Meeting {
 
 /// What anyone with the link may see before joining; never the password hash.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeetingInfo {
     pub code: MeetingCode,
     pub title: String,
@@ -97,6 +105,7 @@ pub struct MeetingInfo {
 
 /// `GET /api/v1/meetings`: the caller's meetings split around now.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MeetingList {
     pub upcoming: Vec<Meeting>,
     pub past: Vec<Meeting>,

@@ -5,11 +5,13 @@ use std::fmt;
 
 /// A user's id (the key of the `user` record).
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct UserId(pub String);
 
 /// A meeting's public code, like `abc-defg-hij`: what people type and what links carry.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct MeetingCode(pub String);
 
@@ -35,6 +37,11 @@ impl MeetingCode {
 
     pub fn as_str(&self) -> &str {
         &self.0
+    }
+
+    /// For logs: the first three letters only, so logs never hold a way into a meeting.
+    pub fn redacted(&self) -> String {
+        format!("{}-…", self.0.get(..3).unwrap_or(""))
     }
 }
 

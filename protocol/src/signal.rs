@@ -21,6 +21,7 @@ pub const MAX_HELD_RELAYS: usize = 64;
 pub struct PeerId(pub String);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
     Host,
@@ -69,6 +70,7 @@ pub struct PeerInfo {
 
 /// An ICE server for `RTCPeerConnection`'s `iceServers`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct IceServer {
     pub urls: Vec<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -89,8 +91,9 @@ pub struct IceCandidate {
 
 /// `POST /api/v1/meetings/{code}/join` body.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JoinRequest {
-    /// Required for guests; signed-in users default to their profile name.
+    /// Required for guests; ignored for signed-in users (they join under their profile name).
     #[serde(default)]
     pub display_name: Option<String>,
     #[serde(default)]
@@ -99,6 +102,7 @@ pub struct JoinRequest {
 
 /// `POST /api/v1/meetings/{code}/join` answer: open `/ws` and send `hello` with the ticket.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JoinTicket {
     pub ticket: String,
     pub expires_in_secs: u32,

@@ -93,6 +93,35 @@ pub fn meeting_password(input: &str) -> Result<Option<String>, String> {
     Ok(Some(input.to_owned()))
 }
 
+/// Unicode format characters (general category Cf): direction overrides and isolates, zero-width
+/// spaces and joiners, the BOM, tags. Invisible, and able to make a name read as another.
+pub fn is_format_char(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00AD
+            | 0x0600..=0x0605
+            | 0x061C
+            | 0x06DD
+            | 0x070F
+            | 0x0890..=0x0891
+            | 0x08E2
+            | 0x180E
+            | 0x200B..=0x200F
+            | 0x202A..=0x202E
+            | 0x2060..=0x2064
+            | 0x2066..=0x206F
+            | 0xFEFF
+            | 0xFFF9..=0xFFFB
+            | 0x110BD
+            | 0x110CD
+            | 0x13430..=0x1343F
+            | 0x1BCA0..=0x1BCA3
+            | 0x1D173..=0x1D17A
+            | 0xE0001
+            | 0xE0020..=0xE007F
+    )
+}
+
 fn single_line(input: &str, max: usize, empty_message: &str) -> Result<String, String> {
     let value = input.trim();
     if value.is_empty() {
@@ -101,6 +130,8 @@ fn single_line(input: &str, max: usize, empty_message: &str) -> Result<String, S
         Err(format!("Use at most {max} characters."))
     } else if value.chars().any(char::is_control) {
         Err("Use a single line without control characters.".into())
+    } else if value.chars().any(is_format_char) {
+        Err("Remove invisible formatting characters (such as direction marks or zero-width spaces).".into())
     } else {
         Ok(value.to_owned())
     }
@@ -146,6 +177,22 @@ impl Checker {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_refuse_invisible_formatting() {
+        for bad in [
+            "Ann\u{202E}nimda",
+            "Bo\u{200B}b",
+            "\u{2066}Cy\u{2069}",
+            "Di\u{FEFF}",
+            "E\u{E0041}d",
+        ] {
+            assert!(display_name(bad).is_err(), "{bad:?}");
+            assert!(title(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(display_name("Zoë Ångström 李").unwrap(), "Zoë Ångström 李");
+        assert!(display_name("Ann 👋").is_ok());
+    }
 
     #[test]
     fn email_is_normalised() {

@@ -61,13 +61,46 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_REFRESH_TTL", default_value_t = 30 * 24 * 3600)]
     pub refresh_ttl_secs: u64,
 
-    /// Failed sign-in or registration attempts allowed per client address per window.
+    /// Absolute lifetime of a sign-in, in seconds: renewals never extend a session past it.
+    #[arg(long, env = "VIDEO_MEET_SESSION_LIFETIME", default_value_t = 30 * 24 * 3600)]
+    pub session_lifetime_secs: u64,
+
+    /// Seconds after a refresh token's rotation in which presenting it again returns the same
+    /// successor (two tabs renewing at once) instead of counting as reuse.
+    #[arg(long, env = "VIDEO_MEET_REFRESH_GRACE", default_value_t = 10)]
+    pub refresh_grace_secs: u64,
+
+    /// Failed guesses (sign-in, registration, meeting password, unknown meeting code) allowed
+    /// per client address per window; IPv6 addresses count per /64.
     #[arg(long, env = "VIDEO_MEET_AUTH_FAILURES", default_value_t = 10)]
     pub auth_failures_max: u32,
+
+    /// Failed guesses allowed per account (sign-in) or per meeting (its password) per window,
+    /// from all addresses together.
+    #[arg(long, env = "VIDEO_MEET_AUTH_FAILURES_TARGET", default_value_t = 30)]
+    pub auth_failures_per_target: u32,
+
+    /// Registrations, meeting look-ups and join steps allowed per client address per minute.
+    #[arg(long, env = "VIDEO_MEET_RATE_PER_MINUTE", default_value_t = 300)]
+    pub rate_per_minute: u32,
 
     /// Length of the failed-attempt window, in seconds.
     #[arg(long, env = "VIDEO_MEET_AUTH_WINDOW", default_value_t = 300)]
     pub auth_window_secs: u64,
+
+    /// Password checks allowed to wait for a hashing thread; past it requests get 503 with
+    /// `Retry-After` at once instead of queueing behind a flood.
+    #[arg(long, env = "VIDEO_MEET_HASH_QUEUE", default_value_t = 64)]
+    pub hash_queue: usize,
+
+    /// Longest time a request may take before it is answered 408 (WebSockets are not affected
+    /// once upgraded).
+    #[arg(long, env = "VIDEO_MEET_REQUEST_TIMEOUT", default_value_t = 30)]
+    pub request_timeout_secs: u64,
+
+    /// Requests handled at once; past it new ones get 503 at once.
+    #[arg(long, env = "VIDEO_MEET_MAX_REQUESTS", default_value_t = 1024)]
+    pub max_concurrent_requests: usize,
 
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you control): the
     /// entry the trusted proxies added, `--proxy-hops` from the right.
@@ -179,7 +212,20 @@ impl Config {
         SocketAddr::new(ip, bound.port())
     }
 
-    /// The public base URL without a trailing slash.
+    /// Settings that contradict each other, as a message for the operator.
+    pub fn check(&self) -> Result<(), String> {
+        if self.turn_only && self.turn_urls.is_empty() {
+            return Err("--turn-only needs TURN servers: set --turn-urls and --turn-secret".into());
+        }
+        if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
+            return Err(
+                "--turn-urls needs --turn-secret (the coturn static-auth-secret) to hand out credentials"
+                    .into(),
+            );
+        }
+        Ok(())
+    }
+
     /// Trusted proxy hops for `X-Forwarded-For` (0: trust no header).
     pub fn trusted_hops(&self) -> usize {
         if self.trust_proxy {
@@ -189,6 +235,7 @@ impl Config {
         }
     }
 
+    /// The public base URL without a trailing slash.
     pub fn public_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
@@ -213,6 +260,18 @@ impl Config {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn contradictory_turn_settings_are_refused() {
+        let mut c = Config::for_tests();
+        assert!(c.check().is_ok());
+        c.turn_only = true;
+        assert!(c.check().unwrap_err().contains("--turn-urls"));
+        c.turn_urls = vec!["turn:127.0.0.1:3478".into()];
+        assert!(c.check().unwrap_err().contains("--turn-secret"));
+        c.turn_secret = Some("s".into());
+        assert!(c.check().is_ok());
+    }
 
     #[test]
     fn secure_cookies_follow_public_url() {

@@ -28,6 +28,12 @@ pub enum AppError {
     },
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
+    /// Overloaded (the password-check queue is full): 503 with `Retry-After`.
+    #[error("busy")]
+    Busy { retry_after_secs: u64 },
+    /// The request ran past `--request-timeout-secs`.
+    #[error("request timed out")]
+    TimedOut,
     #[error("database: {0}")]
     Db(#[from] crate::db::DbError),
     #[error("internal: {0}")]
@@ -60,6 +66,14 @@ impl AppError {
                 ErrorCode::RateLimited,
                 format!("Too many attempts. Try again in {retry_after_secs} seconds."),
             ),
+            AppError::Busy { retry_after_secs } => ApiError::new(
+                ErrorCode::Unavailable,
+                format!("The server is busy. Try again in {retry_after_secs} seconds."),
+            ),
+            AppError::TimedOut => ApiError::new(
+                ErrorCode::Unavailable,
+                "The server took too long to answer. Try again.",
+            ),
             AppError::Db(crate::db::DbError::Unavailable(_)) => ApiError::new(
                 ErrorCode::Unavailable,
                 "The service is temporarily unavailable. Try again shortly.",
@@ -76,17 +90,30 @@ impl IntoResponse for AppError {
         let body = self.to_api_error();
         let status = StatusCode::from_u16(body.code.status())
             .expect("every ErrorCode maps to a valid HTTP status");
-        if status.is_server_error() {
+        if status.is_server_error() && !matches!(self, AppError::Busy { .. } | AppError::TimedOut) {
             tracing::error!(error = %self, "request failed");
         }
         let mut response = (status, axum::Json(ErrorBody { error: body })).into_response();
-        if let AppError::RateLimited { retry_after_secs } = self {
+        if let AppError::RateLimited { retry_after_secs } | AppError::Busy { retry_after_secs } =
+            self
+        {
             response.headers_mut().insert(
                 header::RETRY_AFTER,
                 HeaderValue::from(retry_after_secs.max(1)),
             );
         }
         response
+    }
+}
+
+impl From<crate::auth::hash_pool::PoolError> for AppError {
+    fn from(err: crate::auth::hash_pool::PoolError) -> Self {
+        match err {
+            crate::auth::hash_pool::PoolError::Busy => AppError::Busy {
+                retry_after_secs: 1,
+            },
+            crate::auth::hash_pool::PoolError::Failed => AppError::Internal(err.to_string()),
+        }
     }
 }
 

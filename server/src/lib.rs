@@ -46,6 +46,8 @@ pub enum StartError {
         addr: SocketAddr,
         source: std::io::Error,
     },
+    #[error("configuration: {0}")]
+    Config(String),
     #[error("token secret: {0}")]
     Secret(std::io::Error),
     #[error("server: {0}")]
@@ -106,10 +108,21 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
             &secret,
             config.access_ttl_secs,
         )),
-        hasher: auth::password::PasswordHasher::new(config.argon2_memory_kib),
+        hasher: auth::password::PasswordHasher::new(config.argon2_memory_kib, config.hash_queue),
         throttle: auth::throttle::Throttle::new(
-            config.auth_failures_max,
+            auth::throttle::Budgets {
+                per_addr: config.auth_failures_max,
+                per_target: config.auth_failures_per_target,
+            },
             Duration::from_secs(config.auth_window_secs),
+        ),
+        in_flight: auth::in_flight::InFlight::new(2),
+        rate: auth::throttle::Throttle::new(
+            auth::throttle::Budgets {
+                per_addr: config.rate_per_minute,
+                per_target: config.rate_per_minute,
+            },
+            Duration::from_secs(60),
         ),
         rooms,
         leptos: leptos_options(&config),
@@ -148,6 +161,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn(telemetry::track_requests))
         .layer(Extension(TrustProxy(state.config.trusted_hops())))
         .layer(CompressionLayer::new())
+        .layer(middleware::from_fn_with_state(
+            http::limits::Limits::new(
+                state.config.max_concurrent_requests,
+                Duration::from_secs(state.config.request_timeout_secs),
+            ),
+            http::limits::limit,
+        ))
         .layer(TraceLayer::new_for_http().make_span_with(telemetry::request_span))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static("x-content-type-options"),
@@ -161,6 +181,15 @@ pub fn router(state: AppState) -> Router {
             HeaderName::from_static("referrer-policy"),
             HeaderValue::from_static("same-origin"),
         ))
+        // Served over https (the public URL says so): browsers must never fall back to http.
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static("strict-transport-security"),
+            state
+                .config
+                .public_url()
+                .starts_with("https://")
+                .then(|| HeaderValue::from_static("max-age=31536000")),
+        ))
         .with_state(state)
 }
 
@@ -170,6 +199,8 @@ pub struct Running {
     pub state: AppState,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// Periodic upkeep (the session sweep); it holds a database handle, so it ends with us.
+    upkeep: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
@@ -178,6 +209,7 @@ impl Running {
         if let Some(sfu) = self.state.rooms.sfu() {
             sfu.send(sfu::Command::Shutdown);
         }
+        self.upkeep.abort();
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }
@@ -185,6 +217,7 @@ impl Running {
 
 /// Binds and starts serving in the background.
 pub async fn spawn(mut config: Config) -> Result<Running, StartError> {
+    config.check().map_err(StartError::Config)?;
     let wanted = config.addr;
     let listener = TcpListener::bind(wanted)
         .await
@@ -199,6 +232,10 @@ pub async fn spawn(mut config: Config) -> Result<Running, StartError> {
     // With port 0 the OS picks the port: links and origin checks must use the real one.
     config.addr = addr;
     let state = build_state(config).await?;
+    let upkeep = tokio::spawn(auth::session::sweep_forever(
+        state.db.clone(),
+        Duration::from_secs(3600),
+    ));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(async move {
@@ -213,6 +250,7 @@ pub async fn spawn(mut config: Config) -> Result<Running, StartError> {
         state,
         shutdown,
         task,
+        upkeep,
     })
 }
 

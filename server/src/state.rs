@@ -17,7 +17,12 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
     pub hasher: PasswordHasher,
+    /// Guesses: sign-in, registration, meeting passwords, unknown codes.
     pub throttle: Throttle,
+    /// Plain request rate of registration, meeting look-ups and join steps.
+    pub rate: Throttle,
+    /// Password checks in progress per address and per account or meeting.
+    pub in_flight: crate::auth::in_flight::InFlight,
     pub rooms: Rooms,
     pub leptos: LeptosOptions,
     pub metrics: PrometheusHandle,
@@ -35,6 +40,8 @@ impl AppState {
             db: &self.db,
             keys: &self.keys,
             refresh_ttl_secs: self.config.refresh_ttl_secs,
+            lifetime_secs: self.config.session_lifetime_secs,
+            grace_secs: self.config.refresh_grace_secs,
         }
     }
 
@@ -42,7 +49,6 @@ impl AppState {
         crate::auth::cookies::CookiePolicy {
             secure: self.config.cookies_secure(),
             access_ttl_secs: self.config.access_ttl_secs,
-            refresh_ttl_secs: self.config.refresh_ttl_secs,
         }
     }
 }

@@ -67,7 +67,18 @@ pub fn metrics_handle() -> PrometheusHandle {
 
 /// One span per request: method and path only (no query string, which may hold tokens).
 pub fn request_span(request: &axum::http::Request<axum::body::Body>) -> tracing::Span {
-    tracing::info_span!("http", method = %request.method(), path = %request.uri().path())
+    tracing::info_span!("http", method = %request.method(), path = %log_path(request.uri().path()))
+}
+
+/// A request path for logs: every segment that is a meeting code is cut to its first letters.
+pub fn log_path(path: &str) -> String {
+    path.split('/')
+        .map(|segment| match protocol::MeetingCode::parse(segment) {
+            Some(code) => code.redacted(),
+            None => segment.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 /// The method as a metrics label: a fixed set, so random methods cannot create series that
@@ -104,6 +115,16 @@ pub async fn track_requests(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logged_paths_hold_no_full_meeting_code() {
+        assert_eq!(
+            log_path("/api/v1/meetings/abc-defg-hij/join"),
+            "/api/v1/meetings/abc-…/join"
+        );
+        assert_eq!(log_path("/m/abcdefghij"), "/m/abc-…");
+        assert_eq!(log_path("/dashboard"), "/dashboard");
+    }
     use axum::http::Method;
 
     #[test]

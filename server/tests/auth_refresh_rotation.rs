@@ -1,8 +1,10 @@
-//! Scenario: refresh tokens rotate on every use; a reused one revokes its whole family.
+//! Scenario: refresh tokens rotate on every use; a reused one revokes its whole family. These
+//! run without a grace window (see `sessions.rs` for the window itself).
 
 use crate::common::{TestServer, cookie_value};
 use reqwest::StatusCode;
 use serde_json::json;
+use video_meet::config::Config;
 
 async fn refresh_with(server: &TestServer, token: &str) -> reqwest::Response {
     server
@@ -16,7 +18,9 @@ async fn refresh_with(server: &TestServer, token: &str) -> reqwest::Response {
 
 #[tokio::test]
 async fn reuse_of_a_rotated_token_revokes_the_family() {
-    let server = TestServer::start().await;
+    let mut config = Config::for_tests();
+    config.refresh_grace_secs = 0;
+    let server = TestServer::with_config(config).await;
     let res = server
         .register(&server.bare_client(), "eve@example.com", "Eve")
         .await;
@@ -51,7 +55,9 @@ async fn reuse_of_a_rotated_token_revokes_the_family() {
 
 #[tokio::test]
 async fn another_sign_in_is_a_separate_family() {
-    let server = TestServer::start().await;
+    let mut config = Config::for_tests();
+    config.refresh_grace_secs = 0;
+    let server = TestServer::with_config(config).await;
     let res = server
         .register(&server.bare_client(), "fay@example.com", "Fay")
         .await;
@@ -83,7 +89,9 @@ async fn another_sign_in_is_a_separate_family() {
 
 #[tokio::test]
 async fn refresh_without_or_with_garbage_cookie_is_401() {
-    let server = TestServer::start().await;
+    let mut config = Config::for_tests();
+    config.refresh_grace_secs = 0;
+    let server = TestServer::with_config(config).await;
     let none = server
         .bare_client()
         .post(server.url("/api/v1/auth/refresh"))

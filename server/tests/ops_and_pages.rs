@@ -178,3 +178,85 @@ async fn metrics_with_a_token_need_it() {
     assert_eq!(right.status(), StatusCode::OK);
     assert!(right.text().await.unwrap().contains("http_requests_total"));
 }
+
+#[tokio::test]
+async fn turn_only_without_turn_servers_does_not_start() {
+    let mut config = video_meet::config::Config::for_tests();
+    config.turn_only = true;
+    let err = video_meet::spawn(config)
+        .await
+        .err()
+        .expect("a contradictory configuration is refused at start-up");
+    assert!(err.to_string().contains("--turn-urls"), "{err}");
+}
+
+/// The CSP of a page response, and whether every inline script carries its nonce.
+async fn csp_of(res: reqwest::Response) -> (String, bool) {
+    let csp = res
+        .headers()
+        .get("content-security-policy")
+        .expect("pages carry a Content-Security-Policy")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .and_then(|rest| rest.split('\'').next())
+        .expect("the policy names a nonce")
+        .to_owned();
+    let html = res.text().await.unwrap();
+    let scripts = html.matches("<script").count();
+    let with_nonce = html.matches(&format!("nonce=\"{nonce}\"")).count();
+    (csp, scripts > 0 && with_nonce >= scripts)
+}
+
+#[tokio::test]
+async fn every_page_has_a_csp_with_its_own_nonce() {
+    let server = TestServer::start().await;
+    let client = server.signed_in("rae@example.com", "Rae").await;
+    let created: serde_json::Value = server
+        .create_meeting(&client, serde_json::json!({ "title": "Guarded" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let meeting = format!("/meeting/{}", created["code"].as_str().unwrap());
+    let mut nonces = std::collections::HashSet::new();
+    for path in [
+        "/",
+        "/login",
+        "/register",
+        "/dashboard",
+        meeting.as_str(),
+        "/nowhere",
+    ] {
+        let res = client.get(server.url(path)).send().await.unwrap();
+        let (csp, all_scripts_nonced) = csp_of(res).await;
+        assert!(
+            all_scripts_nonced,
+            "{path}: every inline script carries the nonce"
+        );
+        assert!(csp.contains("'strict-dynamic'") && csp.contains("'wasm-unsafe-eval'"));
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        nonces.insert(csp);
+    }
+    assert_eq!(nonces.len(), 6, "a fresh nonce per response");
+    let home = client.get(server.url("/")).send().await.unwrap();
+    assert!(
+        home.headers().get("strict-transport-security").is_none(),
+        "no HSTS over plain http"
+    );
+}
+
+#[tokio::test]
+async fn over_https_pages_send_hsts() {
+    let mut config = video_meet::config::Config::for_tests();
+    config.public_url = Some("https://meet.example.com".into());
+    let server = TestServer::with_config(config).await;
+    let home = server.client().get(server.url("/")).send().await.unwrap();
+    assert_eq!(
+        home.headers()["strict-transport-security"],
+        "max-age=31536000"
+    );
+}

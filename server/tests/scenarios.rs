@@ -10,5 +10,6 @@ mod meetings_crud;
 mod ops_and_pages;
 mod origin_check;
 mod persistence_restart;
+mod sessions;
 mod sfu_bots;
 mod signaling;

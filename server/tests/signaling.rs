@@ -105,6 +105,9 @@ async fn offers_answers_and_candidates_stay_inside_a_meeting() {
 
     let t_a = ticket(&server, &host, &code, json!({})).await;
     assert_eq!(t_a.display_name, "Host");
+    // Signed in, the profile name is the name in the meeting, whatever the request says.
+    let renamed = ticket(&server, &host, &code, json!({ "display_name": "The CEO" })).await;
+    assert_eq!(renamed.display_name, "Host");
     assert_eq!(serde_json::to_value(t_a.role).unwrap(), "host");
     let (mut a, a_id, _, a_peers) = hello(&server, &t_a).await;
     assert_eq!(a_peers, 0);
@@ -389,6 +392,9 @@ async fn the_join_step_checks_password_guests_and_capacity() {
     };
 
     let guest = server.client();
+    let spoofed = join(&tiny, &guest, json!({ "display_name": "Ann\u{202E}nimda" })).await;
+    assert_eq!(spoofed.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(error_of(spoofed).await["fields"]["display_name"].is_string());
     let wrong = join(
         &locked,
         &guest,

@@ -37,7 +37,9 @@ fn internal(message: &str) -> UiError {
     UiError(ApiError::new(ErrorCode::Internal, message))
 }
 
-/// Calls `method path` (relative to `/api/v1`) as the current request's client.
+/// Calls `method path` (relative to `/api/v1`) as the current request's client. An expired
+/// access token is renewed once on demand: after a 401, `/auth/refresh` is asked with the
+/// refresh cookie and the call is repeated with the new tokens (which go to the browser too).
 pub async fn call<T: DeserializeOwned>(
     method: Method,
     path: &str,
@@ -45,49 +47,20 @@ pub async fn call<T: DeserializeOwned>(
 ) -> Result<T, UiError> {
     let api = use_context::<InProcessApi>().ok_or_else(|| internal("API is not available."))?;
     let parts = use_context::<http::request::Parts>();
-    let mut builder = Request::builder().method(method).uri(path);
-    if let Some(parts) = &parts {
-        for name in FORWARDED.iter() {
-            for value in parts.headers.get_all(name) {
-                builder = builder.header(name, value);
-            }
-        }
-        if let Some(xff) = parts.headers.get("x-forwarded-for") {
-            builder = builder.header("x-forwarded-for", xff);
-        }
-    }
     let body = match body {
         Some(body) => {
-            builder = builder.header(header::CONTENT_TYPE, "application/json");
-            Body::from(serde_json::to_vec(body).map_err(|_| internal("Could not encode request."))?)
+            Some(serde_json::to_vec(body).map_err(|_| internal("Could not encode request."))?)
         }
-        None => Body::empty(),
+        None => None,
     };
-    let mut request = builder
-        .body(body)
-        .map_err(|_| internal("Could not build request."))?;
-    // The peer address, for per-client rate limits. Only that: copying every extension would
-    // also copy the page route's path parameters into the API route (axum then sees two).
-    if let Some(peer) = parts
-        .as_ref()
-        .and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>())
+    let mut response = send(&api, parts.as_ref(), &method, path, body.clone(), None).await?;
+    if response.status() == StatusCode::UNAUTHORIZED
+        && let Some(cookies) = renew(&api, parts.as_ref()).await?
     {
-        request.extensions_mut().insert(*peer);
+        response = send(&api, parts.as_ref(), &method, path, body, Some(cookies)).await?;
     }
-    let response = api
-        .0
-        .oneshot(request)
-        .await
-        .map_err(|_| internal("API call failed."))?;
     let status = response.status();
-    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        for cookie in response.headers().get_all(header::SET_COOKIE) {
-            options.append_header(header::SET_COOKIE, cookie.clone());
-        }
-        if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
-            options.insert_header(header::RETRY_AFTER, retry.clone());
-        }
-    }
+    pass_headers(&response);
     let bytes = axum::body::to_bytes(response.into_body(), 4 * 1024 * 1024)
         .await
         .map_err(|_| internal("Could not read API response."))?;
@@ -110,6 +83,108 @@ pub async fn call<T: DeserializeOwned>(
             }
         }
     }
+}
+
+/// Cookies the API set and its `Retry-After` go to the browser with the server function's answer.
+fn pass_headers(response: &http::Response<Body>) {
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        for cookie in response.headers().get_all(header::SET_COOKIE) {
+            options.append_header(header::SET_COOKIE, cookie.clone());
+        }
+        if let Some(retry) = response.headers().get(header::RETRY_AFTER) {
+            options.insert_header(header::RETRY_AFTER, retry.clone());
+        }
+    }
+}
+
+/// One in-process request as the current client; `cookies` replaces its `Cookie` header.
+async fn send(
+    api: &InProcessApi,
+    parts: Option<&http::request::Parts>,
+    method: &Method,
+    path: &str,
+    body: Option<Vec<u8>>,
+    cookies: Option<String>,
+) -> Result<http::Response<Body>, UiError> {
+    let mut builder = Request::builder().method(method.clone()).uri(path);
+    if let Some(parts) = parts {
+        for name in FORWARDED.iter() {
+            if *name == header::COOKIE && cookies.is_some() {
+                continue;
+            }
+            for value in parts.headers.get_all(name) {
+                builder = builder.header(name, value);
+            }
+        }
+        if let Some(xff) = parts.headers.get("x-forwarded-for") {
+            builder = builder.header("x-forwarded-for", xff);
+        }
+    }
+    if let Some(cookies) = cookies {
+        builder = builder.header(header::COOKIE, cookies);
+    }
+    let body = match body {
+        Some(bytes) => {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+            Body::from(bytes)
+        }
+        None => Body::empty(),
+    };
+    let mut request = builder
+        .body(body)
+        .map_err(|_| internal("Could not build request."))?;
+    // The peer address, for per-client rate limits. Only that: copying every extension would
+    // also copy the page route's path parameters into the API route (axum then sees two).
+    if let Some(peer) = parts.and_then(|p| p.extensions.get::<ConnectInfo<SocketAddr>>()) {
+        request.extensions_mut().insert(*peer);
+    }
+    api.0
+        .clone()
+        .oneshot(request)
+        .await
+        .map_err(|_| internal("API call failed."))
+}
+
+/// Renews the session with the request's refresh cookie. On success the new cookies go to the
+/// browser and the `Cookie` header to repeat the call with is returned.
+async fn renew(
+    api: &InProcessApi,
+    parts: Option<&http::request::Parts>,
+) -> Result<Option<String>, UiError> {
+    let Some(parts) = parts else { return Ok(None) };
+    let sent: Vec<&str> = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .map(str::trim)
+        .filter(|c| !c.is_empty())
+        .collect();
+    if !sent.iter().any(|c| c.contains("vm_refresh=")) {
+        return Ok(None);
+    }
+    let response = send(api, Some(parts), &Method::POST, "/auth/refresh", None, None).await?;
+    if !response.status().is_success() {
+        return Ok(None);
+    }
+    pass_headers(&response);
+    let fresh: Vec<&str> = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .filter_map(|v| v.split(';').next())
+        .collect();
+    let name = |c: &str| c.split('=').next().unwrap_or_default().to_owned();
+    let kept = sent
+        .into_iter()
+        .filter(|c| !fresh.iter().any(|f| name(f) == name(c)));
+    Ok(Some(
+        kept.chain(fresh.iter().copied())
+            .collect::<Vec<_>>()
+            .join("; "),
+    ))
 }
 
 /// Gives a failed server-function call the REST status (401, 422, ...) instead of Leptos's

@@ -27,10 +27,24 @@ impl AuthState {
     }
 }
 
-/// Only same-site paths are allowed as a post-sign-in destination (no open redirects).
+/// Only same-site paths are allowed as a post-sign-in destination (no open redirects). Checked
+/// after removing what browsers strip from URLs (tabs and newlines), so `/\t/evil.example`
+/// cannot turn into `//evil.example`.
 pub fn safe_next(next: Option<String>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n,
+    let cleaned = next.map(|n| {
+        n.chars()
+            .filter(|c| !matches!(c, '\t' | '\n' | '\r'))
+            .collect::<String>()
+    });
+    match cleaned {
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n
+        }
         _ => "/dashboard".into(),
     }
 }
@@ -48,5 +62,10 @@ mod tests {
         assert_eq!(safe_next(Some("//evil.example".into())), "/dashboard");
         assert_eq!(safe_next(Some("https://evil.example".into())), "/dashboard");
         assert_eq!(safe_next(None), "/dashboard");
+        assert_eq!(safe_next(Some("/\t/evil.example".into())), "/dashboard");
+        assert_eq!(safe_next(Some("/\n/evil.example".into())), "/dashboard");
+        assert_eq!(safe_next(Some("/\\evil.example".into())), "/dashboard");
+        assert_eq!(safe_next(Some("/dash\u{0}board".into())), "/dashboard");
+        assert_eq!(safe_next(Some("/dash\tboard".into())), "/dashboard");
     }
 }

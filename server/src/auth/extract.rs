@@ -1,7 +1,6 @@
 //! Request extractors: `AuthUser` (401 without a valid access token), `MaybeAuthUser`, and
 //! `AppJson` (JSON bodies whose rejections become our JSON errors).
 
-use super::cookies::{self, ACCESS_COOKIE};
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::extract::rejection::JsonRejection;
@@ -18,13 +17,13 @@ pub struct AuthUser(pub UserId);
 #[derive(Debug, Clone)]
 pub struct MaybeAuthUser(pub Option<UserId>);
 
-fn access_token(parts: &Parts) -> Option<&str> {
+fn access_token<'p>(parts: &'p Parts, state: &AppState) -> Option<&'p str> {
     let bearer = parts
         .headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
-    bearer.or_else(|| cookies::read(&parts.headers, ACCESS_COOKIE))
+    bearer.or_else(|| state.cookie_policy().read_access(&parts.headers))
 }
 
 impl FromRequestParts<AppState> for MaybeAuthUser {
@@ -32,7 +31,7 @@ impl FromRequestParts<AppState> for MaybeAuthUser {
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AppError> {
         Ok(MaybeAuthUser(
-            access_token(parts).and_then(|t| state.keys.verify_access(t)),
+            access_token(parts, state).and_then(|t| state.keys.verify_access(t)),
         ))
     }
 }

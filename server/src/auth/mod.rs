@@ -5,6 +5,7 @@ pub mod client_addr;
 pub mod cookies;
 pub mod extract;
 pub mod hash_pool;
+pub mod in_flight;
 pub mod password;
 pub mod renew;
 pub mod secret;

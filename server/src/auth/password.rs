@@ -8,7 +8,7 @@ use argon2::{Algorithm, Argon2, Block, Params, Version};
 use std::cell::RefCell;
 use std::sync::Arc;
 
-use super::hash_pool::HashPool;
+use super::hash_pool::{HashPool, PoolError};
 
 #[derive(Clone)]
 pub struct PasswordHasher {
@@ -20,8 +20,8 @@ pub struct PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// `memory_kib`: argon2 memory cost; time cost 2, one lane.
-    pub fn new(memory_kib: u32) -> Self {
+    /// `memory_kib`: argon2 memory cost; time cost 2, one lane. At most `queue` hashes wait.
+    pub fn new(memory_kib: u32, queue: usize) -> Self {
         let params = Params::new(memory_kib.max(Params::MIN_M_COST), 2, 1, None)
             .expect("argon2 parameters are within the crate's documented bounds");
         let params = Arc::new(params);
@@ -30,29 +30,42 @@ impl PasswordHasher {
         Self {
             params,
             dummy_hash: Arc::new(dummy_hash),
-            pool: HashPool::for_this_machine(),
+            pool: HashPool::for_this_machine(queue),
         }
     }
 
-    pub async fn hash(&self, password: &str) -> Result<String, String> {
+    pub async fn hash(&self, password: &str) -> Result<String, PoolError> {
         let params = self.params.clone();
         let password = password.to_owned();
         self.pool
             .run(move || with_worker_memory(|memory| hash_with(&params, &password, memory)))
             .await?
+            .map_err(|e| {
+                tracing::error!(error = %e, "password hashing failed");
+                PoolError::Failed
+            })
     }
 
-    /// `stored = None` verifies against the dummy hash and returns false.
-    pub async fn verify(&self, password: &str, stored: Option<&str>) -> bool {
+    /// Whether a check asked for now would be refused as busy.
+    pub fn is_busy(&self) -> bool {
+        self.pool.is_full()
+    }
+
+    /// `stored = None` verifies against the dummy hash and returns false. `Err(Busy)` when too
+    /// many checks are waiting; a failed check is `Ok(false)`.
+    pub async fn verify(&self, password: &str, stored: Option<&str>) -> Result<bool, PoolError> {
         let known = stored.is_some();
         let stored = stored.unwrap_or(&self.dummy_hash).to_owned();
         let password = password.to_owned();
-        let ok = self
+        match self
             .pool
             .run(move || with_worker_memory(|memory| verify(&password, &stored, memory)))
             .await
-            .unwrap_or(false);
-        ok && known
+        {
+            Ok(ok) => Ok(ok && known),
+            Err(PoolError::Busy) => Err(PoolError::Busy),
+            Err(PoolError::Failed) => Ok(false),
+        }
     }
 }
 
@@ -134,16 +147,16 @@ mod tests {
 
     #[tokio::test]
     async fn hash_verifies_only_the_right_password() {
-        let hasher = PasswordHasher::new(1024);
+        let hasher = PasswordHasher::new(1024, 16);
         let hash = hasher.hash("correct horse").await.unwrap();
         assert!(hash.starts_with("$argon2id$"));
-        assert!(hasher.verify("correct horse", Some(&hash)).await);
-        assert!(!hasher.verify("wrong horse", Some(&hash)).await);
+        assert_eq!(hasher.verify("correct horse", Some(&hash)).await, Ok(true));
+        assert_eq!(hasher.verify("wrong horse", Some(&hash)).await, Ok(false));
     }
 
     #[tokio::test]
     async fn same_password_gets_different_salts() {
-        let hasher = PasswordHasher::new(1024);
+        let hasher = PasswordHasher::new(1024, 16);
         let a = hasher.hash("pw12345678").await.unwrap();
         let b = hasher.hash("pw12345678").await.unwrap();
         assert_ne!(a, b);
@@ -183,8 +196,14 @@ mod tests {
 
     #[tokio::test]
     async fn unknown_account_never_verifies() {
-        let hasher = PasswordHasher::new(1024);
-        assert!(!hasher.verify("dummy password that nobody has", None).await);
-        assert!(!hasher.verify("anything", Some("not a hash")).await);
+        let hasher = PasswordHasher::new(1024, 16);
+        assert_eq!(
+            hasher.verify("dummy password that nobody has", None).await,
+            Ok(false)
+        );
+        assert_eq!(
+            hasher.verify("anything", Some("not a hash")).await,
+            Ok(false)
+        );
     }
 }

@@ -2,6 +2,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use protocol::UserId;
 use rand::RngCore;
@@ -11,6 +12,8 @@ use sha2::{Digest, Sha256};
 pub struct TokenKeys {
     encoding: EncodingKey,
     decoding: DecodingKey,
+    /// Derives a refresh token's successor from the token itself (see `successor_of`).
+    successor_key: [u8; 32],
     pub access_ttl_secs: u64,
 }
 
@@ -27,6 +30,11 @@ impl TokenKeys {
         Self {
             encoding: EncodingKey::from_secret(secret),
             decoding: DecodingKey::from_secret(secret),
+            successor_key: Sha256::new()
+                .chain_update(b"video-meet refresh successor\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
             access_ttl_secs,
         }
     }
@@ -48,6 +56,19 @@ impl TokenKeys {
         validation.leeway = 5;
         let data = jsonwebtoken::decode::<Claims>(token, &self.decoding, &validation).ok()?;
         (data.claims.typ == "access").then_some(UserId(data.claims.sub))
+    }
+}
+
+impl TokenKeys {
+    /// The token that replaces `presented` when it is rotated: HMAC-SHA256 under a key derived
+    /// from the server secret. Deterministic, so two requests rotating the same token within the
+    /// grace window get the same successor without the server storing any token in clear;
+    /// unpredictable without both the presented token and the secret.
+    pub fn successor_of(&self, presented: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.successor_key)
+            .expect("HMAC takes keys of any length");
+        mac.update(presented.as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
     }
 }
 
@@ -100,5 +121,20 @@ mod tests {
         assert_eq!(a.len(), 43);
         assert_eq!(hash_refresh_token(&a), hash_refresh_token(&a));
         assert_ne!(hash_refresh_token(&a), a);
+    }
+
+    #[test]
+    fn successors_are_stable_per_token_and_secret() {
+        let keys = TokenKeys::new(b"secret-secret-secret-secret-1234", 900);
+        let other = TokenKeys::new(b"another-secret-another-secret-12", 900);
+        let t = new_refresh_token();
+        assert_eq!(keys.successor_of(&t), keys.successor_of(&t));
+        assert_eq!(keys.successor_of(&t).len(), 43);
+        assert_ne!(keys.successor_of(&t), t);
+        assert_ne!(keys.successor_of(&t), other.successor_of(&t));
+        assert_ne!(
+            keys.successor_of(&t),
+            keys.successor_of(&new_refresh_token())
+        );
     }
 }

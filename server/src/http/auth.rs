@@ -1,9 +1,10 @@
 //! `/api/v1/auth`: register, login, refresh, logout.
 
 use crate::auth::client_addr::ClientAddr;
-use crate::auth::cookies::{self, REFRESH_COOKIE};
 use crate::auth::extract::AppJson;
+use crate::auth::in_flight::Places;
 use crate::auth::session::{RefreshError, Session};
+use crate::auth::throttle::{Attempt, Key};
 use crate::db::{self, DbError};
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
@@ -23,45 +24,93 @@ fn with_session(state: &AppState, status: StatusCode, user: User, session: &Sess
     response
 }
 
-pub(crate) fn throttle_check(state: &AppState, client: ClientAddr) -> AppResult<()> {
+fn limited(retry_after_secs: u64, what: &'static str, client: ClientAddr) -> AppError {
+    tracing::info!(client = %client.redacted(), what, "throttled");
+    metrics::counter!("auth_throttled_total", "what" => what).increment(1);
+    AppError::RateLimited { retry_after_secs }
+}
+
+/// Lets a guess through (counted against the client's address and `target`), or 429. The
+/// caller calls `forgive` on the returned attempt when the guess was right (or never made).
+pub(crate) fn guess(
+    state: &AppState,
+    client: ClientAddr,
+    target: Option<Key>,
+) -> AppResult<Attempt> {
+    let keys = std::iter::once(Key::addr(client.0)).chain(target).collect();
     state
         .throttle
-        .check(client.0, Instant::now())
-        .map_err(|retry_after_secs| {
-            tracing::info!(client = %client.redacted(), "auth attempts throttled");
-            metrics::counter!("auth_throttled_total").increment(1);
-            AppError::RateLimited { retry_after_secs }
-        })
+        .attempt(keys, Instant::now())
+        .map_err(|secs| limited(secs, "guess", client))
 }
 
-pub(crate) fn throttle_fail(state: &AppState, client: ClientAddr) {
-    state.throttle.record_failure(client.0, Instant::now());
+/// A place in the password-check queue for this client and `target`, or 503: one address or
+/// one account can hold only a couple, and a full queue refuses before any database work.
+pub(crate) fn check_place(
+    state: &AppState,
+    client: ClientAddr,
+    target: Option<Key>,
+) -> AppResult<Places> {
+    let busy = AppError::Busy {
+        retry_after_secs: 1,
+    };
+    if state.hasher.is_busy() {
+        return Err(busy);
+    }
+    let keys = std::iter::once(Key::addr(client.0)).chain(target).collect();
+    state.in_flight.enter(keys).ok_or(busy)
 }
 
+/// The per-address request rate of registration, look-ups and join steps, or 429.
+pub(crate) fn rate_limit(state: &AppState, client: ClientAddr) -> AppResult<()> {
+    state
+        .rate
+        .attempt(vec![Key::addr(client.0)], Instant::now())
+        .map(drop)
+        .map_err(|secs| limited(secs, "rate", client))
+}
+
+#[utoipa::path(
+    post, path = "/auth/register", tag = "auth",
+    request_body = protocol::RegisterRequest,
+    responses(
+        (status = 201, description = "Registered and signed in (session cookies set)", body = User),
+        (status = 400, description = "Malformed JSON body", body = protocol::ErrorBody),
+        (status = 403, description = "Cross-site request (Origin)", body = protocol::ErrorBody),
+        (status = 409, description = "Email already registered", body = protocol::ErrorBody),
+        (status = 422, description = "Field errors", body = protocol::ErrorBody),
+        (status = 429, description = "Too many attempts (Retry-After)", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn register(
     State(state): State<AppState>,
     client: ClientAddr,
     AppJson(req): AppJson<RegisterRequest>,
 ) -> AppResult<Response> {
-    throttle_check(&state, client)?;
+    rate_limit(&state, client)?;
+    // Every registration counts until it succeeds: taken emails are guesses too.
+    let attempt = guess(&state, client, None)?;
     let mut check = Checker::new();
     let email = check.check("email", validate::email(&req.email));
     check.check("password", validate::password(&req.password));
     let name = check.check("display_name", validate::display_name(&req.display_name));
     if let Err(fields) = check.finish() {
-        throttle_fail(&state, client);
         return Err(AppError::Validation(fields));
     }
     let (email, name) = (email.unwrap_or_default(), name.unwrap_or_default());
-    let hash = state
-        .hasher
-        .hash(&req.password)
-        .await
-        .map_err(AppError::Internal)?;
+    let place = match check_place(&state, client, None) {
+        Ok(place) => place,
+        Err(busy) => {
+            attempt.forgive();
+            return Err(busy);
+        }
+    };
+    let hash = state.hasher.hash(&req.password).await?;
+    drop(place);
     let row = match db::users::create(&state.db, &email, &name, &hash).await {
         Ok(row) => row,
         Err(DbError::Duplicate) => {
-            throttle_fail(&state, client);
             return Err(AppError::Conflict {
                 message: "An account with this email already exists.",
                 field: Some("email"),
@@ -69,6 +118,7 @@ pub async fn register(
         }
         Err(e) => return Err(e.into()),
     };
+    attempt.forgive();
     let session = state.sessions().start(&row.user_id()).await?;
     metrics::counter!("auth_registrations_total").increment(1);
     tracing::info!(user = %row.user_id(), "account registered");
@@ -80,12 +130,24 @@ pub async fn register(
     ))
 }
 
+#[utoipa::path(
+    post, path = "/auth/login", tag = "auth",
+    request_body = protocol::LoginRequest,
+    responses(
+        (status = 200, description = "Signed in (session cookies set)", body = User),
+        (status = 400, description = "Malformed JSON body", body = protocol::ErrorBody),
+        (status = 403, description = "Cross-site request (Origin)", body = protocol::ErrorBody),
+        (status = 401, description = "Wrong email or password", body = protocol::ErrorBody),
+        (status = 422, description = "Field errors", body = protocol::ErrorBody),
+        (status = 429, description = "Too many attempts (Retry-After)", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn login(
     State(state): State<AppState>,
     client: ClientAddr,
     AppJson(req): AppJson<LoginRequest>,
 ) -> AppResult<Response> {
-    throttle_check(&state, client)?;
     let mut check = Checker::new();
     let email = check.check("email", validate::email(&req.email));
     if req.password.is_empty() {
@@ -94,13 +156,24 @@ pub async fn login(
     if let Err(fields) = check.finish() {
         return Err(AppError::Validation(fields));
     }
-    let row = db::users::by_email(&state.db, &email.unwrap_or_default()).await?;
+    let email = email.unwrap_or_default();
+    // Counted before the hash: parallel guesses cannot overtake the gate.
+    let attempt = guess(&state, client, Some(Key::Account(email.clone())))?;
+    // Overloaded: say so at once, before any database work (and it was no guess).
+    let _place = match check_place(&state, client, Some(Key::Account(email.clone()))) {
+        Ok(place) => place,
+        Err(busy) => {
+            attempt.forgive();
+            return Err(busy);
+        }
+    };
+    let row = db::users::by_email(&state.db, &email).await?;
     let stored = row.as_ref().map(|r| r.password_hash.as_str());
-    if !state.hasher.verify(&req.password, stored).await {
-        throttle_fail(&state, client);
+    if !state.hasher.verify(&req.password, stored).await? {
         metrics::counter!("auth_login_failures_total").increment(1);
         return Err(AppError::Unauthorized("Wrong email or password."));
     }
+    attempt.forgive();
     let row = row.expect("verify returns true only for an existing account");
     let session = state.sessions().start(&row.user_id()).await?;
     metrics::counter!("auth_logins_total").increment(1);
@@ -112,9 +185,20 @@ pub async fn login(
     ))
 }
 
+#[utoipa::path(
+    post, path = "/auth/refresh", tag = "auth",
+    responses(
+        (status = 200, description = "New session cookies", body = User),
+        (status = 401, description = "No, expired, reused or revoked refresh cookie", body = protocol::ErrorBody),
+        (status = 403, description = "Cross-site request (Origin)", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
-    let presented =
-        cookies::read(&headers, REFRESH_COOKIE).ok_or(AppError::Unauthorized("Not signed in."))?;
+    let presented = state
+        .cookie_policy()
+        .read_refresh(&headers)
+        .ok_or(AppError::Unauthorized("Not signed in."))?;
     let session = match state.sessions().rotate(presented).await {
         Ok(session) => session,
         Err(RefreshError::Reused) => {
@@ -138,8 +222,16 @@ pub async fn refresh(State(state): State<AppState>, headers: HeaderMap) -> AppRe
     ))
 }
 
+#[utoipa::path(
+    post, path = "/auth/logout", tag = "auth",
+    responses(
+        (status = 204, description = "Signed out; cookies cleared, session family revoked"),
+        (status = 403, description = "Cross-site request (Origin)", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> AppResult<Response> {
-    if let Some(presented) = cookies::read(&headers, REFRESH_COOKIE) {
+    if let Some(presented) = state.cookie_policy().read_refresh(&headers) {
         state.sessions().revoke(presented).await?;
     }
     let mut response = StatusCode::NO_CONTENT.into_response();

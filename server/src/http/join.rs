@@ -1,10 +1,11 @@
 //! `POST /api/v1/meetings/{code}/join`: checks everything about who may join (guests,
 //! password, capacity) and hands out a single-use ticket for `/ws` plus the ICE servers.
 
-use super::auth::{throttle_check, throttle_fail};
-use super::meetings::find;
+use super::auth::{check_place, guess};
+use super::meetings::find_public;
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::extract::{AppJson, MaybeAuthUser};
+use crate::auth::throttle::Key;
 use crate::auth::tokens::now_secs;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -19,6 +20,21 @@ use protocol::signal::{JoinRequest, JoinTicket, Role};
 use protocol::validate::{self, Checker};
 use std::time::Instant;
 
+#[utoipa::path(
+    post, path = "/meetings/{code}/join", tag = "meetings",
+    params(("code" = String, Path, description = "Meeting code, e.g. abc-defg-hij")),
+    request_body = protocol::signal::JoinRequest,
+    responses(
+        (status = 200, description = "A single-use ticket for /ws and the ICE servers", body = JoinTicket),
+        (status = 400, description = "Malformed JSON body or path", body = protocol::ErrorBody),
+        (status = 403, description = "Guests not allowed, wrong meeting password, or cross-site request", body = protocol::ErrorBody),
+        (status = 404, description = "No meeting with this code", body = protocol::ErrorBody),
+        (status = 409, description = "The meeting is full", body = protocol::ErrorBody),
+        (status = 422, description = "Field errors", body = protocol::ErrorBody),
+        (status = 429, description = "Too many attempts (Retry-After)", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn join(
     State(state): State<AppState>,
     MaybeAuthUser(user): MaybeAuthUser,
@@ -26,7 +42,7 @@ pub async fn join(
     Path(code): Path<String>,
     AppJson(req): AppJson<JoinRequest>,
 ) -> AppResult<Json<JoinTicket>> {
-    let row = find(&state, &code).await?;
+    let row = find_public(&state, client, &code).await?;
     let profile = match &user {
         Some(id) => db::users::by_id(&state.db, id).await?,
         None => None,
@@ -37,18 +53,19 @@ pub async fn join(
             field: None,
         });
     }
+    // Signed in, you are your profile's name; guests choose theirs.
     let mut check = Checker::new();
-    let typed = req.display_name.as_deref().filter(|n| !n.trim().is_empty());
-    let display_name = match (typed, &profile) {
-        (Some(name), _) => check.check("display_name", validate::display_name(name)),
-        (None, Some(profile)) => Some(profile.display_name.clone()),
-        (None, None) => check.check("display_name", validate::display_name("")),
+    let display_name = match &profile {
+        Some(profile) => Some(profile.display_name.clone()),
+        None => check.check(
+            "display_name",
+            validate::display_name(req.display_name.as_deref().unwrap_or_default()),
+        ),
     };
     check.finish().map_err(AppError::Validation)?;
     let display_name = display_name.unwrap_or_default();
 
     if let Some(hash) = &row.password_hash {
-        throttle_check(&state, client)?;
         let password = req.password.unwrap_or_default();
         if password.is_empty() {
             return Err(AppError::Denied {
@@ -56,13 +73,22 @@ pub async fn join(
                 field: Some("password"),
             });
         }
-        if !state.hasher.verify(&password, Some(hash)).await {
-            throttle_fail(&state, client);
+        // Counted before the hash, against the address and the meeting.
+        let attempt = guess(&state, client, Some(Key::Meeting(row.code.clone())))?;
+        let _place = match check_place(&state, client, Some(Key::Meeting(row.code.clone()))) {
+            Ok(place) => place,
+            Err(busy) => {
+                attempt.forgive();
+                return Err(busy);
+            }
+        };
+        if !state.hasher.verify(&password, Some(hash)).await? {
             return Err(AppError::Denied {
                 message: "Wrong meeting password.",
                 field: Some("password"),
             });
         }
+        attempt.forgive();
     }
 
     // Calls past `--p2p-max` go through the SFU: only the meeting's own cap applies.

@@ -1,5 +1,7 @@
 //! `/api/v1/meetings`: create, list mine, public info, host-only edit and delete.
 
+use super::auth::{guess, rate_limit};
+use crate::auth::client_addr::ClientAddr;
 use crate::auth::extract::{AppJson, AuthUser};
 use crate::db::{self, DbError, meetings::MeetingRow};
 use crate::error::{AppError, AppResult};
@@ -21,6 +23,20 @@ pub(crate) async fn find(state: &AppState, code: &str) -> AppResult<MeetingRow> 
         .ok_or(AppError::NotFound("No meeting with this code."))
 }
 
+/// A look-up by someone who may not know the code: rate-limited per address, and an unknown
+/// code counts as a failed guess, so codes cannot be enumerated for free.
+pub(crate) async fn find_public(
+    state: &AppState,
+    client: ClientAddr,
+    code: &str,
+) -> AppResult<MeetingRow> {
+    rate_limit(state, client)?;
+    let attempt = guess(state, client, None)?;
+    let row = find(state, code).await?;
+    attempt.forgive();
+    Ok(row)
+}
+
 async fn find_hosted(state: &AppState, code: &str, user: &UserId) -> AppResult<MeetingRow> {
     let row = find(state, code).await?;
     if &row.host_id() != user {
@@ -35,8 +51,7 @@ async fn find_hosted(state: &AppState, code: &str, user: &UserId) -> AppResult<M
 async fn apply_password(state: &AppState, checked: &mut Checked) -> AppResult<()> {
     match checked.password.take() {
         Some(Some(pw)) => {
-            checked.fields.password_hash =
-                Some(state.hasher.hash(&pw).await.map_err(AppError::Internal)?);
+            checked.fields.password_hash = Some(state.hasher.hash(&pw).await?);
         }
         Some(None) => checked.fields.password_hash = None,
         None => {}
@@ -44,6 +59,19 @@ async fn apply_password(state: &AppState, checked: &mut Checked) -> AppResult<()
     Ok(())
 }
 
+#[utoipa::path(
+    post, path = "/meetings", tag = "meetings",
+    security(("cookie" = []), ("bearer" = [])),
+    request_body = protocol::CreateMeetingRequest,
+    responses(
+        (status = 201, description = "Created", body = Meeting),
+        (status = 400, description = "Malformed JSON body", body = protocol::ErrorBody),
+        (status = 403, description = "Cross-site request (Origin)", body = protocol::ErrorBody),
+        (status = 401, description = "Not signed in", body = protocol::ErrorBody),
+        (status = 422, description = "Field errors", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -70,6 +98,15 @@ pub async fn create(
     ))
 }
 
+#[utoipa::path(
+    get, path = "/meetings", tag = "meetings",
+    security(("cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The caller's meetings, upcoming and past", body = MeetingList),
+        (status = 401, description = "Not signed in", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn list(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -93,15 +130,42 @@ pub async fn list(
     Ok(Json(list))
 }
 
+#[utoipa::path(
+    get, path = "/meetings/{code}", tag = "meetings",
+    params(("code" = String, Path, description = "Meeting code, e.g. abc-defg-hij")),
+    responses(
+        (status = 200, description = "What anyone with the link may see", body = MeetingInfo),
+        (status = 400, description = "Malformed path", body = protocol::ErrorBody),
+        (status = 404, description = "No meeting with this code", body = protocol::ErrorBody),
+        (status = 429, description = "Too many look-ups or unknown codes (Retry-After)", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn info(
     State(state): State<AppState>,
+    client: ClientAddr,
     Path(code): Path<String>,
 ) -> AppResult<Json<MeetingInfo>> {
-    let row = find(&state, &code).await?;
+    let row = find_public(&state, client, &code).await?;
     let host_name = db::meetings::host_name(&state.db, &row).await?;
     Ok(Json(meetings::to_info(&row, host_name)))
 }
 
+#[utoipa::path(
+    patch, path = "/meetings/{code}", tag = "meetings",
+    security(("cookie" = []), ("bearer" = [])),
+    params(("code" = String, Path, description = "Meeting code, e.g. abc-defg-hij")),
+    request_body = protocol::UpdateMeetingRequest,
+    responses(
+        (status = 200, description = "Updated", body = Meeting),
+        (status = 400, description = "Malformed JSON body", body = protocol::ErrorBody),
+        (status = 403, description = "Not the host, or cross-site request", body = protocol::ErrorBody),
+        (status = 401, description = "Not signed in", body = protocol::ErrorBody),
+        (status = 404, description = "No meeting with this code", body = protocol::ErrorBody),
+        (status = 422, description = "Field errors", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn update(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
@@ -115,6 +179,19 @@ pub async fn update(
     Ok(Json(meetings::to_meeting(&row, &state.config.public_url())))
 }
 
+#[utoipa::path(
+    delete, path = "/meetings/{code}", tag = "meetings",
+    security(("cookie" = []), ("bearer" = [])),
+    params(("code" = String, Path, description = "Meeting code, e.g. abc-defg-hij")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, description = "Malformed path", body = protocol::ErrorBody),
+        (status = 401, description = "Not signed in", body = protocol::ErrorBody),
+        (status = 403, description = "Not the host, or cross-site request", body = protocol::ErrorBody),
+        (status = 404, description = "No meeting with this code", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn delete(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,

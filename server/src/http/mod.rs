@@ -2,7 +2,9 @@
 
 pub mod auth;
 pub mod join;
+pub mod limits;
 pub mod meetings;
+pub mod openapi;
 pub mod ops;
 pub mod origin;
 pub mod users;
@@ -30,6 +32,7 @@ pub fn api_router(state: AppState) -> Router {
                 .delete(meetings::delete),
         )
         .route("/meetings/{code}/join", post(join::join))
+        .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound("No such API route.") })
         .layer(middleware::from_fn_with_state(
             state.clone(),

@@ -9,6 +9,15 @@ use axum::extract::State;
 use protocol::validate::{self, Checker};
 use protocol::{UpdateMeRequest, User};
 
+#[utoipa::path(
+    get, path = "/users/me", tag = "auth",
+    security(("cookie" = []), ("bearer" = [])),
+    responses(
+        (status = 200, description = "The signed-in user", body = User),
+        (status = 401, description = "Not signed in", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn me(State(state): State<AppState>, AuthUser(id): AuthUser) -> AppResult<Json<User>> {
     let row = db::users::by_id(&state.db, &id)
         .await?
@@ -16,6 +25,19 @@ pub async fn me(State(state): State<AppState>, AuthUser(id): AuthUser) -> AppRes
     Ok(Json(row.to_user()))
 }
 
+#[utoipa::path(
+    patch, path = "/users/me", tag = "auth",
+    security(("cookie" = []), ("bearer" = [])),
+    request_body = protocol::UpdateMeRequest,
+    responses(
+        (status = 200, description = "Updated profile", body = User),
+        (status = 400, description = "Malformed JSON body", body = protocol::ErrorBody),
+        (status = 403, description = "Cross-site request (Origin)", body = protocol::ErrorBody),
+        (status = 401, description = "Not signed in", body = protocol::ErrorBody),
+        (status = 422, description = "Field errors", body = protocol::ErrorBody),
+        (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
+    )
+)]
 pub async fn update_me(
     State(state): State<AppState>,
     AuthUser(id): AuthUser,

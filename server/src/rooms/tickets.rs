@@ -1,9 +1,10 @@
 //! Join tickets: what the HTTP join step checked (meeting, name, role), redeemed once by
-//! the WebSocket handshake within a minute.
+//! the WebSocket handshake within a minute. Tickets are also kept in the order they were
+//! issued, so expired ones are dropped from the front: issuing never scans the live ones.
 
 use protocol::signal::Role;
 use protocol::{MeetingCode, UserId};
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -21,29 +22,53 @@ pub struct Ticket {
 
 #[derive(Clone, Default)]
 pub struct Tickets {
-    inner: Arc<Mutex<HashMap<String, (Ticket, Instant)>>>,
+    inner: Arc<Mutex<Issued>>,
+}
+
+#[derive(Default)]
+struct Issued {
+    live: HashMap<String, (Ticket, Instant)>,
+    /// Tokens in issue order (redeemed ones stay until they would have expired).
+    order: VecDeque<(Instant, String)>,
+}
+
+impl Issued {
+    fn drop_expired(&mut self, now: Instant) {
+        while let Some((issued, _)) = self.order.front() {
+            if now.duration_since(*issued) < TICKET_TTL {
+                break;
+            }
+            if let Some((_, token)) = self.order.pop_front() {
+                self.live.remove(&token);
+            }
+        }
+    }
 }
 
 impl Tickets {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Issued> {
+        self.inner.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
     pub fn issue(&self, ticket: Ticket, now: Instant) -> String {
         let token = crate::auth::tokens::new_refresh_token();
-        let mut map = self
-            .inner
-            .lock()
-            .expect("ticket lock is never held across a panic");
-        map.retain(|_, (_, issued)| now.duration_since(*issued) < TICKET_TTL);
-        map.insert(token.clone(), (ticket, now));
+        let mut issued = self.lock();
+        issued.drop_expired(now);
+        issued.live.insert(token.clone(), (ticket, now));
+        issued.order.push_back((now, token.clone()));
         token
     }
 
     /// The ticket, once: a second redemption or an expired ticket gives `None`.
     pub fn redeem(&self, token: &str, now: Instant) -> Option<Ticket> {
-        let mut map = self
-            .inner
-            .lock()
-            .expect("ticket lock is never held across a panic");
-        let (ticket, issued) = map.remove(token)?;
-        (now.duration_since(issued) < TICKET_TTL).then_some(ticket)
+        let mut issued = self.lock();
+        let (ticket, at) = issued.live.remove(token)?;
+        (now.duration_since(at) < TICKET_TTL).then_some(ticket)
+    }
+
+    /// Tickets issued and not yet redeemed or dropped.
+    pub fn live(&self) -> usize {
+        self.lock().live.len()
     }
 }
 
@@ -71,5 +96,23 @@ mod tests {
         let late = tickets.issue(ticket(), t0);
         assert!(tickets.redeem(&late, t0 + TICKET_TTL).is_none());
         assert!(tickets.redeem("forged", t0).is_none());
+    }
+
+    #[test]
+    fn expired_tickets_are_dropped_as_new_ones_are_issued() {
+        let tickets = Tickets::default();
+        let t0 = Instant::now();
+        for _ in 0..1000 {
+            let _ = tickets.issue(ticket(), t0);
+        }
+        let redeemed = tickets.issue(ticket(), t0 + Duration::from_secs(30));
+        assert!(
+            tickets
+                .redeem(&redeemed, t0 + Duration::from_secs(31))
+                .is_some()
+        );
+        assert_eq!(tickets.live(), 1000);
+        let _ = tickets.issue(ticket(), t0 + TICKET_TTL);
+        assert_eq!(tickets.live(), 1, "the thousand expired ones are gone");
     }
 }

@@ -82,8 +82,8 @@ impl Counters {
 }
 
 /// Short, non-identifying form of a meeting code for logs.
-fn log_code(code: &MeetingCode) -> &str {
-    code.as_str().get(..3).unwrap_or("")
+fn log_code(code: &MeetingCode) -> String {
+    code.redacted()
 }
 
 impl Engine {
@@ -165,7 +165,7 @@ impl Engine {
             }
         }
         members.push(id);
-        tracing::info!(meeting = log_code(&code), peer = %peer.0, "sfu: participant joined");
+        tracing::info!(meeting = %log_code(&code), peer = %peer.0, "sfu: participant joined");
         self.by_ufrag.insert(p.ufrag.clone(), id);
         self.by_key.insert((code.clone(), peer), id);
         self.participants.insert(id, p);
@@ -395,7 +395,7 @@ impl Engine {
         // (debug level: a disabled span costs one check on this per-frame path).
         let _span = tracing::debug_span!(
             "sfu_session",
-            meeting = log_code(&p.code),
+            meeting = %log_code(&p.code),
             participant = id.0
         )
         .entered();
@@ -461,7 +461,7 @@ impl Engine {
         let Some(mut p) = self.participants.remove(&id) else {
             return;
         };
-        tracing::info!(meeting = log_code(&p.code), peer = %p.peer.0, "sfu: participant left");
+        tracing::info!(meeting = %log_code(&p.code), peer = %p.peer.0, "sfu: participant left");
         // Closing may panic only if str0m has a bug; the session is going anyway.
         let _ = catch_unwind(AssertUnwindSafe(|| p.rtc.disconnect()));
         self.by_key.remove(&(p.code.clone(), p.peer.clone()));

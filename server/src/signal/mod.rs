@@ -332,6 +332,9 @@ fn screen_stream(media: &MediaState) -> Option<String> {
 }
 
 #[cfg(test)]
+mod fuzz;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 

@@ -98,7 +98,17 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
                     }
                 >
                     <form class="mt-6 space-y-2" on:submit=join.clone() novalidate>
-                        <TextField label="Your name" name="display_name" autocomplete="name" value=name error=field("display_name") hint="How others see you in this meeting." />
+                        // Signed in, you are your profile's name (the server uses it regardless);
+                        // guests choose theirs.
+                        {move || if signed_in.get() {
+                            view! {
+                                <p data-testid="joining-as">"You join as " <strong>{move || name.get()}</strong></p>
+                            }.into_any()
+                        } else {
+                            view! {
+                                <TextField label="Your name" name="display_name" autocomplete="name" value=name error=field("display_name") hint="How others see you in this meeting." />
+                            }.into_any()
+                        }}
                         {info.needs_password.then(|| view! {
                             <TextField label="Meeting password" name="password" kind="password" value=password error=field("password") />
                         })}

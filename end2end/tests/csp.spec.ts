@@ -1,0 +1,39 @@
+// The Content-Security-Policy holds for the whole app: pages hydrate, a call connects and media
+// plays, and the browser reports no violation (console messages and securitypolicyviolation
+// events, which are turned into console errors below).
+import { expect, test, type Page } from '@playwright/test';
+import { createMeeting, expectVideoPlaying, join, person, tileOf } from './call-fixtures';
+
+async function watchCsp(page: Page): Promise<string[]> {
+  const seen: string[] = [];
+  page.on('console', (msg) => {
+    if (/Content[- ]Security[- ]Policy/i.test(msg.text())) seen.push(msg.text());
+  });
+  await page.addInitScript(() => {
+    document.addEventListener('securitypolicyviolation', (e) => {
+      console.error(`Content Security Policy violation: ${e.violatedDirective} ${e.blockedURI}`);
+    });
+  });
+  return seen;
+}
+
+test('every page and a call run under the CSP without a violation', async ({ browser }) => {
+  const ann = await person(browser, 'Ann');
+  const bo = await person(browser, 'Bo');
+  const seen = await Promise.all([watchCsp(ann.page), watchCsp(bo.page)]);
+
+  for (const path of ['/', '/login', '/register', '/dashboard']) {
+    const res = await ann.page.goto(path);
+    expect(res?.headers()['content-security-policy'], path).toContain("'nonce-");
+    await expect(ann.page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
+  }
+  const code = await createMeeting(ann, { title: 'Under CSP' });
+  await join(ann, code);
+  await join(bo, code);
+  await expectVideoPlaying(tileOf(ann.page, 'Bo'));
+  await expectVideoPlaying(tileOf(bo.page, 'Ann'));
+
+  expect(seen.flat()).toEqual([]);
+  await ann.context.close();
+  await bo.context.close();
+});
