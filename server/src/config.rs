@@ -39,6 +39,19 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_PUBLIC_URL")]
     pub public_url: Option<String>,
 
+    /// Serve https with this certificate chain (PEM file); needs `--tls-key`. The files are
+    /// re-read when they change (a renewed certificate needs no restart).
+    #[arg(long, env = "VIDEO_MEET_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+
+    /// The private key (PEM file) for `--tls-cert`.
+    #[arg(long, env = "VIDEO_MEET_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+
+    /// How often to look for a renewed certificate, in seconds.
+    #[arg(long, env = "VIDEO_MEET_TLS_CHECK", default_value_t = 10)]
+    pub tls_check_secs: u64,
+
     /// Secret that signs access tokens. When unset, one is generated on first start and kept
     /// in `<data-dir>/secret` so that a restart keeps everyone signed in.
     #[arg(long, env = "VIDEO_MEET_SECRET", hide_env_values = true)]
@@ -214,6 +227,9 @@ impl Config {
 
     /// Settings that contradict each other, as a message for the operator.
     pub fn check(&self) -> Result<(), String> {
+        if self.tls_cert.is_some() != self.tls_key.is_some() {
+            return Err("--tls-cert and --tls-key go together".into());
+        }
         if self.turn_only && self.turn_urls.is_empty() {
             return Err("--turn-only needs TURN servers: set --turn-urls and --turn-secret".into());
         }
@@ -224,6 +240,15 @@ impl Config {
             );
         }
         Ok(())
+    }
+
+    /// The certificate files to serve https from, if configured.
+    pub fn tls_files(&self) -> Option<crate::tls::TlsFiles> {
+        Some(crate::tls::TlsFiles {
+            cert: self.tls_cert.clone()?,
+            key: self.tls_key.clone()?,
+            check_every: std::time::Duration::from_secs(self.tls_check_secs.max(1)),
+        })
     }
 
     /// Trusted proxy hops for `X-Forwarded-For` (0: trust no header).
@@ -239,6 +264,7 @@ impl Config {
     pub fn public_url(&self) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
+            None if self.tls_cert.is_some() => format!("https://{}", self.addr),
             None => format!("http://{}", self.addr),
         }
     }

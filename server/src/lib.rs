@@ -14,6 +14,7 @@ pub mod sfu;
 pub mod signal;
 pub mod state;
 pub mod telemetry;
+pub mod tls;
 pub mod turn;
 
 use auth::client_addr::TrustProxy;
@@ -48,6 +49,8 @@ pub enum StartError {
     },
     #[error("configuration: {0}")]
     Config(String),
+    #[error("TLS certificate or key: {0}")]
+    Tls(std::io::Error),
     #[error("token secret: {0}")]
     Secret(std::io::Error),
     #[error("server: {0}")]
@@ -199,8 +202,9 @@ pub struct Running {
     pub state: AppState,
     shutdown: tokio::sync::oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
-    /// Periodic upkeep (the session sweep); it holds a database handle, so it ends with us.
-    upkeep: tokio::task::JoinHandle<()>,
+    /// Periodic upkeep (the session sweep, the certificate watch); the sweep holds a database
+    /// handle, so they end with us.
+    upkeep: Vec<tokio::task::JoinHandle<()>>,
 }
 
 impl Running {
@@ -209,7 +213,9 @@ impl Running {
         if let Some(sfu) = self.state.rooms.sfu() {
             sfu.send(sfu::Command::Shutdown);
         }
-        self.upkeep.abort();
+        for task in &self.upkeep {
+            task.abort();
+        }
         let _ = self.shutdown.send(());
         let _ = self.task.await;
     }
@@ -231,20 +237,39 @@ pub async fn spawn(mut config: Config) -> Result<Running, StartError> {
     })?;
     // With port 0 the OS picks the port: links and origin checks must use the real one.
     config.addr = addr;
+    let tls = match config.tls_files() {
+        Some(files) => Some((tls::load(&files).await.map_err(StartError::Tls)?, files)),
+        None => None,
+    };
     let state = build_state(config).await?;
-    let upkeep = tokio::spawn(auth::session::sweep_forever(
+    let mut upkeep = vec![tokio::spawn(auth::session::sweep_forever(
         state.db.clone(),
         Duration::from_secs(3600),
-    ));
+    ))];
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(async {
+    let task = match tls {
+        None => tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = rx.await;
+                })
+                .await
+        }),
+        Some((tls_config, files)) => {
+            upkeep.push(tokio::spawn(tls::watch(tls_config.clone(), files)));
+            let listener = listener.into_std().map_err(StartError::Serve)?;
+            let server =
+                axum_server::from_tcp_rustls(listener, tls_config).map_err(StartError::Serve)?;
+            let handle = axum_server::Handle::new();
+            let stopper = handle.clone();
+            tokio::spawn(async move {
                 let _ = rx.await;
-            })
-            .await
-    });
+                stopper.graceful_shutdown(Some(Duration::from_secs(10)));
+            });
+            tokio::spawn(async move { server.handle(handle).serve(app).await })
+        }
+    };
     Ok(Running {
         addr,
         state,

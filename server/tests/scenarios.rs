@@ -13,3 +13,4 @@ mod persistence_restart;
 mod sessions;
 mod sfu_bots;
 mod signaling;
+mod tls;

@@ -66,6 +66,9 @@ struct Counters {
     fir_in: metrics::Counter,
     /// Keyframe requests sent to publishers, after the throttle.
     keyframes_out: metrics::Counter,
+    /// NACKs from subscribers (for media I send them), and NACKs I send to publishers.
+    nacks_from_subscribers: metrics::Counter,
+    nacks_to_publishers: metrics::Counter,
 }
 
 impl Counters {
@@ -77,6 +80,8 @@ impl Counters {
             pli_in: metrics::counter!("sfu_keyframe_requests_in_total", "kind" => "pli"),
             fir_in: metrics::counter!("sfu_keyframe_requests_in_total", "kind" => "fir"),
             keyframes_out: metrics::counter!("sfu_keyframe_requests_total"),
+            nacks_from_subscribers: metrics::counter!("sfu_nacks_total", "direction" => "from_subscribers"),
+            nacks_to_publishers: metrics::counter!("sfu_nacks_total", "direction" => "to_publishers"),
         }
     }
 }
@@ -546,7 +551,13 @@ impl Engine {
             None => return,
         }
         for event in events {
-            if !matches!(event, Event::MediaData(_)) {
+            if !matches!(
+                event,
+                Event::MediaData(_)
+                    | Event::MediaEgressStats(_)
+                    | Event::MediaIngressStats(_)
+                    | Event::PeerStats(_)
+            ) {
                 tracing::debug!(participant = id.0, ?event, "sfu: session event");
             }
             match event {
@@ -567,6 +578,18 @@ impl Engine {
                         .unwrap_or_default();
                     for track in videos {
                         self.request_keyframe(track.origin, track.mid, KeyframeRequestKind::Pli);
+                    }
+                }
+                Event::MediaEgressStats(stats) => {
+                    if let Some(p) = self.participants.get_mut(&id) {
+                        let new = p.new_nacks(stats.mid, true, stats.nacks);
+                        self.counters.nacks_from_subscribers.increment(new);
+                    }
+                }
+                Event::MediaIngressStats(stats) => {
+                    if let Some(p) = self.participants.get_mut(&id) {
+                        let new = p.new_nacks(stats.mid, false, stats.nacks);
+                        self.counters.nacks_to_publishers.increment(new);
                     }
                 }
                 Event::KeyframeRequest(req) => {

@@ -106,6 +106,9 @@ pub struct Participant {
     pub screen_stream: Option<String>,
     /// When the last datagram from this participant arrived (creation until the first).
     pub last_heard: Instant,
+    /// NACK totals str0m last reported per m-line (`true`: sent by the browser on an m-line I
+    /// send on), to turn its cumulative stats into counter increments.
+    nack_totals: Vec<(Mid, bool, u64)>,
 }
 
 pub fn media_kind(kind: TrackKind) -> MediaKind {
@@ -117,6 +120,11 @@ pub fn media_kind(kind: TrackKind) -> MediaKind {
 }
 
 impl Participant {
+    /// How many NACKs are new on `mid` since the last report of its cumulative `total`.
+    pub fn new_nacks(&mut self, mid: Mid, egress: bool, total: u64) -> u64 {
+        new_since_last(&mut self.nack_totals, mid, egress, total)
+    }
+
     /// A fresh session: ICE-lite on the SFU's one address, credentials we choose (their ufrag
     /// is the demux key for the first STUN packet from a new address).
     pub fn new(
@@ -140,6 +148,8 @@ impl Participant {
             .enable_vp8(true)
             .enable_h264(true)
             .set_ice_lite(true)
+            // Per m-line stats (NACKs for /metrics) every few seconds.
+            .set_stats_interval(Some(std::time::Duration::from_secs(5)))
             .set_local_ice_credentials(creds)
             .build(now);
         let candidate = Candidate::host(candidate, "udp").map_err(str0m::RtcError::Ice)?;
@@ -170,6 +180,7 @@ impl Participant {
             addrs: Vec::new(),
             screen_stream: None,
             last_heard: now,
+            nack_totals: Vec::new(),
         })
     }
 
@@ -350,4 +361,38 @@ fn random_token(len: usize) -> String {
     (0..len)
         .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
         .collect()
+}
+
+/// The increase of a cumulative `total` since the last one recorded for (`mid`, `egress`).
+fn new_since_last(totals: &mut Vec<(Mid, bool, u64)>, mid: Mid, egress: bool, total: u64) -> u64 {
+    match totals
+        .iter_mut()
+        .find(|(m, e, _)| *m == mid && *e == egress)
+    {
+        Some((_, _, last)) => {
+            let new = total.saturating_sub(*last);
+            *last = total;
+            new
+        }
+        None => {
+            totals.push((mid, egress, total));
+            total
+        }
+    }
+}
+
+#[cfg(test)]
+mod nack_tests {
+    use super::*;
+
+    #[test]
+    fn cumulative_totals_become_increments_per_mline_and_direction() {
+        let mut totals = Vec::new();
+        let (a, b) = (Mid::from("0"), Mid::from("1"));
+        assert_eq!(new_since_last(&mut totals, a, true, 3), 3);
+        assert_eq!(new_since_last(&mut totals, a, true, 5), 2);
+        assert_eq!(new_since_last(&mut totals, a, false, 4), 4);
+        assert_eq!(new_since_last(&mut totals, b, true, 1), 1);
+        assert_eq!(new_since_last(&mut totals, a, true, 5), 0);
+    }
 }

@@ -3,12 +3,14 @@
 //! and writes what the UI needs into `CallState`.
 //!
 //! Remote media arrives as "streams from a source": each `PeerLink` is a source, and so is
-//! the one `SfuLink` (see `topology`); tiles ask `streams_of` and never know which.
+//! the one `SfuLink` (see `topology`); tiles ask `remote_stream` and never know which. What the
+//! engine keeps about each remote participant is one `Remote` record (see `remote`).
 //!
 //! Beware: `MediaStream` and `MediaStreamTrack` have an inherent `clone()` that calls the JS
 //! method and makes a *new* stream or track. `Clone::clone(&x)` copies the handle.
 
 mod controls;
+mod remote;
 mod signaling;
 mod topology;
 
@@ -28,6 +30,7 @@ use crate::call::stats::{self, Sample};
 use crate::call::{CallState, LinkState, Phase, TileKey};
 use leptos::prelude::*;
 use protocol::signal::{ClientMsg, JoinTicket, PeerId, Topology};
+use remote::{Path, Remote};
 use std::cell::{Cell, RefCell};
 use std::collections::HashMap;
 use std::rc::Rc;
@@ -92,26 +95,16 @@ struct Engine {
     audio: Option<AudioContext>,
     /// My microphone's level.
     meter: RefCell<Option<Meter>>,
-    /// Each remote microphone's level and speaking hold.
-    peer_meters: RefCell<HashMap<PeerId, (Meter, Speaking)>>,
     call: RefCell<Option<Call>>,
-    links: RefCell<HashMap<PeerId, Rc<PeerLink>>>,
-    /// Remote streams through peer links.
-    remote: RefCell<HashMap<PeerId, Vec<MediaStream>>>,
+    /// One record per remote participant (see `remote`).
+    remotes: RefCell<HashMap<PeerId, Remote>>,
     /// How media flows in this meeting (the server decides).
     topology: Cell<Topology>,
     /// When the last topology switch started.
     switch_started: Cell<f64>,
     sfu: RefCell<Option<Rc<SfuLink>>>,
-    /// Since when each path delivers each participant's media (see `Quality::delivers`):
-    /// a tile switches to a path only once it does.
-    sfu_arrived: RefCell<HashMap<PeerId, f64>>,
-    p2p_flowing: RefCell<HashMap<PeerId, f64>>,
-    stats: RefCell<HashMap<PeerId, Sample>>,
-    /// Per participant, their share of my connection to the SFU.
-    sfu_stats: RefCell<HashMap<PeerId, Sample>>,
-    /// Per link: is my camera really encoded for them, and the verdict of the last sample.
-    camera_watch: RefCell<HashMap<PeerId, (EncodeWatch, bool)>>,
+    /// Is my camera really encoded on my connection to the SFU, and the last verdict.
+    sfu_camera_watch: RefCell<Option<(EncodeWatch, bool)>>,
     ticks: Cell<u64>,
     ticker: RefCell<Option<Ticker>>,
     me_speaking: Speaking,
@@ -130,18 +123,12 @@ impl Engine {
             screen: RefCell::new(None),
             audio: meter::context(),
             meter: RefCell::new(None),
-            peer_meters: RefCell::new(HashMap::new()),
             call: RefCell::new(None),
-            links: RefCell::new(HashMap::new()),
-            remote: RefCell::new(HashMap::new()),
+            remotes: RefCell::new(HashMap::new()),
             topology: Cell::new(Topology::P2p),
             switch_started: Cell::new(0.0),
             sfu: RefCell::new(None),
-            sfu_arrived: RefCell::new(HashMap::new()),
-            p2p_flowing: RefCell::new(HashMap::new()),
-            stats: RefCell::new(HashMap::new()),
-            sfu_stats: RefCell::new(HashMap::new()),
-            camera_watch: RefCell::new(HashMap::new()),
+            sfu_camera_watch: RefCell::new(None),
             ticks: Cell::new(0),
             ticker: RefCell::new(None),
             me_speaking: Speaking::default(),
@@ -227,7 +214,7 @@ impl Engine {
             track,
             stream: Clone::clone(&self.local_stream),
         });
-        for link in self.links.borrow().values() {
+        for link in self.links() {
             link.set_track(slot, out.clone());
         }
         if let Some(sfu) = self.sfu.borrow().as_ref() {
@@ -281,7 +268,7 @@ impl Engine {
             }
         }
         *self.screen_ended.borrow_mut() = None;
-        for link in self.links.borrow().values() {
+        for link in self.links() {
             link.remove_slot(Slot::ScreenVideo);
             link.remove_slot(Slot::ScreenAudio);
         }
@@ -313,7 +300,7 @@ impl Engine {
                 o.track.set_onended(Some(on_ended.as_ref().unchecked_ref()));
             }
         }
-        for link in self.links.borrow().values() {
+        for link in self.links() {
             for o in &out {
                 link.set_track(o.slot, Some(o.clone()));
             }
@@ -373,8 +360,7 @@ impl Engine {
         }
         self.update_remote_speaking(now);
         if self.call.borrow().as_ref().is_some_and(|c| c.welcomed) {
-            let links: Vec<Rc<PeerLink>> = self.links.borrow().values().cloned().collect();
-            for link in links {
+            for link in self.links() {
                 link.resend_offer_older_than(OFFER_RETRY_MS, now);
                 link.heal(now);
             }
@@ -399,50 +385,69 @@ impl Engine {
             return;
         };
         let peers = self.peers_with_streams();
-        let mut meters = self.peer_meters.borrow_mut();
-        meters.retain(|peer, _| peers.contains(peer));
-        for peer in &peers {
-            let Some(info) = self.state.peer(peer) else {
-                continue;
-            };
-            let mic = self.remote_stream(peer, false).and_then(|s| {
-                s.get_audio_tracks()
-                    .get(0)
-                    .dyn_into::<MediaStreamTrack>()
-                    .ok()
-            });
-            let Some(mic) = mic else {
-                meters.remove(peer);
-                continue;
-            };
-            if meters
-                .get(peer)
-                .is_none_or(|(m, _)| m.track_id() != mic.id())
-                && let Some(m) = Meter::new(context, &mic)
-            {
-                meters.insert(peer.clone(), (m, Speaking::default()));
+        // Their microphone tracks first: `remote_stream` reads the records too.
+        let mics: Vec<(PeerId, Option<MediaStreamTrack>)> = peers
+            .iter()
+            .map(|peer| {
+                let mic = self.remote_stream(peer, false).and_then(|s| {
+                    s.get_audio_tracks()
+                        .get(0)
+                        .dyn_into::<MediaStreamTrack>()
+                        .ok()
+                });
+                (peer.clone(), mic)
+            })
+            .collect();
+        let mut changed = Vec::new();
+        {
+            let mut remotes = self.remotes.borrow_mut();
+            for (peer, remote) in remotes.iter_mut() {
+                if !peers.contains(peer) {
+                    remote.meter = None;
+                }
             }
-            let speaking = meters
-                .get_mut(peer)
-                .is_some_and(|(m, hold)| hold.update(m.level() > SPEAKING_LEVEL, now));
-            if info.speaking != speaking {
-                self.state.update_peer(peer, |p| p.speaking = speaking);
+            for (peer, mic) in mics {
+                let Some(info) = self.state.peer(&peer) else {
+                    continue;
+                };
+                let remote = remotes.entry(peer.clone()).or_default();
+                let Some(mic) = mic else {
+                    remote.meter = None;
+                    continue;
+                };
+                if remote
+                    .meter
+                    .as_ref()
+                    .is_none_or(|(m, _)| m.track_id() != mic.id())
+                    && let Some(m) = Meter::new(context, &mic)
+                {
+                    remote.meter = Some((m, Speaking::default()));
+                }
+                let speaking = remote
+                    .meter
+                    .as_mut()
+                    .is_some_and(|(m, hold)| hold.update(m.level() > SPEAKING_LEVEL, now));
+                if info.speaking != speaking {
+                    changed.push((peer, speaking));
+                }
             }
+        }
+        for (peer, speaking) in changed {
+            self.state.update_peer(&peer, |p| p.speaking = speaking);
         }
     }
 
     pub(super) fn sample_stats(self: &Rc<Self>) {
-        let links: Vec<Rc<PeerLink>> = self.links.borrow().values().cloned().collect();
-        for link in links {
+        for link in self.links() {
             let engine = self.clone();
             wasm_bindgen_futures::spawn_local(async move {
-                let previous = engine.stats.borrow().get(&link.peer).copied();
+                let previous = engine.sample_of(&link.peer, Path::P2p);
                 if let Some((sample, quality)) =
                     stats::sample(link.connection(), previous, None).await
                     && engine.alive.get()
                 {
-                    engine.stats.borrow_mut().insert(link.peer.clone(), sample);
-                    engine.note_delivery(&engine.p2p_flowing, &link.peer, &quality);
+                    engine.keep_sample(&link.peer, Path::P2p, sample);
+                    engine.note_delivery(Path::P2p, &link.peer, &quality);
                     engine
                         .state
                         .update_peer(&link.peer, |p| p.quality = Some(quality));
@@ -461,20 +466,20 @@ impl Engine {
         let engine = self.clone();
         let sender = link.sender(Slot::Camera).filter(|_| link.is_connected());
         wasm_bindgen_futures::spawn_local(async move {
-            engine.watch_camera_sender(sfu_watch_key(), sender).await;
+            engine.watch_camera_sender(None, sender).await;
         });
         for peer in link.peers() {
             let engine = self.clone();
             let link = link.clone();
             wasm_bindgen_futures::spawn_local(async move {
                 let mids = link.mids_of(&peer);
-                let previous = engine.sfu_stats.borrow().get(&peer).copied();
+                let previous = engine.sample_of(&peer, Path::Sfu);
                 if let Some((sample, quality)) =
                     stats::sample(link.connection(), previous, Some(&mids)).await
                     && engine.alive.get()
                 {
-                    engine.sfu_stats.borrow_mut().insert(peer.clone(), sample);
-                    engine.note_delivery(&engine.sfu_arrived, &peer, &quality);
+                    engine.keep_sample(&peer, Path::Sfu, sample);
+                    engine.note_delivery(Path::Sfu, &peer, &quality);
                     if engine.topology() == Topology::Sfu {
                         engine
                             .state
@@ -492,12 +497,12 @@ impl Engine {
             .peer(&link.peer)
             .is_some_and(|p| p.link == LinkState::Connected);
         let sender = link.sender(Slot::Camera).filter(|_| connected);
-        self.watch_camera_sender(link.peer.clone(), sender).await;
+        self.watch_camera_sender(Some(&link.peer), sender).await;
     }
 
-    /// Records whether `sender` (towards `key`: a peer, or the SFU) encodes my camera, and
-    /// raises or clears the "others can't see your camera" alert.
-    async fn watch_camera_sender(&self, key: PeerId, sender: Option<RtcRtpSender>) {
+    /// Records whether `sender` (towards a peer, or the SFU when `peer` is `None`) encodes my
+    /// camera, and raises or clears the "others can't see your camera" alert.
+    async fn watch_camera_sender(&self, peer: Option<&PeerId>, sender: Option<RtcRtpSender>) {
         let sending = match sender {
             Some(sender) => stats::frames_encoded(&sender).await,
             None => None,
@@ -505,22 +510,74 @@ impl Engine {
         if !self.alive.get() {
             return;
         }
-        let mut watch = self.camera_watch.borrow_mut();
-        match sending {
+        let verdict = |watch: &mut Option<(EncodeWatch, bool)>| match &sending {
             Some((track, frames)) => {
-                let entry = watch.entry(key).or_default();
-                entry.1 = entry.0.update(&track, frames, js::now_ms());
+                let entry = watch.get_or_insert_with(Default::default);
+                entry.1 = entry.0.update(track, *frames, js::now_ms());
             }
-            None => {
-                watch.remove(&key);
+            None => *watch = None,
+        };
+        match peer {
+            // Only while the link is there: a watch outliving it would raise a stale alert.
+            Some(peer) => {
+                if let Some(remote) = self
+                    .remotes
+                    .borrow_mut()
+                    .get_mut(peer)
+                    .filter(|r| r.link.is_some())
+                {
+                    verdict(&mut remote.camera_watch);
+                }
             }
+            None if self.sfu.borrow().is_some() => verdict(&mut self.sfu_camera_watch.borrow_mut()),
+            None => *self.sfu_camera_watch.borrow_mut() = None,
         }
-        let links = self.links.borrow();
-        let sfu = self.sfu.borrow().is_some();
-        watch.retain(|peer, _| links.contains_key(peer) || (sfu && *peer == sfu_watch_key()));
-        let stalled = watch.values().any(|(_, stalled)| *stalled);
+        self.update_camera_stalled();
+    }
+
+    /// The alert follows every watch: on any link, or on my connection to the SFU.
+    fn update_camera_stalled(&self) {
+        let stalled = self
+            .remotes
+            .borrow()
+            .values()
+            .any(|r| r.camera_watch.as_ref().is_some_and(|(_, stalled)| *stalled))
+            || self
+                .sfu_camera_watch
+                .borrow()
+                .as_ref()
+                .is_some_and(|(_, stalled)| *stalled);
         if self.state.camera_stalled.get_untracked() != stalled {
             self.state.camera_stalled.set(stalled);
+        }
+    }
+
+    // ---- the records ----
+
+    /// Every peer link, cloned out so no borrow is held while they are used.
+    pub(super) fn links(&self) -> Vec<Rc<PeerLink>> {
+        self.remotes
+            .borrow()
+            .values()
+            .filter_map(|r| r.link.clone())
+            .collect()
+    }
+
+    pub(super) fn link_of(&self, peer: &PeerId) -> Option<Rc<PeerLink>> {
+        self.remotes.borrow().get(peer).and_then(|r| r.link.clone())
+    }
+
+    fn sample_of(&self, peer: &PeerId, path: Path) -> Option<Sample> {
+        self.remotes.borrow().get(peer).and_then(|r| match path {
+            Path::P2p => r.p2p.sample,
+            Path::Sfu => r.sfu.sample,
+        })
+    }
+
+    /// Keeps a path's new sample, if the participant is still there.
+    fn keep_sample(&self, peer: &PeerId, path: Path, sample: Sample) {
+        if let Some(remote) = self.remotes.borrow_mut().get_mut(peer) {
+            remote.path(path).sample = Some(sample);
         }
     }
 
@@ -542,16 +599,12 @@ impl Engine {
     // ---- ending ----
 
     pub(super) fn close_call(&self) {
-        for (_, link) in self.links.borrow_mut().drain() {
+        let remotes: Vec<Remote> = self.remotes.borrow_mut().drain().map(|(_, r)| r).collect();
+        for link in remotes.into_iter().filter_map(|r| r.link) {
             link.close();
         }
-        self.remote.borrow_mut().clear();
-        self.p2p_flowing.borrow_mut().clear();
         self.close_sfu();
         self.topology.set(Topology::P2p);
-        self.peer_meters.borrow_mut().clear();
-        self.stats.borrow_mut().clear();
-        self.camera_watch.borrow_mut().clear();
         self.state.camera_stalled.set(false);
         *self.call.borrow_mut() = None;
     }
@@ -581,12 +634,6 @@ impl Engine {
             let _ = w.remove_event_listener_with_callback("pagehide", f.as_ref().unchecked_ref());
         }
     }
-}
-
-/// The camera watch's key for my connection to the SFU (never a real peer id: those are
-/// database keys without spaces).
-fn sfu_watch_key() -> PeerId {
-    PeerId("the SFU".into())
 }
 
 pub(super) fn screen_outgoing(screen: &MediaStream) -> Vec<Outgoing> {

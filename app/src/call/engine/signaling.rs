@@ -171,16 +171,14 @@ impl Engine {
                 }
             }
             ServerMsg::Answer { from, sdp } => {
-                let link = self.links.borrow().get(&from).cloned();
-                if let Some(link) = link {
+                if let Some(link) = self.link_of(&from) {
                     wasm_bindgen_futures::spawn_local(
                         link.handle_description(RtcSdpType::Answer, sdp),
                     );
                 }
             }
             ServerMsg::Ice { from, candidate } => {
-                let link = self.links.borrow().get(&from).cloned();
-                if let Some(link) = link {
+                if let Some(link) = self.link_of(&from) {
                     wasm_bindgen_futures::spawn_local(link.handle_candidate(candidate));
                 }
             }
@@ -238,7 +236,7 @@ impl Engine {
             for id in known.iter().filter(|id| !present.contains(id)) {
                 self.remove_peer(id);
             }
-            for link in self.links.borrow().values() {
+            for link in self.links() {
                 let state = self.state.peer(&link.peer).map(|p| p.link);
                 if state != Some(LinkState::Connected) {
                     link.restart_ice();
@@ -304,13 +302,12 @@ impl Engine {
     }
 
     pub(super) fn remove_peer(&self, id: &PeerId) {
-        if let Some(link) = self.links.borrow_mut().remove(id) {
+        // Their whole record goes: link, streams, meter, samples, camera watch.
+        let gone = self.remotes.borrow_mut().remove(id);
+        if let Some(link) = gone.and_then(|r| r.link) {
             link.close();
         }
-        self.remote.borrow_mut().remove(id);
-        self.sfu_arrived.borrow_mut().remove(id);
-        self.p2p_flowing.borrow_mut().remove(id);
-        self.stats.borrow_mut().remove(id);
+        self.update_camera_stalled();
         self.state
             .peers
             .update(|list| list.retain(|p| &p.info.id != id));
@@ -324,13 +321,17 @@ impl Engine {
     /// Swaps the link to `peer` for a fresh connection (see `PeerLink::handle_description`):
     /// I offer on it, or answer the remote side's `offer` that started it.
     fn replace_link(self: &Rc<Self>, peer: &PeerId, offer: Option<String>) {
-        let Some(old) = self.links.borrow_mut().remove(peer) else {
+        let old = self.remotes.borrow_mut().get_mut(peer).and_then(|r| {
+            let link = r.link.take();
+            r.streams.clear();
+            r.p2p.sample = None;
+            link
+        });
+        let Some(old) = old else {
             return;
         };
         js::log("signaling: starting a fresh connection after an offer collision");
         old.close();
-        self.remote.borrow_mut().remove(peer);
-        self.stats.borrow_mut().remove(peer);
         self.bump_streams();
         let Some(link) = self.link(peer, offer.is_none()) else {
             return;
@@ -343,8 +344,8 @@ impl Engine {
 
     /// The link to `peer`, created if missing (`offer`: I start the negotiation).
     pub(super) fn link(self: &Rc<Self>, peer: &PeerId, offer: bool) -> Option<Rc<PeerLink>> {
-        if let Some(link) = self.links.borrow().get(peer) {
-            return Some(link.clone());
+        if let Some(link) = self.link_of(peer) {
+            return Some(link);
         }
         let (me, config) = {
             let call = self.call.borrow();
@@ -358,7 +359,11 @@ impl Engine {
         });
         match PeerLink::new(&me, peer.clone(), &config, self.outgoing(), offer, events) {
             Ok(link) => {
-                self.links.borrow_mut().insert(peer.clone(), link.clone());
+                self.remotes
+                    .borrow_mut()
+                    .entry(peer.clone())
+                    .or_default()
+                    .link = Some(link.clone());
                 Some(link)
             }
             Err(e) => {
@@ -372,12 +377,13 @@ impl Engine {
         match event {
             LinkEvent::Signal(msg) => self.send(&msg),
             LinkEvent::Track(stream) => {
-                let mut remote = self.remote.borrow_mut();
-                let streams = remote.entry(peer.clone()).or_default();
-                if !streams.iter().any(|s| s.id() == stream.id()) {
-                    streams.push(stream);
+                {
+                    let mut remotes = self.remotes.borrow_mut();
+                    let streams = &mut remotes.entry(peer.clone()).or_default().streams;
+                    if !streams.iter().any(|s| s.id() == stream.id()) {
+                        streams.push(stream);
+                    }
                 }
-                drop(remote);
                 self.bump_streams();
             }
             LinkEvent::State(link) => self.state.update_peer(peer, |p| p.link = link),

@@ -2,14 +2,14 @@
 //! decides per meeting. A switch never leaves a tile dark: the new path starts, and the old
 //! one closes only once the new one delivers media (or after a deadline).
 
+use super::remote::Path;
 use super::{Engine, current};
 use crate::call::js;
+use crate::call::peer::PeerLink;
 use crate::call::sfu_link::{SfuEvent, SfuLink};
 use crate::call::{LinkState, Participant, Quality};
 use leptos::prelude::*;
 use protocol::signal::{ClientMsg, PeerId, SfuPublish, SfuTrack, Topology};
-use std::cell::RefCell;
-use std::collections::HashMap;
 use std::rc::Rc;
 use web_sys::MediaStream;
 
@@ -78,8 +78,11 @@ impl Engine {
         if let Some(link) = self.sfu.borrow_mut().take() {
             link.close();
         }
-        self.sfu_arrived.borrow_mut().clear();
-        self.sfu_stats.borrow_mut().clear();
+        for remote in self.remotes.borrow_mut().values_mut() {
+            remote.drop_sfu();
+        }
+        *self.sfu_camera_watch.borrow_mut() = None;
+        self.update_camera_stalled();
     }
 
     pub(super) fn handle_sfu_offer(
@@ -102,9 +105,11 @@ impl Engine {
         match event {
             SfuEvent::Signal(msg) => self.send(&msg),
             SfuEvent::Streams(peers) => {
-                self.sfu_arrived
-                    .borrow_mut()
-                    .retain(|p, _| peers.contains(p));
+                for (peer, remote) in self.remotes.borrow_mut().iter_mut() {
+                    if !peers.contains(peer) {
+                        remote.sfu.since = None;
+                    }
+                }
                 if self.topology() == Topology::Sfu {
                     let connected = self.sfu.borrow().as_ref().is_some_and(|l| l.is_connected());
                     if connected {
@@ -162,8 +167,8 @@ impl Engine {
                 .state
                 .peer(peer)
                 .and_then(|p| p.info.media.screen_stream);
-            self.remote.borrow().get(peer).and_then(|streams| {
-                streams
+            self.remotes.borrow().get(peer).and_then(|r| {
+                r.streams
                     .iter()
                     .find(|s| (screen_id.as_deref() == Some(s.id().as_str())) == screen)
                     .cloned()
@@ -171,8 +176,9 @@ impl Engine {
         };
         // The path in use, once it delivers this participant's media; until then the other
         // one, so the tile does not go dark during a switch.
-        let sfu_ok = self.sfu_arrived.borrow().contains_key(peer);
-        let p2p_ok = self.p2p_flowing.borrow().contains_key(peer);
+        let (sfu_ok, p2p_ok) = self.remotes.borrow().get(peer).map_or((false, false), |r| {
+            (r.sfu.since.is_some(), r.p2p.since.is_some())
+        });
         match self.topology() {
             Topology::Sfu if sfu_ok => sfu.or_else(p2p),
             Topology::Sfu => p2p().or(sfu),
@@ -183,7 +189,13 @@ impl Engine {
 
     /// Participants with a remote stream on either path.
     pub(super) fn peers_with_streams(&self) -> Vec<PeerId> {
-        let mut peers: Vec<PeerId> = self.remote.borrow().keys().cloned().collect();
+        let mut peers: Vec<PeerId> = self
+            .remotes
+            .borrow()
+            .iter()
+            .filter(|(_, r)| !r.streams.is_empty())
+            .map(|(peer, _)| peer.clone())
+            .collect();
         if let Some(link) = self.sfu.borrow().as_ref() {
             for peer in link.peers() {
                 if !peers.contains(&peer) {
@@ -198,29 +210,30 @@ impl Engine {
     pub(super) fn switching(&self, now: f64) -> bool {
         now - self.switch_started.get() < SWITCH_DEADLINE_MS
             && match self.topology() {
-                Topology::Sfu => !self.links.borrow().is_empty(),
+                Topology::Sfu => self.remotes.borrow().values().any(|r| r.link.is_some()),
                 Topology::P2p => self.sfu.borrow().is_some(),
             }
     }
 
-    /// Records that `peer`'s media arrives through a path (`since`: that path's map), and
-    /// moves their tiles over when it is new.
-    pub(super) fn note_delivery(
-        &self,
-        since: &RefCell<HashMap<PeerId, f64>>,
-        peer: &PeerId,
-        quality: &Quality,
-    ) {
+    /// Records that `peer`'s media arrives through `path`, and moves their tiles over when
+    /// it is new.
+    pub(super) fn note_delivery(&self, path: Path, peer: &PeerId, quality: &Quality) {
         let Some(info) = self.state.peer(peer) else {
             return;
         };
         if !quality.delivers(&info.info.media) {
             return;
         }
-        let mut since = since.borrow_mut();
-        if !since.contains_key(peer) {
-            since.insert(peer.clone(), js::now_ms());
-            drop(since);
+        let new = {
+            let mut remotes = self.remotes.borrow_mut();
+            let since = &mut remotes.entry(peer.clone()).or_default().path(path).since;
+            let new = since.is_none();
+            if new {
+                *since = Some(js::now_ms());
+            }
+            new
+        };
+        if new {
             self.bump_streams();
         }
     }
@@ -231,28 +244,24 @@ impl Engine {
         let overdue = now - self.switch_started.get() > SWITCH_DEADLINE_MS;
         match self.topology() {
             Topology::Sfu => {
-                let arrived = self.sfu_arrived.borrow();
-                let ready: Vec<PeerId> = self
-                    .links
-                    .borrow()
-                    .keys()
-                    .filter(|peer| {
-                        overdue || arrived.get(*peer).is_some_and(|t| now - t > OVERLAP_MS)
+                // Each link whose participant the SFU has delivered for a while goes.
+                let ready: Vec<Rc<PeerLink>> = self
+                    .remotes
+                    .borrow_mut()
+                    .values_mut()
+                    .filter(|r| {
+                        r.link.is_some()
+                            && (overdue || r.sfu.since.is_some_and(|t| now - t > OVERLAP_MS))
                     })
-                    .cloned()
+                    .filter_map(|r| r.drop_p2p())
                     .collect();
-                drop(arrived);
                 if ready.is_empty() {
                     return;
                 }
-                for peer in &ready {
-                    if let Some(link) = self.links.borrow_mut().remove(peer) {
-                        link.close();
-                    }
-                    self.remote.borrow_mut().remove(peer);
-                    self.stats.borrow_mut().remove(peer);
-                    self.p2p_flowing.borrow_mut().remove(peer);
+                for link in ready {
+                    link.close();
                 }
+                self.update_camera_stalled();
                 self.bump_streams();
             }
             Topology::P2p => {
@@ -260,16 +269,15 @@ impl Engine {
                     return;
                 }
                 let peers: Vec<Participant> = self.state.peers.get_untracked();
-                let links = self.links.borrow();
-                let flowing = self.p2p_flowing.borrow();
-                let all_up = peers.iter().all(|p| {
-                    links.get(&p.info.id).is_some_and(|l| l.is_connected())
-                        && flowing
-                            .get(&p.info.id)
-                            .is_some_and(|t| now - t > OVERLAP_MS)
-                });
-                drop(links);
-                drop(flowing);
+                let all_up = {
+                    let remotes = self.remotes.borrow();
+                    peers.iter().all(|p| {
+                        remotes.get(&p.info.id).is_some_and(|r| {
+                            r.link.as_ref().is_some_and(|l| l.is_connected())
+                                && r.p2p.since.is_some_and(|t| now - t > OVERLAP_MS)
+                        })
+                    })
+                };
                 if all_up || overdue {
                     self.send(&ClientMsg::SfuDisconnect);
                     self.close_sfu();
