@@ -207,6 +207,8 @@ pub enum ClientMsg {
     },
     /// End my SFU session (the meeting went back to peer-to-peer).
     SfuDisconnect,
+    /// End the meeting for everyone (the host only).
+    EndMeeting,
     Leave,
 }
 
@@ -224,6 +226,18 @@ pub enum SignalErrorCode {
     RateLimited,
     /// An SFU request that does not fit now (no SFU session, no offer pending).
     SfuUnavailable,
+    /// The sender's role may not do that (e.g. a guest ending the meeting).
+    Forbidden,
+}
+
+/// Why a meeting ended for everyone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The host ended it from the room.
+    Host,
+    /// The host deleted the meeting.
+    Deleted,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -278,6 +292,10 @@ pub enum ServerMsg {
     Error {
         code: SignalErrorCode,
         message: String,
+    },
+    /// The meeting is over for everyone; the server closes the socket after this.
+    MeetingEnded {
+        reason: EndReason,
     },
 }
 

@@ -101,6 +101,14 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_AUTH_WINDOW", default_value_t = 300)]
     pub auth_window_secs: u64,
 
+    /// Signaling sockets one client address (IPv6: its /64) may hold open.
+    #[arg(long, env = "VIDEO_MEET_WS_PER_ADDRESS", default_value_t = 20)]
+    pub ws_per_address: u32,
+
+    /// Signaling sockets the server holds open at most.
+    #[arg(long, env = "VIDEO_MEET_WS_MAX", default_value_t = 10_000)]
+    pub ws_max: usize,
+
     /// Password checks allowed to wait for a hashing thread; past it requests get 503 with
     /// `Retry-After` at once instead of queueing behind a flood.
     #[arg(long, env = "VIDEO_MEET_HASH_QUEUE", default_value_t = 64)]

@@ -8,6 +8,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod http;
+pub mod ids;
 pub mod meetings;
 pub mod rooms;
 pub mod sfu;
@@ -120,6 +121,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
             Duration::from_secs(config.auth_window_secs),
         ),
         in_flight: auth::in_flight::InFlight::new(2),
+        sockets: signal::limit::Sockets::new(config.ws_per_address, config.ws_max),
         rate: auth::throttle::Throttle::new(
             auth::throttle::Budgets {
                 per_addr: config.rate_per_minute,

@@ -21,6 +21,8 @@ pub struct AppState {
     pub throttle: Throttle,
     /// Plain request rate of registration, meeting look-ups and join steps.
     pub rate: Throttle,
+    /// Open `/ws` sockets per client address and in total.
+    pub sockets: crate::signal::limit::Sockets,
     /// Password checks in progress per address and per account or meeting.
     pub in_flight: crate::auth::in_flight::InFlight,
     pub rooms: Rooms,

@@ -559,3 +559,158 @@ async fn a_dropped_participant_resumes_within_the_window_and_is_removed_after_it
         }
     ));
 }
+
+/// The close frame a socket ends with (skipping anything before it).
+async fn closed_with(ws: &mut Ws) -> Option<(u16, String)> {
+    loop {
+        let frame = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("the socket ends in time");
+        match frame {
+            Some(Ok(Message::Close(frame))) => {
+                return frame.map(|f| (u16::from(f.code), f.reason.to_string()));
+            }
+            Some(Ok(_)) => continue,
+            _ => return None,
+        }
+    }
+}
+
+#[tokio::test]
+async fn sockets_per_address_are_limited_with_a_clear_reason() {
+    let mut config = Config::for_tests();
+    config.ws_per_address = 2;
+    let server = TestServer::with_config(config).await;
+    let _a = connect(&server).await;
+    let _b = connect(&server).await;
+    let mut c = connect(&server).await;
+    let (code, reason) = closed_with(&mut c).await.expect("a close frame");
+    assert_eq!(code, 1013, "try again later");
+    assert!(reason.contains("Too many open connections"), "{reason}");
+    drop(_a);
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let mut d = connect(&server).await;
+    send(&mut d, &ClientMsg::Ping { nonce: 3 }).await;
+    assert_eq!(
+        recv(&mut d).await,
+        ServerMsg::Pong { nonce: 3 },
+        "a closed socket's place is free"
+    );
+}
+
+#[tokio::test]
+async fn a_socket_that_never_says_hello_is_closed_after_a_few_messages() {
+    let server = TestServer::start().await;
+    let mut ws = connect(&server).await;
+    for n in 0..10 {
+        ws.send(Message::Text(format!("junk {n}").into()))
+            .await
+            .unwrap();
+    }
+    for _ in 0..10 {
+        assert!(matches!(recv(&mut ws).await, ServerMsg::Error { .. }));
+    }
+    ws.send(Message::Text("one more".into())).await.unwrap();
+    let (code, reason) = closed_with(&mut ws).await.expect("a close frame");
+    assert_eq!(code, 1008);
+    assert!(reason.contains("before hello"), "{reason}");
+}
+
+#[tokio::test]
+async fn a_resume_replaces_the_open_socket_and_spends_the_token() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("res@example.com", "Res").await;
+    let code = meeting(&server, &host, json!({ "title": "Resume" })).await;
+    let t = ticket(&server, &host, &code, json!({})).await;
+    let (mut old, me, token, _) = hello(&server, &t).await;
+
+    let mut new = connect(&server).await;
+    let resume = |token: &str| ClientMsg::Hello {
+        version: PROTOCOL_VERSION,
+        ticket: None,
+        resume: Some(token.to_owned()),
+    };
+    send(&mut new, &resume(&token)).await;
+    let fresh = match recv(&mut new).await {
+        ServerMsg::Welcome {
+            you, resume_token, ..
+        } => {
+            assert_eq!(you, me, "the same seat");
+            resume_token
+        }
+        other => panic!("expected welcome, got {other:?}"),
+    };
+    assert_ne!(fresh, token, "a new resume token per resume");
+    // The old socket is closed by the server.
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        loop {
+            match old.next().await {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => return,
+                Some(Ok(_)) => continue,
+            }
+        }
+    })
+    .await;
+    assert!(ended.is_ok(), "the replaced socket ends");
+    // The spent token no longer works; the fresh one does.
+    let mut third = connect(&server).await;
+    send(&mut third, &resume(&token)).await;
+    assert!(matches!(recv(&mut third).await, ServerMsg::Error { .. }));
+    send(&mut third, &resume(&fresh)).await;
+    assert!(matches!(recv(&mut third).await, ServerMsg::Welcome { .. }));
+}
+
+#[tokio::test]
+async fn only_the_host_ends_a_meeting_and_deleting_it_ends_it_too() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("end@example.com", "End").await;
+    let code = meeting(
+        &server,
+        &host,
+        json!({ "title": "Ending", "allow_guests": true }),
+    )
+    .await;
+    let t_host = ticket(&server, &host, &code, json!({})).await;
+    let (mut h, _, _, _) = hello(&server, &t_host).await;
+    let guest = server.client();
+    let t_guest = ticket(&server, &guest, &code, json!({ "display_name": "G" })).await;
+    let (mut g, _, _, _) = hello(&server, &t_guest).await;
+    assert!(matches!(recv(&mut h).await, ServerMsg::PeerJoined { .. }));
+
+    // A guest crafting the host's message by hand is refused; nothing ends.
+    send(&mut g, &ClientMsg::EndMeeting).await;
+    assert!(matches!(
+        recv(&mut g).await,
+        ServerMsg::Error {
+            code: protocol::signal::SignalErrorCode::Forbidden,
+            ..
+        }
+    ));
+    nothing_arrives(&mut h).await;
+
+    send(&mut h, &ClientMsg::EndMeeting).await;
+    let ended = ServerMsg::MeetingEnded {
+        reason: protocol::signal::EndReason::Host,
+    };
+    assert_eq!(recv(&mut g).await, ended);
+    assert_eq!(recv(&mut h).await, ended);
+    // The server closes the socket afterwards (`closed_with` fails if it stays open).
+    let _ = closed_with(&mut g).await;
+
+    // Deleting a meeting ends it for whoever is in it.
+    let code2 = meeting(&server, &host, json!({ "title": "Doomed" })).await;
+    let t2 = ticket(&server, &host, &code2, json!({})).await;
+    let (mut h2, _, _, _) = hello(&server, &t2).await;
+    let res = host
+        .delete(server.url(&format!("/api/v1/meetings/{code2}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        recv(&mut h2).await,
+        ServerMsg::MeetingEnded {
+            reason: protocol::signal::EndReason::Deleted
+        }
+    );
+}

@@ -64,6 +64,12 @@ pub fn leave(state: CallState) {
     let _ = state;
 }
 
+/// Ends the meeting for everyone (host only; the server checks).
+pub fn end_for_all() {
+    #[cfg(feature = "hydrate")]
+    super::engine::end_for_all();
+}
+
 /// Releases everything when the page goes away (navigation, unmount).
 pub fn shutdown() {
     #[cfg(feature = "hydrate")]

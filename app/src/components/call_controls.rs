@@ -5,6 +5,7 @@ use crate::call::CallState;
 use crate::call::actions;
 use crate::components::icons::{Icon, Svg};
 use leptos::prelude::*;
+use protocol::signal::Role;
 
 const BUTTON: &str = "inline-flex h-12 min-w-12 items-center justify-center gap-2 rounded-full px-4 font-medium shadow focus:outline-none focus:ring-2 focus:ring-indigo-400 disabled:opacity-50";
 const ON: &str = "bg-slate-200 text-slate-900 hover:bg-slate-300 dark:bg-slate-700 dark:text-white dark:hover:bg-slate-600";
@@ -119,9 +120,58 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                 <Svg icon=Icon::Leave />
                 "Leave"
             </button>
+            <EndForAll />
         </nav>
     }
     .into_any()
+}
+
+/// The host's "End for everyone", with a second click to confirm (no browser dialog).
+#[component]
+fn EndForAll() -> impl IntoView {
+    let state = CallState::get();
+    let host = move || {
+        state
+            .me
+            .with(|me| me.as_ref().is_some_and(|m| m.role == Role::Host))
+    };
+    let confirming = RwSignal::new(false);
+    view! {
+        <Show when=host>
+            <Show
+                when=move || confirming.get()
+                fallback=move || view! {
+                    <button
+                        type="button"
+                        class=format!("{BUTTON} {OFF}")
+                        data-testid="end-for-all"
+                        on:click=move |_| confirming.set(true)
+                    >
+                        "End for everyone"
+                    </button>
+                }
+            >
+                <span role="group" aria-label="End the meeting for everyone?" class="inline-flex items-center gap-2">
+                    <button
+                        type="button"
+                        class=format!("{BUTTON} {OFF}")
+                        data-testid="end-for-all-confirm"
+                        on:click=move |_| actions::end_for_all()
+                    >
+                        "End for everyone now"
+                    </button>
+                    <button
+                        type="button"
+                        class=look(true)
+                        data-testid="end-for-all-cancel"
+                        on:click=move |_| confirming.set(false)
+                    >
+                        "Cancel"
+                    </button>
+                </span>
+            </Show>
+        </Show>
+    }
 }
 
 /// M / V / S toggle microphone, camera and screen share unless the user is typing.

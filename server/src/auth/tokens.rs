@@ -5,7 +5,6 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use hmac::{Hmac, Mac};
 use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use protocol::UserId;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -74,9 +73,7 @@ impl TokenKeys {
 
 /// 32 random bytes, URL-safe base64: what the client holds.
 pub fn new_refresh_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
+    crate::ids::random_token()
 }
 
 /// What the database holds: the SHA-256 of the token, so a database leak is no session leak.

@@ -107,12 +107,7 @@ pub fn key_of(id: &RecordId) -> String {
 
 /// A random record key: 20 lowercase letters and digits (~103 bits).
 pub fn new_key() -> String {
-    use rand::Rng;
-    const ALPHABET: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
-    let mut rng = rand::rng();
-    (0..20)
-        .map(|_| ALPHABET[rng.random_range(0..ALPHABET.len())] as char)
-        .collect()
+    crate::ids::random_key()
 }
 
 #[cfg(test)]

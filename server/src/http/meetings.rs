@@ -199,5 +199,10 @@ pub async fn delete(
 ) -> AppResult<StatusCode> {
     let row = find_hosted(&state, &code, &user).await?;
     db::meetings::delete(&state.db, &row).await?;
+    // Anyone still in it is told, and the room closes.
+    state.rooms.end(
+        &protocol::MeetingCode(row.code.clone()),
+        protocol::signal::EndReason::Deleted,
+    );
     Ok(StatusCode::NO_CONTENT)
 }

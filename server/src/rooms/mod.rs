@@ -1,82 +1,29 @@
-//! Live meetings: who is in which room, single-use join tickets, relay between members of the
-//! same room only, and the resume window for participants whose connection dropped.
-//!
-//! Each meeting's topology is decided here: up to `p2p_max` participants talk peer-to-peer;
-//! one more and everyone moves to the SFU; back to peer-to-peer a little after the room
-//! shrinks. This module never touches media: it tells the SFU (`crate::sfu::Sfu`, commands
-//! only) who left.
+//! Live meetings: the registry of rooms. Each meeting's state is a pure `room::Room` (who is
+//! in it, relays, resume, topology); this registry keeps the rooms and the sockets' outboxes
+//! under one lock, applies what a room decides (`Effect`s: messages to sockets, departures to
+//! the SFU), keeps resume tokens and join tickets, and ticks `Room::expire` on a timer. It
+//! never touches media or WebRTC: the SFU hears only "this participant left".
 //!
 //! One mutex over the registry: every operation is a few map lookups and channel sends, no IO.
 
+pub mod room;
 pub mod tickets;
 
 use crate::sfu::{Command, Sfu};
-use protocol::signal::{MAX_HELD_RELAYS, MediaState, PeerId, PeerInfo, Role, ServerMsg, Topology};
-use protocol::{MeetingCode, UserId};
-use std::collections::{BTreeMap, HashMap};
-use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
-use std::time::Duration;
+use protocol::MeetingCode;
+use protocol::signal::{MediaState, PeerId, PeerInfo, Role, ServerMsg, Topology};
+pub use room::{Effect, Room, RoomError, SWITCH_BACK_DELAY};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
+use std::time::{Duration, Instant};
 pub use tickets::{Ticket, Tickets};
 use tokio::sync::mpsc;
 
 /// Messages to one socket. Bounded: a client that stops reading is dropped, not buffered.
 pub type Outbox = mpsc::Sender<ServerMsg>;
 pub const OUTBOX_CAPACITY: usize = 256;
-/// A room that shrank back to `p2p_max` waits this long before leaving the SFU, so someone
-/// who rejoins at once does not cause two switches.
-pub const SWITCH_BACK_DELAY: Duration = Duration::from_secs(3);
-
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
-pub enum RoomError {
-    #[error("the meeting is full")]
-    Full,
-    #[error("no such participant in this meeting")]
-    UnknownPeer,
-    #[error("unknown or expired resume token")]
-    UnknownResume,
-}
-
-struct Member {
-    info: PeerInfo,
-    outbox: Option<Outbox>,
-    /// Offers, answers and candidates addressed to this participant while its socket is down,
-    /// delivered on resume (see `MAX_HELD_RELAYS`).
-    held: Vec<ServerMsg>,
-    resume_token: String,
-    /// Bumped on every (re)connection so a stale disconnect cannot remove a resumed peer.
-    session: u64,
-    #[allow(dead_code)]
-    user: Option<UserId>,
-}
-
-#[derive(Default)]
-struct Room {
-    members: BTreeMap<PeerId, Member>,
-    topology: Topology,
-    /// Bumped on every topology decision, so a delayed switch back sees newer ones.
-    topology_rev: u64,
-}
-
-impl Room {
-    fn broadcast(&self, except: &PeerId, msg: &ServerMsg) {
-        for (id, member) in &self.members {
-            if id != except
-                && let Some(outbox) = &member.outbox
-            {
-                // A full outbox means a dead reader; its own socket task will notice.
-                let _ = outbox.try_send(msg.clone());
-            }
-        }
-    }
-
-    fn infos(&self, except: &PeerId) -> Vec<PeerInfo> {
-        self.members
-            .iter()
-            .filter(|(id, _)| *id != except)
-            .map(|(_, m)| m.info.clone())
-            .collect()
-    }
-}
+/// How often time-driven decisions (resume windows, switching back) are made.
+const TICK: Duration = Duration::from_millis(100);
 
 /// Where a joined socket belongs.
 #[derive(Debug, Clone)]
@@ -89,10 +36,17 @@ pub struct Seat {
     pub topology: Topology,
 }
 
+#[derive(Default)]
+struct Registry {
+    rooms: HashMap<MeetingCode, Room>,
+    /// The socket of each connected participant.
+    outboxes: HashMap<(MeetingCode, PeerId), Outbox>,
+    resume_by_token: HashMap<String, (MeetingCode, PeerId)>,
+}
+
 #[derive(Clone)]
 pub struct Rooms {
-    rooms: Arc<Mutex<HashMap<MeetingCode, Room>>>,
-    resume_by_token: Arc<Mutex<HashMap<String, (MeetingCode, PeerId)>>>,
+    inner: Arc<Mutex<Registry>>,
     pub tickets: Tickets,
     resume_window: Duration,
     p2p_max: usize,
@@ -101,15 +55,20 @@ pub struct Rooms {
 }
 
 impl Rooms {
+    /// A registry, with its timer running for as long as the registry exists (needs a tokio
+    /// runtime).
     pub fn new(resume_window: Duration, p2p_max: usize) -> Self {
-        Self {
-            rooms: Arc::default(),
-            resume_by_token: Arc::default(),
+        let rooms = Self {
+            inner: Arc::default(),
             tickets: Tickets::default(),
             resume_window,
             p2p_max,
             sfu: Arc::default(),
-        }
+        };
+        let weak = Arc::downgrade(&rooms.inner);
+        let sfu = rooms.sfu.clone();
+        tokio::spawn(tick(weak, sfu));
+        rooms
     }
 
     pub fn set_sfu(&self, sfu: Sfu) {
@@ -120,135 +79,82 @@ impl Rooms {
         self.sfu.get()
     }
 
-    fn lock(&self) -> MutexGuard<'_, HashMap<MeetingCode, Room>> {
-        self.rooms
-            .lock()
-            .expect("rooms lock is never held across a panic")
+    fn lock(&self) -> MutexGuard<'_, Registry> {
+        lock(&self.inner)
     }
 
     /// Participants in a meeting right now (reconnecting ones included: their seat is kept).
     pub fn count(&self, code: &MeetingCode) -> usize {
-        self.lock().get(code).map_or(0, |r| r.members.len())
+        self.lock().rooms.get(code).map_or(0, Room::len)
     }
 
     /// Seats the holder of a ticket; everyone already there hears `peer_joined`.
     pub fn join(&self, ticket: Ticket, outbox: Outbox) -> Result<Seat, RoomError> {
-        let mut rooms = self.lock();
-        let room = rooms.entry(ticket.code.clone()).or_default();
-        if room.members.len() >= ticket.capacity as usize {
-            return Err(RoomError::Full);
-        }
-        let peer = PeerId(crate::db::new_key());
-        let resume_token = crate::auth::tokens::new_refresh_token();
-        let info = PeerInfo {
-            id: peer.clone(),
-            display_name: ticket.display_name,
-            role: ticket.role,
-            media: MediaState::default(),
-            reconnecting: false,
-        };
-        room.broadcast(&peer, &ServerMsg::PeerJoined { peer: info.clone() });
-        let others = room.infos(&peer);
-        room.members.insert(
-            peer.clone(),
-            Member {
-                info,
-                outbox: Some(outbox),
-                held: Vec::new(),
-                resume_token: resume_token.clone(),
-                session: 1,
+        let peer = PeerId(crate::ids::random_key());
+        let resume_token = crate::ids::random_token();
+        let code = ticket.code.clone();
+        let mut registry = self.lock();
+        let (p2p_max, window) = (self.p2p_max, self.resume_window);
+        let room = registry
+            .rooms
+            .entry(code.clone())
+            .or_insert_with(|| Room::new(p2p_max, window));
+        let (welcome, effects) = room.join(
+            room::Joining {
+                peer: peer.clone(),
+                display_name: ticket.display_name,
+                role: ticket.role,
                 user: ticket.user,
+                resume_token: resume_token.clone(),
+                capacity: ticket.capacity,
             },
-        );
-        if room.members.len() > self.p2p_max && room.topology == Topology::P2p {
-            room.topology = Topology::Sfu;
-            room.topology_rev += 1;
-            room.broadcast(
-                &peer,
-                &ServerMsg::Topology {
-                    topology: Topology::Sfu,
-                },
-            );
-            metrics::counter!("topology_switches_total", "to" => "sfu").increment(1);
-        }
-        let topology = room.topology;
-        drop(rooms);
-        self.resume_by_token
-            .lock()
-            .expect("resume lock is never held across a panic")
-            .insert(resume_token.clone(), (ticket.code.clone(), peer.clone()));
+            Instant::now(),
+        )?;
+        registry
+            .outboxes
+            .insert((code.clone(), peer.clone()), outbox);
+        registry
+            .resume_by_token
+            .insert(resume_token.clone(), (code.clone(), peer.clone()));
+        self.apply(&mut registry, &code, effects);
         metrics::gauge!("meeting_participants").increment(1.0);
         Ok(Seat {
-            code: ticket.code,
+            code,
             peer,
-            session: 1,
+            session: welcome.session,
             resume_token,
-            others,
-            topology,
+            others: welcome.others,
+            topology: welcome.topology,
         })
+    }
+
+    /// Carries out what a room decided.
+    fn apply(&self, registry: &mut Registry, code: &MeetingCode, effects: Vec<Effect>) {
+        apply(registry, self.sfu(), code, effects);
+    }
+
+    /// Runs `f` on the room `code`, if it exists, and carries out what it decided.
+    fn with_room<T>(
+        &self,
+        code: &MeetingCode,
+        f: impl FnOnce(&mut Room) -> (T, Vec<Effect>),
+    ) -> Option<T> {
+        let mut registry = self.lock();
+        let room = registry.rooms.get_mut(code)?;
+        let (result, effects) = f(room);
+        self.apply(&mut registry, code, effects);
+        Some(result)
     }
 
     /// Delivers a message from the server itself (the SFU) to one participant; held for
     /// its resume while it is reconnecting.
     pub fn deliver(&self, code: &MeetingCode, peer: &PeerId, msg: ServerMsg) {
-        let mut rooms = self.lock();
-        let Some(member) = rooms.get_mut(code).and_then(|r| r.members.get_mut(peer)) else {
-            return;
-        };
-        match &member.outbox {
-            Some(outbox) => {
-                let _ = outbox.try_send(msg);
-            }
-            None => hold(&mut member.held, msg),
-        }
+        self.with_room(code, |room| ((), room.deliver(peer, msg)));
     }
 
     /// What `peer` sends right now.
     pub fn media_of(&self, code: &MeetingCode, peer: &PeerId) -> Option<MediaState> {
-        self.lock()
-            .get(code)
-            .and_then(|r| r.members.get(peer))
-            .map(|m| m.info.media.clone())
-    }
-
-    /// After someone left: back to peer-to-peer once the room has stayed small for a moment.
-    fn maybe_switch_back(&self, code: &MeetingCode) {
-        let rev = {
-            let mut rooms = self.lock();
-            let Some(room) = rooms.get_mut(code) else {
-                return;
-            };
-            if room.topology != Topology::Sfu || room.members.len() > self.p2p_max {
-                return;
-            }
-            room.topology_rev += 1;
-            room.topology_rev
-        };
-        let rooms = self.clone();
-        let code = code.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(SWITCH_BACK_DELAY).await;
-            let mut guard = rooms.lock();
-            let Some(room) = guard.get_mut(&code) else {
-                return;
-            };
-            if room.topology_rev == rev && room.members.len() <= rooms.p2p_max {
-                room.topology = Topology::P2p;
-                room.topology_rev += 1;
-                let msg = ServerMsg::Topology {
-                    topology: Topology::P2p,
-                };
-                for member in room.members.values_mut() {
-                    match &member.outbox {
-                        Some(outbox) => {
-                            let _ = outbox.try_send(msg.clone());
-                        }
-                        None => hold(&mut member.held, msg.clone()),
-                    }
-                }
-                metrics::counter!("topology_switches_total", "to" => "p2p").increment(1);
-            }
-        });
+        self.lock().rooms.get(code).and_then(|r| r.media_of(peer))
     }
 
     /// Delivers `msg` to `to` if, and only if, it is in the same meeting as the sender. While
@@ -260,197 +166,180 @@ impl Rooms {
         to: &PeerId,
         msg: ServerMsg,
     ) -> Result<(), RoomError> {
-        let mut rooms = self.lock();
-        let room = rooms.get_mut(code).ok_or(RoomError::UnknownPeer)?;
-        if from == to || !room.members.contains_key(from) {
-            return Err(RoomError::UnknownPeer);
-        }
-        let target = room.members.get_mut(to).ok_or(RoomError::UnknownPeer)?;
-        match &target.outbox {
-            Some(outbox) => {
-                // A full outbox means a dead reader; its own socket task will notice.
-                let _ = outbox.try_send(msg);
-            }
-            None => hold(&mut target.held, msg),
-        }
-        Ok(())
+        self.with_room(code, |room| match room.relay(from, to, msg) {
+            Ok(effects) => (Ok(()), effects),
+            Err(e) => (Err(e), Vec::new()),
+        })
+        .unwrap_or(Err(RoomError::UnknownPeer))
     }
 
     pub fn set_media(&self, code: &MeetingCode, peer: &PeerId, media: MediaState) {
-        let mut rooms = self.lock();
-        if let Some(room) = rooms.get_mut(code)
-            && let Some(member) = room.members.get_mut(peer)
-        {
-            member.info.media = media;
-            let msg = ServerMsg::PeerUpdated {
-                peer: member.info.clone(),
-            };
-            room.broadcast(peer, &msg);
-        }
+        self.with_room(code, |room| ((), room.set_media(peer, media)));
     }
 
-    /// The participant left on purpose: gone at once.
-    pub fn leave(&self, code: &MeetingCode, peer: &PeerId) {
-        let mut rooms = self.lock();
-        let Some(room) = rooms.get_mut(code) else {
-            return;
-        };
-        let Some(member) = room.members.remove(peer) else {
-            return;
-        };
-        room.broadcast(peer, &ServerMsg::PeerLeft { peer: peer.clone() });
-        if room.members.is_empty() {
-            rooms.remove(code);
-        }
-        drop(rooms);
-        if let Some(sfu) = self.sfu() {
-            sfu.send(Command::Leave {
-                code: code.clone(),
-                peer: peer.clone(),
-            });
-        }
-        self.maybe_switch_back(code);
-        self.resume_by_token
-            .lock()
-            .expect("resume lock is never held across a panic")
-            .remove(&member.resume_token);
-        metrics::gauge!("meeting_participants").decrement(1.0);
+    /// The participant left on purpose: gone at once (unless this socket was replaced by a
+    /// resume meanwhile).
+    pub fn leave(&self, seat: &Seat) {
+        self.with_room(&seat.code, |room| {
+            (
+                (),
+                room.leave_session(&seat.peer, seat.session, Instant::now()),
+            )
+        });
     }
 
     /// The socket dropped: others see "reconnecting"; the seat is freed after the window
     /// unless the participant resumed in the meantime. Relayed messages still queued for the
     /// dead socket (`unsent`, its outbox's receiving end) are kept for the resume.
     pub fn disconnected(&self, seat: &Seat, unsent: &mut mpsc::Receiver<ServerMsg>) {
-        {
-            let mut rooms = self.lock();
-            let Some(room) = rooms.get_mut(&seat.code) else {
-                return;
-            };
-            let Some(member) = room.members.get_mut(&seat.peer) else {
-                return;
-            };
-            if member.session != seat.session {
-                return;
-            }
-            member.outbox = None;
-            // Under the lock: nothing new can reach `unsent` once the outbox is gone.
-            while let Ok(msg) = unsent.try_recv() {
-                hold(&mut member.held, msg);
-            }
-            member.info.reconnecting = true;
-            let msg = ServerMsg::PeerUpdated {
-                peer: member.info.clone(),
-            };
-            room.broadcast(&seat.peer, &msg);
+        let mut registry = self.lock();
+        let Some(room) = registry.rooms.get_mut(&seat.code) else {
+            return;
+        };
+        if room.session_of(&seat.peer) != Some(seat.session) {
+            return;
         }
-        let rooms = self.clone();
-        let seat = seat.clone();
-        tokio::spawn(async move {
-            tokio::time::sleep(rooms.resume_window).await;
-            let expired = {
-                let guard = rooms.lock();
-                guard
-                    .get(&seat.code)
-                    .and_then(|r| r.members.get(&seat.peer))
-                    .is_some_and(|m| m.session == seat.session && m.outbox.is_none())
-            };
-            if expired {
-                rooms.leave(&seat.code, &seat.peer);
-            }
-        });
+        // Under the lock: nothing new can reach `unsent` once the outbox is gone.
+        let mut queued = Vec::new();
+        while let Ok(msg) = unsent.try_recv() {
+            queued.push(msg);
+        }
+        let effects = room.disconnect(&seat.peer, seat.session, queued, Instant::now());
+        registry
+            .outboxes
+            .remove(&(seat.code.clone(), seat.peer.clone()));
+        self.apply(&mut registry, &seat.code, effects);
     }
 
-    /// Puts a dropped participant back in their seat with a new socket.
+    /// Puts a participant back in their seat with a new socket. The token is spent: the
+    /// welcome carries a new one. A socket still open for that seat is closed (its outbox is
+    /// replaced, so its task ends; its late close or goodbye is ignored by session).
     pub fn resume(&self, token: &str, outbox: Outbox) -> Result<Seat, RoomError> {
-        let (code, peer) = self
+        let mut registry = self.lock();
+        let (code, peer) = registry
             .resume_by_token
-            .lock()
-            .expect("resume lock is never held across a panic")
             .get(token)
             .cloned()
             .ok_or(RoomError::UnknownResume)?;
-        let mut rooms = self.lock();
-        let room = rooms.get_mut(&code).ok_or(RoomError::UnknownResume)?;
-        let member = room
-            .members
-            .get_mut(&peer)
+        let room = registry
+            .rooms
+            .get_mut(&code)
             .ok_or(RoomError::UnknownResume)?;
-        member.session += 1;
-        member.info.reconnecting = false;
-        let session = member.session;
-        // Delivered after `welcome` (the socket task sends that before reading its outbox),
-        // from senders still here.
-        let held = std::mem::take(&mut member.held);
-        for msg in held {
-            let from_someone_here = match relay_sender(&msg) {
-                Some(from) => room.members.contains_key(from),
-                // From the server itself (SFU offers, topology).
-                None => true,
-            };
-            if from_someone_here {
-                let _ = outbox.try_send(msg);
-            }
+        let new_token = crate::ids::random_token();
+        let (welcome, effects) = room.resume(&peer, new_token.clone())?;
+        registry.resume_by_token.remove(token);
+        registry
+            .resume_by_token
+            .insert(new_token.clone(), (code.clone(), peer.clone()));
+        // Delivered after `welcome` (the socket task sends that before reading its outbox).
+        if registry
+            .outboxes
+            .insert((code.clone(), peer.clone()), outbox)
+            .is_some()
+        {
+            metrics::counter!("signal_sockets_replaced_total").increment(1);
         }
-        let member = room
-            .members
-            .get_mut(&peer)
-            .ok_or(RoomError::UnknownResume)?;
-        member.outbox = Some(outbox);
-        let msg = ServerMsg::PeerUpdated {
-            peer: member.info.clone(),
-        };
-        room.broadcast(&peer, &msg);
-        let others = room.infos(&peer);
-        let topology = room.topology;
+        self.apply(&mut registry, &code, effects);
         Ok(Seat {
             code,
             peer,
-            session,
-            resume_token: token.to_owned(),
-            others,
-            topology,
+            session: welcome.session,
+            resume_token: new_token,
+            others: welcome.others,
+            topology: welcome.topology,
         })
     }
 
-    pub fn role_of(&self, code: &MeetingCode, peer: &PeerId) -> Option<Role> {
-        self.lock()
-            .get(code)
-            .and_then(|r| r.members.get(peer))
-            .map(|m| m.info.role)
-    }
-}
-
-/// The sender of an offer, answer or candidate; `None` for other messages.
-fn relay_sender(msg: &ServerMsg) -> Option<&PeerId> {
-    match msg {
-        ServerMsg::Offer { from, .. }
-        | ServerMsg::Answer { from, .. }
-        | ServerMsg::Ice { from, .. } => Some(from),
-        _ => None,
-    }
-}
-
-/// Keeps a relayed message for a participant who is reconnecting. Room broadcasts are not
-/// kept: `welcome` on resume carries the current participant list and topology. Of the SFU's
-/// offers only the latest matters; an offer unanswered is re-sent by `sfu_connect` anyway.
-fn hold(held: &mut Vec<ServerMsg>, msg: ServerMsg) {
-    match &msg {
-        ServerMsg::SfuOffer { .. } => {
-            held.retain(|m| !matches!(m, ServerMsg::SfuOffer { .. }));
+    /// Ends the meeting for everyone in it (told why; their sockets then close).
+    pub fn end(&self, code: &MeetingCode, reason: protocol::signal::EndReason) {
+        if self
+            .with_room(code, |room| ((), room.end(reason)))
+            .is_some()
+        {
+            metrics::counter!("meetings_ended_total").increment(1);
         }
-        _ if relay_sender(&msg).is_none() => return,
-        _ => {}
     }
-    if held.len() < MAX_HELD_RELAYS {
-        held.push(msg);
-    } else {
-        metrics::counter!("signal_relays_dropped_total").increment(1);
+
+    pub fn role_of(&self, code: &MeetingCode, peer: &PeerId) -> Option<Role> {
+        self.lock().rooms.get(code).and_then(|r| r.role_of(peer))
+    }
+}
+
+fn lock(inner: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
+    // Rooms never panic while holding the lock; recover the data if one ever did.
+    inner.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Carries out a room's effects; an emptied room goes.
+fn apply(registry: &mut Registry, sfu: Option<&Sfu>, code: &MeetingCode, effects: Vec<Effect>) {
+    for effect in effects {
+        match effect {
+            Effect::Send { to, msg } => {
+                let key = (code.clone(), to);
+                let full = registry
+                    .outboxes
+                    .get(&key)
+                    .is_some_and(|outbox| outbox.try_send(msg).is_err());
+                if full {
+                    // A client that stopped reading: close its socket (dropping the only
+                    // sender ends its task), so it resumes on a fresh one or is removed.
+                    registry.outboxes.remove(&key);
+                    metrics::counter!("signal_outbox_full_total").increment(1);
+                }
+            }
+            Effect::Left { peer, resume_token } => {
+                registry.resume_by_token.remove(&resume_token);
+                registry.outboxes.remove(&(code.clone(), peer.clone()));
+                if let Some(sfu) = sfu {
+                    sfu.send(Command::Leave {
+                        code: code.clone(),
+                        peer,
+                    });
+                }
+                metrics::gauge!("meeting_participants").decrement(1.0);
+            }
+            Effect::Switched(to) => {
+                let to = match to {
+                    Topology::Sfu => "sfu",
+                    Topology::P2p => "p2p",
+                };
+                metrics::counter!("topology_switches_total", "to" => to).increment(1);
+            }
+        }
+    }
+    if registry.rooms.get(code).is_some_and(Room::is_empty) {
+        registry.rooms.remove(code);
+    }
+}
+
+/// The registry's clock: every `TICK`, each room decides what time alone decides.
+async fn tick(registry: Weak<Mutex<Registry>>, sfu: Arc<OnceLock<Sfu>>) {
+    let mut interval = tokio::time::interval(TICK);
+    interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        interval.tick().await;
+        let Some(inner) = registry.upgrade() else {
+            return;
+        };
+        let now = Instant::now();
+        let mut registry = lock(&inner);
+        let codes: Vec<MeetingCode> = registry.rooms.keys().cloned().collect();
+        for code in codes {
+            let Some(room) = registry.rooms.get_mut(&code) else {
+                continue;
+            };
+            let effects = room.expire(now);
+            if !effects.is_empty() {
+                apply(&mut registry, sfu.get(), &code, effects);
+            }
+        }
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use protocol::signal::MAX_HELD_RELAYS;
 
     fn ticket(code: &str, name: &str, capacity: u32) -> Ticket {
         Ticket {
@@ -578,7 +467,7 @@ mod tests {
         rooms
             .relay(&a.code, &c.peer, &a.peer, offer(&c.peer))
             .unwrap();
-        rooms.leave(&c.code, &c.peer);
+        rooms.leave(&c);
         assert!(rx_a.try_recv().is_err(), "nothing goes to the dead socket");
 
         let (tx_a2, mut rx_a2) = mpsc::channel(8);
@@ -637,7 +526,7 @@ mod tests {
             topology: Topology::Sfu
         }));
 
-        rooms.leave(&c.code, &c.peer);
+        rooms.leave(&c);
         assert!(
             !matches!(rx_a.try_recv(), Ok(ServerMsg::Topology { .. })),
             "no switch back at once"
@@ -651,5 +540,60 @@ mod tests {
                 };
         }
         assert!(back, "two people go back to peer-to-peer");
+    }
+
+    #[tokio::test]
+    async fn a_reader_that_stops_is_cut_off_and_resumes_with_a_fresh_token() {
+        let rooms = Rooms::new(Duration::from_secs(30), 6);
+        let (tx_a, mut rx_a) = mpsc::channel(2);
+        let (tx_b, _rx_b) = mpsc::channel(8);
+        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
+        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+        for _ in 0..5 {
+            rooms
+                .relay(&a.code, &b.peer, &a.peer, offer(&b.peer))
+                .unwrap();
+        }
+        // A never read: its outbox overflowed and the registry let go of it, so the socket
+        // task's inbox ends after what it holds (and the task closes the socket).
+        let mut got = 0;
+        while rx_a.recv().await.is_some() {
+            got += 1;
+        }
+        assert_eq!(got, 2);
+        rooms.disconnected(&a, &mut rx_a);
+        let (tx_a2, _rx_a2) = mpsc::channel(8);
+        let resumed = rooms.resume(&a.resume_token, tx_a2).unwrap();
+        assert_eq!(resumed.peer, a.peer);
+        assert_ne!(
+            resumed.resume_token, a.resume_token,
+            "a new token per resume"
+        );
+        assert!(
+            rooms.resume(&a.resume_token, mpsc::channel(1).0).is_err(),
+            "the old token is spent"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_resume_while_the_old_socket_is_open_closes_it_and_its_goodbye_is_ignored() {
+        let rooms = Rooms::new(Duration::from_secs(30), 6);
+        let (tx_a, mut rx_a) = mpsc::channel(8);
+        let (tx_b, _rx_b) = mpsc::channel(8);
+        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
+        rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+        let (tx_a2, _rx_a2) = mpsc::channel(8);
+        let resumed = rooms.resume(&a.resume_token, tx_a2).unwrap();
+        while rx_a.try_recv().is_ok() {}
+        assert!(
+            rx_a.recv().await.is_none(),
+            "the old socket's inbox is closed"
+        );
+        // The old socket's task ends: its disconnect and a late `leave` change nothing.
+        rooms.disconnected(&a, &mut rx_a);
+        rooms.leave(&a);
+        assert_eq!(rooms.count(&a.code), 2);
+        rooms.leave(&resumed);
+        assert_eq!(rooms.count(&a.code), 1);
     }
 }

@@ -51,7 +51,7 @@ impl Tickets {
     }
 
     pub fn issue(&self, ticket: Ticket, now: Instant) -> String {
-        let token = crate::auth::tokens::new_refresh_token();
+        let token = crate::ids::random_token();
         let mut issued = self.lock();
         issued.drop_expired(now);
         issued.live.insert(token.clone(), (ticket, now));

@@ -53,6 +53,7 @@ fn corpus(peer: &PeerId) -> Vec<String> {
         ClientMsg::SfuConnect,
         ClientMsg::SfuAnswer { sdp },
         ClientMsg::SfuDisconnect,
+        ClientMsg::EndMeeting,
     ];
     msgs.iter()
         .map(|m| serde_json::to_string(m).expect("messages serialise"))
@@ -152,6 +153,8 @@ fn must_be_refused(msg: &ClientMsg, peers: &[PeerId]) -> bool {
         ClientMsg::Ice { to, candidate } => !valid_candidate(candidate) || unknown(to),
         ClientMsg::Media { media } => !media.is_valid(),
         ClientMsg::SfuAnswer { sdp } => !valid_sdp(sdp),
+        // The sender is a guest.
+        ClientMsg::EndMeeting => true,
         _ => false,
     }
 }

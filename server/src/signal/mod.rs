@@ -4,18 +4,20 @@
 
 pub mod limit;
 
+use crate::auth::client_addr::ClientAddr;
 use crate::http::origin::origin_allowed;
 use crate::rooms::{OUTBOX_CAPACITY, RoomError, Seat};
 use crate::sfu::Command;
 use crate::state::AppState;
 use axum::extract::State;
+use axum::extract::ws::{CloseFrame, close_code};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use limit::Bucket;
+use limit::{Bucket, Slot};
 use protocol::signal::{
-    ClientMsg, IceCandidate, MAX_MESSAGE_BYTES, MediaState, PROTOCOL_VERSION, PeerId, ServerMsg,
-    SignalErrorCode,
+    ClientMsg, EndReason, IceCandidate, MAX_MESSAGE_BYTES, MediaState, PROTOCOL_VERSION, PeerId,
+    Role, ServerMsg, SignalErrorCode,
 };
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -24,9 +26,14 @@ pub const HEARTBEAT: Duration = Duration::from_secs(15);
 /// No message at all for this long (pings included) and the connection is considered dead.
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 const HELLO_DEADLINE: Duration = Duration::from_secs(10);
+/// Messages a socket may send before a valid `hello` (retries after a typo included).
+const BEFORE_HELLO_MAX: u32 = 10;
+/// A write that takes longer means the client stopped reading: the socket is closed.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
 
 pub async fn ws_handler(
     State(state): State<AppState>,
+    client: ClientAddr,
     headers: HeaderMap,
     ws: WebSocketUpgrade,
 ) -> Response {
@@ -42,11 +49,30 @@ pub async fn ws_handler(
     // Small buffers: signaling messages are small, and the defaults cost ~130 KB per socket.
     // The frame limit sits above MAX_MESSAGE_BYTES so oversized messages still reach us and
     // get a polite `too_large` instead of a dropped connection.
+    let slot = state.sockets.open(client.0);
     ws.read_buffer_size(4 * 1024)
         .write_buffer_size(4 * 1024)
         .max_message_size(4 * MAX_MESSAGE_BYTES)
         .max_frame_size(4 * MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(socket, state))
+        .on_upgrade(move |socket| async move {
+            match slot {
+                Ok(slot) => run(socket, state, slot).await,
+                // Upgraded first, so the browser can read why (a refused handshake is opaque).
+                Err(refused) => {
+                    metrics::counter!("signal_sockets_refused_total").increment(1);
+                    close(socket, close_code::AGAIN, refused.reason()).await;
+                }
+            }
+        })
+}
+
+/// Closes with a code and a reason the client can show.
+async fn close(mut socket: WebSocket, code: u16, reason: &'static str) {
+    let frame = CloseFrame {
+        code,
+        reason: reason.into(),
+    };
+    let _ = tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Close(Some(frame)))).await;
 }
 
 fn error(code: SignalErrorCode, message: impl Into<String>) -> ServerMsg {
@@ -56,10 +82,18 @@ fn error(code: SignalErrorCode, message: impl Into<String>) -> ServerMsg {
     }
 }
 
+/// Sends one message; `false` when the socket is gone or the write did not finish within
+/// `WRITE_TIMEOUT` (a client that stopped reading must not pin this task).
 async fn send(socket: &mut WebSocket, msg: &ServerMsg) -> bool {
-    match serde_json::to_string(msg) {
-        Ok(text) => socket.send(Message::Text(text.into())).await.is_ok(),
-        Err(_) => true,
+    let Ok(text) = serde_json::to_string(msg) else {
+        return true;
+    };
+    match tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Text(text.into()))).await {
+        Ok(result) => result.is_ok(),
+        Err(_) => {
+            metrics::counter!("signal_write_timeouts_total").increment(1);
+            false
+        }
     }
 }
 
@@ -100,7 +134,7 @@ fn valid_candidate(c: &IceCandidate) -> bool {
         && c.sdp_mid.as_ref().is_none_or(|m| m.len() <= 64)
 }
 
-async fn run(mut socket: WebSocket, state: AppState) {
+async fn run(mut socket: WebSocket, state: AppState, _slot: Slot) {
     let (outbox, mut inbox) = mpsc::channel::<ServerMsg>(OUTBOX_CAPACITY);
     let Some(seat) = handshake(&mut socket, &state, outbox).await else {
         return;
@@ -119,7 +153,7 @@ async fn run(mut socket: WebSocket, state: AppState) {
     }
     let left = session(&mut socket, &state, &seat, &mut inbox).await;
     if left {
-        state.rooms.leave(&seat.code, &seat.peer);
+        state.rooms.leave(&seat);
     } else {
         state.rooms.disconnected(&seat, &mut inbox);
     }
@@ -132,11 +166,26 @@ async fn handshake(
     outbox: mpsc::Sender<ServerMsg>,
 ) -> Option<Seat> {
     let deadline = tokio::time::Instant::now() + HELLO_DEADLINE;
+    let mut messages = 0u32;
     loop {
         let message = match tokio::time::timeout_at(deadline, socket.recv()).await {
             Ok(Some(Ok(message))) => message,
             _ => return None,
         };
+        if matches!(message, Message::Text(_) | Message::Binary(_)) {
+            messages += 1;
+            if messages > BEFORE_HELLO_MAX {
+                metrics::counter!("signal_sockets_refused_total").increment(1);
+                let frame = CloseFrame {
+                    code: close_code::POLICY,
+                    reason: "Too many messages before hello.".into(),
+                };
+                let _ =
+                    tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Close(Some(frame))))
+                        .await;
+                return None;
+            }
+        }
         let reply = match decode(&message)? {
             Err(reply) => reply,
             Ok(ClientMsg::Hello { version, .. }) if version != PROTOCOL_VERSION => error(
@@ -202,12 +251,15 @@ async fn session(
                 if matches!(message, Message::Close(_)) {
                     return false;
                 }
-                let Some(decoded) = decode(&message) else { continue };
-                if !bucket.take(Instant::now()) {
+                // The rate limit comes before parsing: a flood costs a counter, not a parse.
+                if matches!(message, Message::Text(_) | Message::Binary(_))
+                    && !bucket.take(Instant::now())
+                {
                     let reply = error(SignalErrorCode::RateLimited, "Too many messages; slow down.");
                     if !send(socket, &reply).await { return false; }
                     continue;
                 }
+                let Some(decoded) = decode(&message) else { continue };
                 let reply = match decoded {
                     Err(reply) => Some(reply),
                     Ok(ClientMsg::Leave) => return true,
@@ -319,6 +371,18 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
             SignalErrorCode::InvalidSdp,
             "That is not a session description.",
         )),
+        ClientMsg::EndMeeting => {
+            if state.rooms.role_of(&seat.code, &seat.peer) == Some(Role::Host) {
+                tracing::info!(meeting = %seat.code.redacted(), "meeting ended by its host");
+                state.rooms.end(&seat.code, EndReason::Host);
+                None
+            } else {
+                Some(error(
+                    SignalErrorCode::Forbidden,
+                    "Only the host can end the meeting for everyone.",
+                ))
+            }
+        }
         ClientMsg::SfuDisconnect => sfu(Command::Leave {
             code: seat.code.clone(),
             peer: seat.peer.clone(),

@@ -200,6 +200,14 @@ pub fn enter(state: CallState, ticket: JoinTicket) {
     e.open_socket();
 }
 
+/// Ends the meeting for everyone (the server refuses it from anyone but the host); the
+/// server's `meeting_ended` then ends it here too.
+pub fn end_for_all() {
+    if let Some(e) = current() {
+        e.send(&ClientMsg::EndMeeting);
+    }
+}
+
 pub fn leave(state: CallState) {
     let Some(e) = current() else {
         state.phase.set(Phase::Left);

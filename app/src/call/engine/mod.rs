@@ -15,8 +15,8 @@ mod signaling;
 mod topology;
 
 pub use controls::{
-    attach, choose_device, enter, leave, shutdown, start_preview, toggle_camera, toggle_mic,
-    toggle_screen,
+    attach, choose_device, end_for_all, enter, leave, shutdown, start_preview, toggle_camera,
+    toggle_mic, toggle_screen,
 };
 
 use crate::call::encode_watch::EncodeWatch;

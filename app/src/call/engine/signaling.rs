@@ -8,8 +8,8 @@ use crate::call::socket::{Socket, SocketEvent};
 use crate::call::{LinkState, Participant, Phase, TileKey};
 use leptos::prelude::*;
 use protocol::signal::{
-    ClientMsg, MAX_HELD_RELAYS, PROTOCOL_VERSION, PeerId, PeerInfo, ServerMsg, SignalErrorCode,
-    Topology,
+    ClientMsg, EndReason, MAX_HELD_RELAYS, PROTOCOL_VERSION, PeerId, PeerInfo, ServerMsg,
+    SignalErrorCode, Topology,
 };
 use std::rc::Rc;
 use web_sys::RtcSdpType;
@@ -185,6 +185,10 @@ impl Engine {
             ServerMsg::Ping { nonce } => self.send(&ClientMsg::Pong { nonce }),
             ServerMsg::Pong { .. } => {}
             ServerMsg::Error { code, message } => self.handle_error(code, message),
+            ServerMsg::MeetingEnded { reason } => self.end(match reason {
+                EndReason::Host => "The host ended the meeting for everyone.",
+                EndReason::Deleted => "The host deleted this meeting.",
+            }),
         }
     }
 

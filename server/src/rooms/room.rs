@@ -1,0 +1,747 @@
+//! One meeting's live state as a pure state machine: who is in the room, their media state,
+//! who is reconnecting (and what waits for them), and the room's topology. Every method takes
+//! its input and `now` and returns what to do (`Effect`s); nothing here spawns, sleeps, locks
+//! or touches a socket, so the tests run on a virtual clock. The registry (`Rooms`) owns the
+//! sockets' outboxes, applies the effects, and calls `expire` on a timer.
+
+use protocol::UserId;
+use protocol::signal::{
+    EndReason, MAX_HELD_RELAYS, MediaState, PeerId, PeerInfo, Role, ServerMsg, Topology,
+};
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+/// A room that shrank back to `p2p_max` waits this long before leaving the SFU, so someone
+/// who rejoins at once does not cause two switches.
+pub const SWITCH_BACK_DELAY: Duration = Duration::from_secs(3);
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum RoomError {
+    #[error("the meeting is full")]
+    Full,
+    #[error("no such participant in this meeting")]
+    UnknownPeer,
+    #[error("unknown or expired resume token")]
+    UnknownResume,
+}
+
+/// What the room asks its registry to do.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Put `msg` on `to`'s socket (only ever for a connected participant).
+    Send { to: PeerId, msg: ServerMsg },
+    /// `peer` is gone for good: forget its resume token, free its socket, tell the SFU.
+    Left { peer: PeerId, resume_token: String },
+    /// The room changed topology (for metrics).
+    Switched(Topology),
+}
+
+/// Who joins, as the join step checked it.
+#[derive(Debug, Clone)]
+pub struct Joining {
+    pub peer: PeerId,
+    pub display_name: String,
+    pub role: Role,
+    pub user: Option<UserId>,
+    pub resume_token: String,
+    pub capacity: u32,
+}
+
+/// What a joined or resumed participant learns in `welcome`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Welcome {
+    pub session: u64,
+    pub others: Vec<PeerInfo>,
+    pub topology: Topology,
+}
+
+#[derive(Debug)]
+struct Member {
+    info: PeerInfo,
+    /// Since when the socket is gone (`None` while connected).
+    dropped_at: Option<Instant>,
+    /// Offers, answers and candidates addressed to this participant while its socket is down,
+    /// delivered on resume (see `MAX_HELD_RELAYS`).
+    held: Vec<ServerMsg>,
+    resume_token: String,
+    /// Bumped on every (re)connection so a stale disconnect cannot remove a resumed peer.
+    session: u64,
+    #[allow(dead_code)]
+    user: Option<UserId>,
+}
+
+#[derive(Debug)]
+pub struct Room {
+    members: BTreeMap<PeerId, Member>,
+    topology: Topology,
+    /// Since when the room is small enough to go back to peer-to-peer.
+    small_since: Option<Instant>,
+    p2p_max: usize,
+    resume_window: Duration,
+}
+
+impl Room {
+    pub fn new(p2p_max: usize, resume_window: Duration) -> Self {
+        Self {
+            members: BTreeMap::new(),
+            topology: Topology::P2p,
+            small_since: None,
+            p2p_max,
+            resume_window,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.members.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.members.is_empty()
+    }
+
+    pub fn topology(&self) -> Topology {
+        self.topology
+    }
+
+    pub fn media_of(&self, peer: &PeerId) -> Option<MediaState> {
+        self.members.get(peer).map(|m| m.info.media.clone())
+    }
+
+    pub fn role_of(&self, peer: &PeerId) -> Option<Role> {
+        self.members.get(peer).map(|m| m.info.role)
+    }
+
+    /// The session number of `peer`'s current connection.
+    pub fn session_of(&self, peer: &PeerId) -> Option<u64> {
+        self.members.get(peer).map(|m| m.session)
+    }
+
+    /// `msg` to everyone connected except `except`.
+    fn broadcast(&self, except: &PeerId, msg: &ServerMsg, out: &mut Vec<Effect>) {
+        for (id, member) in &self.members {
+            if id != except && member.dropped_at.is_none() {
+                out.push(Effect::Send {
+                    to: id.clone(),
+                    msg: msg.clone(),
+                });
+            }
+        }
+    }
+
+    /// `msg` to one participant: now, or on its resume if it is reconnecting.
+    fn send_or_hold(&mut self, to: &PeerId, msg: ServerMsg, out: &mut Vec<Effect>) {
+        let Some(member) = self.members.get_mut(to) else {
+            return;
+        };
+        match member.dropped_at {
+            None => out.push(Effect::Send {
+                to: to.clone(),
+                msg,
+            }),
+            Some(_) => hold(&mut member.held, msg),
+        }
+    }
+
+    fn infos(&self, except: &PeerId) -> Vec<PeerInfo> {
+        self.members
+            .iter()
+            .filter(|(id, _)| *id != except)
+            .map(|(_, m)| m.info.clone())
+            .collect()
+    }
+
+    /// Seats a participant; everyone already there hears `peer_joined`; one past `p2p_max`
+    /// moves the room to the SFU.
+    pub fn join(
+        &mut self,
+        joining: Joining,
+        now: Instant,
+    ) -> Result<(Welcome, Vec<Effect>), RoomError> {
+        if self.members.len() >= joining.capacity as usize {
+            return Err(RoomError::Full);
+        }
+        let mut out = Vec::new();
+        let peer = joining.peer;
+        let info = PeerInfo {
+            id: peer.clone(),
+            display_name: joining.display_name,
+            role: joining.role,
+            media: MediaState::default(),
+            reconnecting: false,
+        };
+        self.broadcast(
+            &peer,
+            &ServerMsg::PeerJoined { peer: info.clone() },
+            &mut out,
+        );
+        let others = self.infos(&peer);
+        self.members.insert(
+            peer.clone(),
+            Member {
+                info,
+                dropped_at: None,
+                held: Vec::new(),
+                resume_token: joining.resume_token,
+                session: 1,
+                user: joining.user,
+            },
+        );
+        self.decide_topology(now, &peer, &mut out);
+        Ok((
+            Welcome {
+                session: 1,
+                others,
+                topology: self.topology,
+            },
+            out,
+        ))
+    }
+
+    /// Delivers `msg` from `from` to `to` if, and only if, both are in this room.
+    pub fn relay(
+        &mut self,
+        from: &PeerId,
+        to: &PeerId,
+        msg: ServerMsg,
+    ) -> Result<Vec<Effect>, RoomError> {
+        if from == to || !self.members.contains_key(from) || !self.members.contains_key(to) {
+            return Err(RoomError::UnknownPeer);
+        }
+        let mut out = Vec::new();
+        self.send_or_hold(to, msg, &mut out);
+        Ok(out)
+    }
+
+    /// A message from the server itself (the SFU) to one participant.
+    pub fn deliver(&mut self, to: &PeerId, msg: ServerMsg) -> Vec<Effect> {
+        let mut out = Vec::new();
+        self.send_or_hold(to, msg, &mut out);
+        out
+    }
+
+    pub fn set_media(&mut self, peer: &PeerId, media: MediaState) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if let Some(member) = self.members.get_mut(peer) {
+            member.info.media = media;
+            let msg = ServerMsg::PeerUpdated {
+                peer: member.info.clone(),
+            };
+            self.broadcast(peer, &msg, &mut out);
+        }
+        out
+    }
+
+    /// The participant left (on purpose, or its resume window ran out): gone at once.
+    pub fn leave(&mut self, peer: &PeerId, now: Instant) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let Some(member) = self.members.remove(peer) else {
+            return out;
+        };
+        self.left(peer, member, now, &mut out);
+        out
+    }
+
+    /// The meeting is over: everyone connected is told why, and everyone leaves.
+    pub fn end(&mut self, reason: EndReason) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let msg = ServerMsg::MeetingEnded { reason };
+        for (id, member) in std::mem::take(&mut self.members) {
+            if member.dropped_at.is_none() {
+                out.push(Effect::Send {
+                    to: id.clone(),
+                    msg: msg.clone(),
+                });
+            }
+            out.push(Effect::Left {
+                peer: id,
+                resume_token: member.resume_token,
+            });
+        }
+        self.topology = Topology::P2p;
+        self.small_since = None;
+        out
+    }
+
+    /// `leave` from connection `session` only: a socket replaced by a resume cannot remove the
+    /// participant who resumed.
+    pub fn leave_session(&mut self, peer: &PeerId, session: u64, now: Instant) -> Vec<Effect> {
+        if self.session_of(peer) != Some(session) {
+            return Vec::new();
+        }
+        self.leave(peer, now)
+    }
+
+    fn left(&mut self, peer: &PeerId, member: Member, now: Instant, out: &mut Vec<Effect>) {
+        self.broadcast(peer, &ServerMsg::PeerLeft { peer: peer.clone() }, out);
+        out.push(Effect::Left {
+            peer: peer.clone(),
+            resume_token: member.resume_token,
+        });
+        self.decide_topology(now, peer, out);
+    }
+
+    /// The socket of `peer`'s connection `session` dropped: the others see "reconnecting";
+    /// `unsent` (what was still queued for that socket) waits for the resume. A stale
+    /// session (the peer already resumed on a new socket) changes nothing.
+    pub fn disconnect(
+        &mut self,
+        peer: &PeerId,
+        session: u64,
+        unsent: Vec<ServerMsg>,
+        now: Instant,
+    ) -> Vec<Effect> {
+        let mut out = Vec::new();
+        let Some(member) = self.members.get_mut(peer) else {
+            return out;
+        };
+        if member.session != session || member.dropped_at.is_some() {
+            return out;
+        }
+        member.dropped_at = Some(now);
+        for msg in unsent {
+            hold(&mut member.held, msg);
+        }
+        member.info.reconnecting = true;
+        let msg = ServerMsg::PeerUpdated {
+            peer: member.info.clone(),
+        };
+        self.broadcast(peer, &msg, &mut out);
+        out
+    }
+
+    /// Puts a participant back in its seat on a new socket (after a drop, or replacing a
+    /// socket still open): a new session, a new resume token (`new_token`; the old one is
+    /// spent), and what waited for it (from senders still here) right after `welcome`.
+    pub fn resume(
+        &mut self,
+        peer: &PeerId,
+        new_token: String,
+    ) -> Result<(Welcome, Vec<Effect>), RoomError> {
+        let present: Vec<PeerId> = self.members.keys().cloned().collect();
+        let member = self.members.get_mut(peer).ok_or(RoomError::UnknownResume)?;
+        member.resume_token = new_token;
+        member.session += 1;
+        member.dropped_at = None;
+        member.info.reconnecting = false;
+        let session = member.session;
+        let mut out: Vec<Effect> = std::mem::take(&mut member.held)
+            .into_iter()
+            .filter(|msg| relay_sender(msg).is_none_or(|from| present.contains(from)))
+            .map(|msg| Effect::Send {
+                to: peer.clone(),
+                msg,
+            })
+            .collect();
+        let msg = ServerMsg::PeerUpdated {
+            peer: member.info.clone(),
+        };
+        self.broadcast(peer, &msg, &mut out);
+        Ok((
+            Welcome {
+                session,
+                others: self.infos(peer),
+                topology: self.topology,
+            },
+            out,
+        ))
+    }
+
+    /// What time alone decides: participants whose resume window ran out leave, and a room
+    /// that stayed small for `SWITCH_BACK_DELAY` goes back to peer-to-peer.
+    pub fn expire(&mut self, now: Instant) -> Vec<Effect> {
+        let window = self.resume_window;
+        let expired: Vec<PeerId> = self
+            .members
+            .iter()
+            .filter(|(_, m)| {
+                m.dropped_at
+                    .is_some_and(|t| now.duration_since(t) >= window)
+            })
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut out = Vec::new();
+        for peer in expired {
+            out.extend(self.leave(&peer, now));
+        }
+        if self.topology == Topology::Sfu
+            && self
+                .small_since
+                .is_some_and(|t| now.duration_since(t) >= SWITCH_BACK_DELAY)
+        {
+            self.topology = Topology::P2p;
+            self.small_since = None;
+            out.push(Effect::Switched(Topology::P2p));
+            let msg = ServerMsg::Topology {
+                topology: Topology::P2p,
+            };
+            let ids: Vec<PeerId> = self.members.keys().cloned().collect();
+            for id in ids {
+                self.send_or_hold(&id, msg.clone(), &mut out);
+            }
+        }
+        out
+    }
+
+    /// One past `p2p_max` goes to the SFU at once; back to peer-to-peer only after the room
+    /// stayed small for a while (see `expire`).
+    fn decide_topology(&mut self, now: Instant, newcomer: &PeerId, out: &mut Vec<Effect>) {
+        let small = self.members.len() <= self.p2p_max;
+        match (self.topology, small) {
+            (Topology::P2p, false) => {
+                self.topology = Topology::Sfu;
+                self.small_since = None;
+                out.push(Effect::Switched(Topology::Sfu));
+                // The newcomer learns it in `welcome`; the others are told now.
+                let msg = ServerMsg::Topology {
+                    topology: Topology::Sfu,
+                };
+                self.broadcast(newcomer, &msg, out);
+            }
+            (Topology::Sfu, true) if self.small_since.is_none() => self.small_since = Some(now),
+            (Topology::Sfu, false) => self.small_since = None,
+            _ => {}
+        }
+    }
+}
+
+/// The sender of an offer, answer or candidate; `None` for other messages.
+fn relay_sender(msg: &ServerMsg) -> Option<&PeerId> {
+    match msg {
+        ServerMsg::Offer { from, .. }
+        | ServerMsg::Answer { from, .. }
+        | ServerMsg::Ice { from, .. } => Some(from),
+        _ => None,
+    }
+}
+
+/// Keeps a message for a participant who is reconnecting. Room broadcasts are not kept:
+/// `welcome` on resume carries the current participant list and topology. Of the SFU's offers
+/// only the latest matters; an offer unanswered is re-sent by `sfu_connect` anyway.
+fn hold(held: &mut Vec<ServerMsg>, msg: ServerMsg) {
+    match &msg {
+        ServerMsg::SfuOffer { .. } => {
+            held.retain(|m| !matches!(m, ServerMsg::SfuOffer { .. }));
+        }
+        _ if relay_sender(&msg).is_none() => return,
+        _ => {}
+    }
+    if held.len() < MAX_HELD_RELAYS {
+        held.push(msg);
+    } else {
+        metrics::counter!("signal_relays_dropped_total").increment(1);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn joining(name: &str, capacity: u32) -> Joining {
+        Joining {
+            peer: PeerId(name.to_lowercase()),
+            display_name: name.into(),
+            role: Role::Guest,
+            user: None,
+            resume_token: format!("token-{name}"),
+            capacity,
+        }
+    }
+
+    fn id(name: &str) -> PeerId {
+        PeerId(name.to_lowercase())
+    }
+
+    fn offer(from: &str) -> ServerMsg {
+        ServerMsg::Offer {
+            from: id(from),
+            sdp: "v=0".into(),
+        }
+    }
+
+    /// The messages `to` gets in `effects`.
+    fn sent_to<'a>(effects: &'a [Effect], to: &str) -> Vec<&'a ServerMsg> {
+        effects
+            .iter()
+            .filter_map(|e| match e {
+                Effect::Send { to: t, msg } if *t == id(to) => Some(msg),
+                _ => None,
+            })
+            .collect()
+    }
+
+    fn room_of(names: &[&str], p2p_max: usize, t0: Instant) -> Room {
+        let mut room = Room::new(p2p_max, Duration::from_secs(30));
+        for name in names {
+            room.join(joining(name, 50), t0).unwrap();
+        }
+        room
+    }
+
+    #[test]
+    fn joining_announces_and_relays_stay_between_members() {
+        let t0 = Instant::now();
+        let mut room = Room::new(6, Duration::from_secs(30));
+        room.join(joining("A", 6), t0).unwrap();
+        let (welcome, effects) = room.join(joining("B", 6), t0).unwrap();
+        assert_eq!(welcome.others.len(), 1);
+        assert!(matches!(
+            sent_to(&effects, "A")[..],
+            [ServerMsg::PeerJoined { .. }]
+        ));
+        assert!(
+            sent_to(&effects, "B").is_empty(),
+            "B learns the list in welcome"
+        );
+
+        let effects = room.relay(&id("B"), &id("A"), offer("B")).unwrap();
+        assert_eq!(sent_to(&effects, "A"), vec![&offer("B")]);
+        assert_eq!(
+            room.relay(&id("C"), &id("A"), offer("C")),
+            Err(RoomError::UnknownPeer),
+            "C is not in this room"
+        );
+        assert_eq!(
+            room.relay(&id("A"), &id("A"), offer("A")),
+            Err(RoomError::UnknownPeer)
+        );
+    }
+
+    #[test]
+    fn capacity_is_enforced() {
+        let t0 = Instant::now();
+        let mut room = Room::new(6, Duration::from_secs(30));
+        room.join(joining("A", 1), t0).unwrap();
+        assert_eq!(room.join(joining("B", 1), t0).err(), Some(RoomError::Full));
+    }
+
+    #[test]
+    fn a_dropped_peer_leaves_after_the_window_unless_it_resumed() {
+        let t0 = Instant::now();
+        let window = Duration::from_secs(30);
+        let mut room = room_of(&["A", "B"], 6, t0);
+
+        let effects = room.disconnect(&id("A"), 1, Vec::new(), t0);
+        assert!(
+            matches!(sent_to(&effects, "B")[..], [ServerMsg::PeerUpdated { peer }] if peer.reconnecting)
+        );
+        let (welcome, effects) = room.resume(&id("A"), "token-A2".into()).unwrap();
+        assert_eq!(welcome.session, 2);
+        assert!(
+            matches!(sent_to(&effects, "B")[..], [ServerMsg::PeerUpdated { peer }] if !peer.reconnecting)
+        );
+        // The old socket's late close, or its late goodbye, changes nothing.
+        assert!(room.disconnect(&id("A"), 1, Vec::new(), t0).is_empty());
+        assert!(room.leave_session(&id("A"), 1, t0).is_empty());
+        assert_eq!(room.len(), 2);
+        assert!(
+            room.expire(t0 + window * 2).is_empty(),
+            "the resumed peer kept its seat"
+        );
+        assert_eq!(room.len(), 2);
+
+        let t1 = t0 + window * 2;
+        room.disconnect(&id("A"), 2, Vec::new(), t1);
+        assert!(
+            room.expire(t1 + window - Duration::from_millis(1))
+                .is_empty()
+        );
+        let effects = room.expire(t1 + window);
+        assert!(
+            matches!(sent_to(&effects, "B")[..], [ServerMsg::PeerLeft { peer }] if *peer == id("A"))
+        );
+        assert!(
+            effects.contains(&Effect::Left {
+                peer: id("A"),
+                resume_token: "token-A2".into()
+            }),
+            "the token of the last resume is the one to forget"
+        );
+        assert_eq!(room.len(), 1);
+        assert_eq!(
+            room.resume(&id("A"), "token-A2".into()).err(),
+            Some(RoomError::UnknownResume)
+        );
+    }
+
+    #[test]
+    fn relays_to_a_reconnecting_peer_wait_for_its_resume() {
+        let t0 = Instant::now();
+        let mut room = room_of(&["A", "B", "C"], 6, t0);
+        // One offer was still queued for the dying socket, one arrives while A is away, and
+        // C sends one and leaves before A is back.
+        room.disconnect(&id("A"), 1, vec![offer("B")], t0);
+        assert!(sent_to(&room.relay(&id("B"), &id("A"), offer("B")).unwrap(), "A").is_empty());
+        room.relay(&id("C"), &id("A"), offer("C")).unwrap();
+        room.leave(&id("C"), t0);
+        let (_, effects) = room.resume(&id("A"), "token-A2".into()).unwrap();
+        assert_eq!(
+            sent_to(&effects, "A"),
+            vec![&offer("B"), &offer("B")],
+            "C's offer went with C"
+        );
+    }
+
+    #[test]
+    fn a_reconnecting_peer_holds_a_bounded_number_of_relays() {
+        let t0 = Instant::now();
+        let mut room = room_of(&["A", "B"], 6, t0);
+        room.disconnect(&id("A"), 1, Vec::new(), t0);
+        for _ in 0..MAX_HELD_RELAYS + 10 {
+            room.relay(&id("B"), &id("A"), offer("B")).unwrap();
+        }
+        let (_, effects) = room.resume(&id("A"), "token-A2".into()).unwrap();
+        assert_eq!(sent_to(&effects, "A").len(), MAX_HELD_RELAYS);
+    }
+
+    #[test]
+    fn a_third_participant_moves_the_room_to_the_sfu_and_back_after_a_pause() {
+        let t0 = Instant::now();
+        let mut room = room_of(&["A", "B"], 2, t0);
+        assert_eq!(room.topology(), Topology::P2p);
+        let (welcome, effects) = room.join(joining("C", 50), t0).unwrap();
+        assert_eq!(
+            welcome.topology,
+            Topology::Sfu,
+            "the newcomer learns it in welcome"
+        );
+        let to_sfu = ServerMsg::Topology {
+            topology: Topology::Sfu,
+        };
+        assert!(sent_to(&effects, "A").contains(&&to_sfu));
+        assert!(!sent_to(&effects, "C").contains(&&to_sfu));
+        assert!(effects.contains(&Effect::Switched(Topology::Sfu)));
+
+        room.leave(&id("C"), t0);
+        assert!(
+            room.expire(t0 + SWITCH_BACK_DELAY / 2).is_empty(),
+            "no switch back at once"
+        );
+        // Someone joins during the pause: the room stays on the SFU.
+        room.join(joining("D", 50), t0 + SWITCH_BACK_DELAY / 2)
+            .unwrap();
+        assert!(room.expire(t0 + SWITCH_BACK_DELAY * 2).is_empty());
+        let t1 = t0 + SWITCH_BACK_DELAY * 2;
+        room.leave(&id("D"), t1);
+        let effects = room.expire(t1 + SWITCH_BACK_DELAY);
+        assert!(effects.contains(&Effect::Switched(Topology::P2p)));
+        assert_eq!(
+            sent_to(&effects, "A"),
+            vec![&ServerMsg::Topology {
+                topology: Topology::P2p
+            }]
+        );
+        assert_eq!(room.topology(), Topology::P2p);
+    }
+
+    /// A million random operations on a virtual clock: no panic, the room never exceeds its
+    /// capacity, nothing is ever sent to a participant who is away or gone, and requests
+    /// naming strangers are refused.
+    #[test]
+    fn a_million_random_operations_keep_the_room_consistent() {
+        use rand::rngs::StdRng;
+        use rand::{Rng, SeedableRng};
+        let mut rng = StdRng::seed_from_u64(0x600d);
+        let names: Vec<String> = (0..12).map(|n| format!("P{n}")).collect();
+        let mut room = Room::new(2, Duration::from_secs(30));
+        let mut now = Instant::now();
+        let mut sessions: BTreeMap<PeerId, u64> = BTreeMap::new();
+        let mut away: std::collections::BTreeSet<PeerId> = Default::default();
+        for _ in 0..1_000_000 {
+            now += Duration::from_millis(rng.random_range(0..400));
+            let a = id(&names[rng.random_range(0..names.len())]);
+            let b = id(&names[rng.random_range(0..names.len())]);
+            let member = |p: &PeerId| room.session_of(p).is_some();
+            let (a_in, b_in) = (member(&a), member(&b));
+            let effects = match rng.random_range(0..9) {
+                // Peer ids are random and never reused: only absent ones join.
+                0 if !a_in => {
+                    let mut j = joining(&a.0, 8);
+                    j.peer = a.clone();
+                    match room.join(j, now) {
+                        Ok((_, e)) => {
+                            sessions.insert(a.clone(), 1);
+                            e
+                        }
+                        Err(RoomError::Full) => {
+                            assert!(room.len() >= 8);
+                            Vec::new()
+                        }
+                        Err(e) => panic!("{e}"),
+                    }
+                }
+                0 => Vec::new(),
+                1 => room.leave_session(&a, sessions.get(&a).copied().unwrap_or(0), now),
+                2 => match room.relay(&a, &b, offer(&a.0)) {
+                    Ok(e) => {
+                        assert!(a_in && b_in && a != b);
+                        e
+                    }
+                    Err(_) => {
+                        assert!(
+                            !a_in || !b_in || a == b,
+                            "a relay between members was refused"
+                        );
+                        Vec::new()
+                    }
+                },
+                3 => {
+                    let session = sessions.get(&a).copied().unwrap_or(0);
+                    let e = room.disconnect(&a, session, vec![offer(&b.0)], now);
+                    if a_in {
+                        away.insert(a.clone());
+                    }
+                    e
+                }
+                4 => match room.resume(&a, format!("token-{}", rng.random::<u32>())) {
+                    Ok((welcome, e)) => {
+                        sessions.insert(a.clone(), welcome.session);
+                        away.remove(&a);
+                        e
+                    }
+                    Err(_) => {
+                        assert!(!a_in);
+                        Vec::new()
+                    }
+                },
+                5 => room.set_media(&a, MediaState::default()),
+                6 => room.deliver(&a, ServerMsg::Pong { nonce: 1 }),
+                _ => room.expire(now),
+            };
+            // Who is in the room and reachable after this step.
+            let present: Vec<PeerId> = names
+                .iter()
+                .map(|n| id(n))
+                .filter(|p| room.session_of(p).is_some())
+                .collect();
+            away.retain(|p| present.contains(p));
+            sessions.retain(|p, _| present.contains(p));
+            for effect in &effects {
+                if let Effect::Send { to, .. } = effect {
+                    assert!(present.contains(to), "sent to someone gone: {to:?}");
+                    assert!(!away.contains(to), "sent to someone away: {to:?}");
+                }
+            }
+            assert!(room.len() <= 8);
+        }
+    }
+
+    #[test]
+    fn ending_tells_everyone_connected_and_empties_the_room() {
+        let t0 = Instant::now();
+        let mut room = room_of(&["A", "B", "C"], 6, t0);
+        room.disconnect(&id("C"), 1, Vec::new(), t0);
+        let effects = room.end(EndReason::Host);
+        let ended = ServerMsg::MeetingEnded {
+            reason: EndReason::Host,
+        };
+        assert_eq!(sent_to(&effects, "A"), vec![&ended]);
+        assert_eq!(sent_to(&effects, "B"), vec![&ended]);
+        assert!(sent_to(&effects, "C").is_empty(), "C is away");
+        let left = effects
+            .iter()
+            .filter(|e| matches!(e, Effect::Left { .. }))
+            .count();
+        assert_eq!(left, 3);
+        assert!(room.is_empty());
+    }
+}
