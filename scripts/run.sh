@@ -5,5 +5,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 "$ROOT/scripts/setup.sh"
 say "Building (release)"
 cargo leptos build --release
+# The bundle compressed once (brotli 11, gzip 9); the server sends these files as they are.
+node "$ROOT/scripts/precompress.mjs"
 say "Starting Video Meet"
 exec "$ROOT/target/release/video-meet" "$@"

@@ -48,6 +48,9 @@ SERVER_BIN="$ROOT/target/debug/video-meet" "$ROOT/scripts/api-fuzz.sh"
 
 stage "Building the browser bundle (WASM + CSS)"
 cargo leptos build --frontend-only
+# As run.sh does, so the suite runs against precompressed files (a lower quality: the test
+# bundle is unoptimised and large).
+PRECOMPRESS_QUALITY=5 node "$ROOT/scripts/precompress.mjs"
 
 stage "Type-checking the end-to-end tests"
 # Playwright strips types without checking them.

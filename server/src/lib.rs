@@ -148,8 +148,11 @@ pub fn router(state: AppState) -> Router {
     let context = move || provide_context(in_process.clone());
     let routes = leptos_axum::generate_route_list(app::App);
     let shell_options = state.leptos.clone();
+    let pkg = state.leptos.site_pkg_dir.to_string();
+    let pkg_files = std::path::Path::new(state.leptos.site_root.as_ref()).join(&pkg);
     Router::new()
         .nest_service("/api/v1", api)
+        .nest_service(&format!("/{pkg}"), http::assets::service(pkg_files))
         .merge(http::ops_router())
         .route("/ws", axum::routing::get(signal::ws_handler))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {

@@ -1,5 +1,6 @@
 //! The REST API under `/api/v1`, plus health and metrics routes.
 
+pub mod assets;
 pub mod auth;
 pub mod join;
 pub mod limits;
