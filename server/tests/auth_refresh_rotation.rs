@@ -6,16 +6,6 @@ use reqwest::StatusCode;
 use serde_json::json;
 use video_meet::config::Config;
 
-async fn refresh_with(server: &TestServer, token: &str) -> reqwest::Response {
-    server
-        .bare_client()
-        .post(server.url("/api/v1/auth/refresh"))
-        .header("cookie", format!("vm_refresh={token}"))
-        .send()
-        .await
-        .unwrap()
-}
-
 #[tokio::test]
 async fn reuse_of_a_rotated_token_revokes_the_family() {
     let mut config = Config::for_tests();
@@ -27,7 +17,7 @@ async fn reuse_of_a_rotated_token_revokes_the_family() {
     assert_eq!(res.status(), StatusCode::CREATED);
     let first = cookie_value(&res, "vm_refresh").expect("refresh cookie set");
 
-    let rotated = refresh_with(&server, &first).await;
+    let rotated = server.refresh_with(&first).await;
     assert_eq!(rotated.status(), StatusCode::OK);
     let second = cookie_value(&rotated, "vm_refresh").expect("new refresh cookie");
     let access = cookie_value(&rotated, "vm_access").expect("new access cookie");
@@ -43,12 +33,12 @@ async fn reuse_of_a_rotated_token_revokes_the_family() {
 
     // The old token comes back (stolen copy): refused, and the family is revoked...
     assert_eq!(
-        refresh_with(&server, &first).await.status(),
+        server.refresh_with(&first).await.status(),
         StatusCode::UNAUTHORIZED
     );
     // ...so the newest token, held by the legitimate client, stops working too.
     assert_eq!(
-        refresh_with(&server, &second).await.status(),
+        server.refresh_with(&second).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -71,17 +61,17 @@ async fn another_sign_in_is_a_separate_family() {
         .unwrap();
     let phone = cookie_value(&login, "vm_refresh").unwrap();
 
-    let rotated = cookie_value(&refresh_with(&server, &laptop).await, "vm_refresh").unwrap();
+    let rotated = cookie_value(&server.refresh_with(&laptop).await, "vm_refresh").unwrap();
     assert_eq!(
-        refresh_with(&server, &laptop).await.status(),
+        server.refresh_with(&laptop).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        refresh_with(&server, &rotated).await.status(),
+        server.refresh_with(&rotated).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        refresh_with(&server, &phone).await.status(),
+        server.refresh_with(&phone).await.status(),
         StatusCode::OK,
         "the phone's session is another family and survives"
     );
@@ -100,7 +90,7 @@ async fn refresh_without_or_with_garbage_cookie_is_401() {
         .unwrap();
     assert_eq!(none.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(
-        refresh_with(&server, "garbage").await.status(),
+        server.refresh_with("garbage").await.status(),
         StatusCode::UNAUTHORIZED
     );
 }

@@ -1,21 +1,9 @@
 //! Scenario: sessions end when asked, survive two tabs, and cannot outlive a sign-out.
 
-use crate::common::{TestServer, cookie_value};
+use crate::common::{TestServer, cookie_value, set_cookies};
 use leptos::server_fn::ServerFn;
 use reqwest::{Response, StatusCode};
 use video_meet::config::Config;
-
-/// Every `Set-Cookie` as (name, value), in order.
-fn set_cookies(res: &Response) -> Vec<(String, String)> {
-    res.headers()
-        .get_all(reqwest::header::SET_COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .filter_map(|v| v.split(';').next())
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect()
-}
 
 /// The value a browser keeps for `name` after this response: the last one set.
 fn kept(res: &Response, name: &str) -> Option<String> {
@@ -24,16 +12,6 @@ fn kept(res: &Response, name: &str) -> Option<String> {
         .rev()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
-}
-
-async fn refresh_with(server: &TestServer, token: &str) -> Response {
-    server
-        .bare_client()
-        .post(server.url("/api/v1/auth/refresh"))
-        .header("cookie", format!("vm_refresh={token}"))
-        .send()
-        .await
-        .unwrap()
 }
 
 /// A server function called like the browser does, with only a refresh cookie (the access
@@ -68,7 +46,7 @@ async fn signing_out_after_the_access_token_expired_leaves_no_session_cookie() {
     assert_eq!(kept(&res, "vm_access").as_deref(), Some(""));
     assert_eq!(kept(&res, "vm_refresh").as_deref(), Some(""));
     assert_eq!(
-        refresh_with(&server, &refresh).await.status(),
+        server.refresh_with(&refresh).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }
@@ -108,10 +86,7 @@ async fn a_server_function_after_expiry_renews_on_demand() {
     assert_eq!(res.status(), StatusCode::OK);
     let renewed = kept(&res, "vm_refresh").expect("renewed refresh cookie");
     assert!(!renewed.is_empty() && renewed != refresh);
-    assert_eq!(
-        refresh_with(&server, &renewed).await.status(),
-        StatusCode::OK
-    );
+    assert_eq!(server.refresh_with(&renewed).await.status(), StatusCode::OK);
 }
 
 #[tokio::test]
@@ -132,7 +107,7 @@ async fn two_tabs_renewing_at_once_keep_the_session() {
     assert!(a.as_deref().is_some_and(|t| !t.is_empty()), "{a:?}");
     assert_eq!(a, b, "both tabs get the same successor");
     assert_eq!(
-        refresh_with(&server, &a.unwrap()).await.status(),
+        server.refresh_with(&a.unwrap()).await.status(),
         StatusCode::OK,
         "and the session lives on"
     );
@@ -144,19 +119,19 @@ async fn reuse_after_the_grace_window_revokes_the_family() {
     config.refresh_grace_secs = 1;
     let server = TestServer::with_config(config).await;
     let first = registered(&server, "ned@example.com").await;
-    let rotated = refresh_with(&server, &first).await;
+    let rotated = server.refresh_with(&first).await;
     assert_eq!(rotated.status(), StatusCode::OK);
     let second = cookie_value(&rotated, "vm_refresh").unwrap();
     // Within the grace window: the same successor, nothing revoked.
-    let again = refresh_with(&server, &first).await;
+    let again = server.refresh_with(&first).await;
     assert_eq!(cookie_value(&again, "vm_refresh"), Some(second.clone()));
     tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
     assert_eq!(
-        refresh_with(&server, &first).await.status(),
+        server.refresh_with(&first).await.status(),
         StatusCode::UNAUTHORIZED
     );
     assert_eq!(
-        refresh_with(&server, &second).await.status(),
+        server.refresh_with(&second).await.status(),
         StatusCode::UNAUTHORIZED,
         "the replay revoked the whole family"
     );
@@ -176,14 +151,14 @@ async fn a_refresh_racing_a_sign_out_leaves_no_usable_token() {
                 .await
                 .unwrap()
         };
-        let (renewed, out) = tokio::join!(refresh_with(&server, &refresh), logout);
+        let (renewed, out) = tokio::join!(server.refresh_with(&refresh), logout);
         assert_eq!(out.status(), StatusCode::NO_CONTENT);
         for token in [Some(refresh.clone()), cookie_value(&renewed, "vm_refresh")]
             .into_iter()
             .flatten()
         {
             assert_eq!(
-                refresh_with(&server, &token).await.status(),
+                server.refresh_with(&token).await.status(),
                 StatusCode::UNAUTHORIZED
             );
         }
@@ -196,7 +171,7 @@ async fn a_session_ends_at_its_absolute_lifetime() {
     config.session_lifetime_secs = 2;
     let server = TestServer::with_config(config).await;
     let first = registered(&server, "pia@example.com").await;
-    let rotated = refresh_with(&server, &first).await;
+    let rotated = server.refresh_with(&first).await;
     assert_eq!(rotated.status(), StatusCode::OK);
     let cookie = rotated
         .headers()
@@ -213,7 +188,7 @@ async fn a_session_ends_at_its_absolute_lifetime() {
     let second = cookie_value(&rotated, "vm_refresh").unwrap();
     tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
     assert_eq!(
-        refresh_with(&server, &second).await.status(),
+        server.refresh_with(&second).await.status(),
         StatusCode::UNAUTHORIZED
     );
 }

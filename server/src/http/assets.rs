@@ -82,7 +82,11 @@ mod tests {
     #[tokio::test]
     async fn precompressed_files_go_out_as_they_are_and_revalidate() {
         let dir = tempfile::tempdir().unwrap();
-        std::fs::write(dir.path().join("app.js"), "console.log('hello hello hello')").unwrap();
+        std::fs::write(
+            dir.path().join("app.js"),
+            "console.log('hello hello hello')",
+        )
+        .unwrap();
         std::fs::write(dir.path().join("app.js.br"), b"BROTLI-BYTES").unwrap();
         std::fs::write(dir.path().join("app.js.gz"), b"GZIP-BYTES").unwrap();
         let app = service(dir.path().to_path_buf());
@@ -94,11 +98,20 @@ mod tests {
             .unwrap();
         assert_eq!(res.status(), StatusCode::OK);
         assert_eq!(res.headers()["content-encoding"], "br");
-        assert!(res.headers()["content-type"].to_str().unwrap().contains("javascript"));
+        assert!(
+            res.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .contains("javascript")
+        );
         assert_eq!(res.headers()["cache-control"], "no-cache");
         let etag = res.headers()["etag"].to_str().unwrap().to_owned();
         let body = axum::body::to_bytes(res.into_body(), 1024).await.unwrap();
-        assert_eq!(&body[..], b"BROTLI-BYTES", "sent as stored, not compressed again");
+        assert_eq!(
+            &body[..],
+            b"BROTLI-BYTES",
+            "sent as stored, not compressed again"
+        );
 
         let gz = app
             .clone()

@@ -25,6 +25,16 @@ impl TestServer {
         format!("{}{}", self.base, path)
     }
 
+    /// `POST /api/v1/auth/refresh` with `token` as the only cookie.
+    pub async fn refresh_with(&self, token: &str) -> Response {
+        self.bare_client()
+            .post(self.url("/api/v1/auth/refresh"))
+            .header("cookie", format!("vm_refresh={token}"))
+            .send()
+            .await
+            .expect("refresh request is sent")
+    }
+
     /// A browser-like client that keeps cookies.
     pub fn client(&self) -> Client {
         Client::builder()
@@ -81,14 +91,22 @@ pub async fn error_of(res: Response) -> Value {
         .expect("error body has an `error` object")
 }
 
-/// `name=value` of each `Set-Cookie` with that name.
-pub fn cookie_value(res: &Response, name: &str) -> Option<String> {
+/// Every `Set-Cookie` of a response as (name, value), in order.
+pub fn set_cookies(res: &Response) -> Vec<(String, String)> {
     res.headers()
         .get_all(reqwest::header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .filter_map(|v| v.split(';').next())
         .filter_map(|kv| kv.split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v.to_owned())
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+}
+
+/// The value of the first `Set-Cookie` with that name.
+pub fn cookie_value(res: &Response, name: &str) -> Option<String> {
+    set_cookies(res)
+        .into_iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v)
 }
