@@ -82,3 +82,22 @@ mod tests {
         assert_eq!(utc_text("garbage"), "garbage");
     }
 }
+
+/// `HH:MM` of a moment (milliseconds since the epoch): local time in the browser, UTC on the
+/// server (which never renders chat, so nothing has to match).
+pub fn clock(ms: i64) -> String {
+    #[cfg(feature = "hydrate")]
+    {
+        let date = js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(ms as f64));
+        format!("{:02}:{:02}", date.get_hours(), date.get_minutes())
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let minutes = ms.div_euclid(60_000);
+        format!(
+            "{:02}:{:02}",
+            minutes.div_euclid(60).rem_euclid(24),
+            minutes.rem_euclid(60)
+        )
+    }
+}

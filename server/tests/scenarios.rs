@@ -6,6 +6,8 @@ mod common;
 mod auth_accounts;
 mod auth_rate_limit;
 mod auth_refresh_rotation;
+mod chat_durability;
+mod meeting_room;
 mod meetings_crud;
 mod ops_and_pages;
 mod origin_check;

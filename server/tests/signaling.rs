@@ -2,99 +2,19 @@
 //! only members of the same meeting; bad messages get errors on a socket that stays open;
 //! a dropped participant can resume within the window and is removed after it.
 
+use crate::common::ws::{
+    closed_with, connect, hello, meeting, nothing_arrives, recv, send, ticket,
+};
 use crate::common::{TestServer, error_of};
 use futures_util::{SinkExt, StreamExt};
 use protocol::signal::{
-    ClientMsg, JoinTicket, MediaState, PROTOCOL_VERSION, PeerId, ServerMsg, SignalErrorCode,
+    ClientMsg, MediaState, PROTOCOL_VERSION, PeerId, ServerMsg, SignalErrorCode,
 };
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
 use std::time::Duration;
-use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use video_meet::config::Config;
-
-type Ws = WebSocketStream<MaybeTlsStream<TcpStream>>;
-
-async fn meeting(server: &TestServer, host: &Client, body: Value) -> String {
-    let m: Value = server
-        .create_meeting(host, body)
-        .await
-        .json()
-        .await
-        .unwrap();
-    m["code"].as_str().unwrap().to_owned()
-}
-
-async fn ticket(server: &TestServer, client: &Client, code: &str, body: Value) -> JoinTicket {
-    let res = client
-        .post(server.url(&format!("/api/v1/meetings/{code}/join")))
-        .json(&body)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(res.status(), StatusCode::OK, "join step for {code}");
-    res.json().await.unwrap()
-}
-
-async fn connect(server: &TestServer) -> Ws {
-    let url = format!("ws://{}/ws", server.running.addr);
-    tokio_tungstenite::connect_async(url)
-        .await
-        .expect("websocket connects")
-        .0
-}
-
-async fn send(ws: &mut Ws, msg: &ClientMsg) {
-    ws.send(Message::Text(serde_json::to_string(msg).unwrap().into()))
-        .await
-        .unwrap();
-}
-
-/// The next signaling message, skipping heartbeat pings.
-async fn recv(ws: &mut Ws) -> ServerMsg {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("a message arrives in time")
-            .expect("socket open")
-            .expect("frame ok");
-        if let Message::Text(text) = frame {
-            match serde_json::from_str(&text).unwrap() {
-                ServerMsg::Ping { .. } => continue,
-                msg => return msg,
-            }
-        }
-    }
-}
-
-async fn nothing_arrives(ws: &mut Ws) {
-    let got = tokio::time::timeout(Duration::from_millis(300), ws.next()).await;
-    assert!(got.is_err(), "expected silence, got {got:?}");
-}
-
-async fn hello(server: &TestServer, t: &JoinTicket) -> (Ws, PeerId, String, usize) {
-    let mut ws = connect(server).await;
-    send(
-        &mut ws,
-        &ClientMsg::Hello {
-            version: PROTOCOL_VERSION,
-            ticket: Some(t.ticket.clone()),
-            resume: None,
-        },
-    )
-    .await;
-    match recv(&mut ws).await {
-        ServerMsg::Welcome {
-            you,
-            resume_token,
-            peers,
-            ..
-        } => (ws, you, resume_token, peers.len()),
-        other => panic!("expected welcome, got {other:?}"),
-    }
-}
 
 #[tokio::test]
 async fn offers_answers_and_candidates_stay_inside_a_meeting() {
@@ -558,22 +478,6 @@ async fn a_dropped_participant_resumes_within_the_window_and_is_removed_after_it
             ..
         }
     ));
-}
-
-/// The close frame a socket ends with (skipping anything before it).
-async fn closed_with(ws: &mut Ws) -> Option<(u16, String)> {
-    loop {
-        let frame = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("the socket ends in time");
-        match frame {
-            Some(Ok(Message::Close(frame))) => {
-                return frame.map(|f| (u16::from(f.code), f.reason.to_string()));
-            }
-            Some(Ok(_)) => continue,
-            _ => return None,
-        }
-    }
 }
 
 #[tokio::test]

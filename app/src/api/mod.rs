@@ -130,6 +130,13 @@ pub async fn join_meeting(
     ssr::answer(ssr::call(Method::POST, &path, Some(&request)).await)
 }
 
+/// A meeting's chat, for its host (what was said to everyone).
+#[server]
+pub async fn meeting_chat(code: String) -> Result<protocol::room::ChatLog, UiError> {
+    let path = format!("/meetings/{}/chat", ssr::answer(path_segment(&code))?);
+    ssr::answer(ssr::call(Method::GET, &path, None::<&()>).await)
+}
+
 /// Meeting codes are letters and dashes; anything else is not a meeting (and must not
 /// reach the router as a path).
 #[cfg(feature = "ssr")]

@@ -2,7 +2,8 @@
 //! is no engine and they do nothing.
 
 use super::CallState;
-use protocol::signal::JoinTicket;
+use protocol::room::{HostAction, Reaction};
+use protocol::signal::{JoinTicket, PeerId};
 
 /// Which kind of device a selector changes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -68,6 +69,71 @@ pub fn leave(state: CallState) {
 pub fn end_for_all() {
     #[cfg(feature = "hydrate")]
     super::engine::end_for_all();
+}
+
+/// Sends a chat message to everyone (`to` absent) or privately.
+pub fn send_chat(state: CallState, to: Option<PeerId>, text: String) {
+    #[cfg(feature = "hydrate")]
+    super::engine::send_chat(state, to, text);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (state, to, text);
+}
+
+/// Loads the page of chat history before the oldest message shown.
+pub fn load_older_chat(state: CallState) {
+    #[cfg(feature = "hydrate")]
+    super::engine::load_older_chat(state);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = state;
+}
+
+/// A host or moderator action (the server checks the role).
+pub fn host_action(action: HostAction) {
+    #[cfg(feature = "hydrate")]
+    super::engine::host_action(action);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = action;
+}
+
+pub fn set_hand(state: CallState, raised: bool) {
+    #[cfg(feature = "hydrate")]
+    super::engine::set_hand(state, raised);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (state, raised);
+}
+
+pub fn react(state: CallState, reaction: Reaction) {
+    #[cfg(feature = "hydrate")]
+    super::engine::react(state, reaction);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (state, reaction);
+}
+
+/// Does what the host asked (turns the microphone or camera on).
+pub fn accept_request(state: CallState) {
+    #[cfg(feature = "hydrate")]
+    super::engine::accept_request(state);
+    #[cfg(not(feature = "hydrate"))]
+    let _ = state;
+}
+
+/// This browser's guest key: random, kept in `localStorage`, sent with a guest's join so a
+/// guest the host removed stays out of that meeting session. `None` where storage is off.
+pub fn guest_key() -> Option<String> {
+    #[cfg(feature = "hydrate")]
+    {
+        const KEY: &str = "vm_guest_key";
+        let window = web_sys::window()?;
+        let storage = window.local_storage().ok().flatten()?;
+        if let Ok(Some(key)) = storage.get_item(KEY) {
+            return Some(key);
+        }
+        let key = window.crypto().ok()?.random_uuid();
+        storage.set_item(KEY, &key).ok()?;
+        Some(key)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    None
 }
 
 /// Releases everything when the page goes away (navigation, unmount).

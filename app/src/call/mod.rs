@@ -3,6 +3,7 @@
 //! in the `hydrate`-only modules; on the server every action is a no-op.
 
 pub mod actions;
+pub mod chat;
 pub mod encode_watch;
 pub mod layout;
 pub mod negotiation;
@@ -27,8 +28,10 @@ mod socket;
 #[cfg(feature = "hydrate")]
 mod stats;
 
+use chat::ChatLine;
 use leptos::prelude::*;
-use protocol::signal::{MediaState, PeerId, PeerInfo};
+use protocol::room::{Reaction, Request, Waiter};
+use protocol::signal::{MediaState, PeerId, PeerInfo, Role};
 pub use quality::{Quality, QualityLevel};
 
 /// Where the user is in the call's life.
@@ -38,6 +41,8 @@ pub enum Phase {
     Lobby,
     /// Join step and signaling handshake in flight.
     Joining,
+    /// In the meeting's lobby until a host or moderator admits me.
+    Waiting,
     InCall,
     /// The signaling socket dropped; trying to resume within the server's window.
     Reconnecting,
@@ -171,6 +176,21 @@ pub struct CallState {
     pub toast: RwSignal<Option<String>>,
     /// Bumped on each toast so an older timer does not clear a newer message.
     pub toast_rev: RwSignal<u64>,
+    /// The chat log (see `chat`), whether older history exists, and whether the panel is
+    /// open (messages arriving while it is closed count as unread).
+    pub chat: RwSignal<Vec<ChatLine>>,
+    pub chat_more: RwSignal<bool>,
+    pub chat_open: RwSignal<bool>,
+    pub unread: RwSignal<u32>,
+    /// Who waits in the lobby (shown to hosts and moderators).
+    pub lobby: RwSignal<Vec<Waiter>>,
+    pub locked: RwSignal<bool>,
+    /// My raised hand.
+    pub hand: RwSignal<bool>,
+    /// Reactions on screen now: who (`None`: me), what, and an id to expire them by.
+    pub reactions: RwSignal<Vec<(Option<PeerId>, Reaction, u64)>>,
+    /// A host's request to turn something on, and who asked.
+    pub asked: RwSignal<Option<(Request, String)>>,
 }
 
 impl CallState {
@@ -199,7 +219,26 @@ impl CallState {
             streams_rev: RwSignal::new(0),
             toast: RwSignal::new(None),
             toast_rev: RwSignal::new(0),
+            chat: RwSignal::new(Vec::new()),
+            chat_more: RwSignal::new(false),
+            chat_open: RwSignal::new(false),
+            unread: RwSignal::new(0),
+            lobby: RwSignal::new(Vec::new()),
+            locked: RwSignal::new(false),
+            hand: RwSignal::new(false),
+            reactions: RwSignal::new(Vec::new()),
+            asked: RwSignal::new(None),
         }
+    }
+
+    /// My role in the meeting now (it can change: promotion, hand-over).
+    pub fn my_role(&self) -> Option<Role> {
+        self.me.with(|me| me.as_ref().map(|m| m.role))
+    }
+
+    /// I run the room (host or moderator): lobby, host controls.
+    pub fn runs_room(&self) -> bool {
+        self.my_role().is_some_and(Role::runs_room)
     }
 
     pub fn provide() -> Self {

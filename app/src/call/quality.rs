@@ -37,6 +37,9 @@ pub struct Quality {
     pub rtt_ms: Option<u32>,
     /// Totals since the connection started (shown in the details and read by tests).
     pub audio_bytes_in: u64,
+    /// Energy of the audio received (`totalAudioEnergy`): grows only while there is sound,
+    /// so tests can tell silence (a muted microphone) from packets of silence.
+    pub audio_energy: f64,
     pub video_frames_decoded: u64,
     /// The selected path goes through a TURN relay.
     pub relayed: bool,
@@ -102,6 +105,7 @@ mod tests {
             loss_pct,
             rtt_ms,
             audio_bytes_in: 0,
+            audio_energy: 0.0,
             video_frames_decoded: 0,
             relayed: false,
         }
@@ -133,6 +137,7 @@ mod tests {
             loss_pct: 0.0,
             rtt_ms: None,
             audio_bytes_in: audio,
+            audio_energy: 0.0,
             video_frames_decoded: frames,
             relayed: false,
         };

@@ -282,7 +282,13 @@ impl SfuLink {
         let Some((_, sender)) = kind.and_then(|k| self.publish_transceiver(k)) else {
             return;
         };
-        let track = self.local.borrow().get(&slot).map(|o| o.track.clone());
+        // `Clone::clone`: the handle. `MediaStreamTrack::clone` would make a new JS track that
+        // no longer follows mute (`enabled`) and is never stopped.
+        let track = self
+            .local
+            .borrow()
+            .get(&slot)
+            .map(|o| Clone::clone(&o.track));
         let current = sender.track();
         if current.as_ref().map(|t| t.id()) == track.as_ref().map(|t| t.id()) {
             return;

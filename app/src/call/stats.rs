@@ -13,6 +13,7 @@ pub struct Sample {
     packets_lost: f64,
     packets_received: f64,
     audio_bytes_in: f64,
+    audio_energy: f64,
     frames_decoded: f64,
 }
 
@@ -46,7 +47,10 @@ pub async fn sample(
                 now.packets_lost += num("packetsLost");
                 now.packets_received += num("packetsReceived");
                 match js::get_str(&stat, "kind").as_deref() {
-                    Some("audio") => now.audio_bytes_in += num("bytesReceived"),
+                    Some("audio") => {
+                        now.audio_bytes_in += num("bytesReceived");
+                        now.audio_energy += num("totalAudioEnergy");
+                    }
                     Some("video") => now.frames_decoded += num("framesDecoded"),
                     _ => {}
                 }
@@ -85,6 +89,7 @@ pub async fn sample(
         ),
         rtt_ms,
         audio_bytes_in: now.audio_bytes_in as u64,
+        audio_energy: now.audio_energy,
         video_frames_decoded: now.frames_decoded as u64,
         relayed,
     };

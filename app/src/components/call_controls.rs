@@ -1,10 +1,11 @@
-//! The call's buttons: microphone, camera, screen share, participants, leave, and the keyboard
-//! shortcuts for them (M, V, S when not typing in a field).
+//! The call's buttons: microphone, camera, screen share, hand, reactions, chat, participants,
+//! leave, and the keyboard shortcuts for them (M, V, S, H when not typing in a field).
 
 use crate::call::CallState;
 use crate::call::actions;
 use crate::components::icons::{Icon, Svg};
 use leptos::prelude::*;
+use protocol::room::Reaction;
 use protocol::signal::Role;
 
 const BUTTON: &str = "inline-flex h-12 min-w-12 items-center justify-center gap-2 rounded-full px-4 font-medium shadow focus:outline-none focus:ring-2 focus:ring-indigo-400 disabled:opacity-50";
@@ -88,6 +89,25 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
             <MicButton />
             <CameraButton />
             <ScreenButton />
+            <HandButton />
+            <Reactions />
+            <button
+                type="button"
+                class=move || look(true)
+                aria-pressed=move || state.chat_open.get().to_string()
+                aria-controls="chat"
+                data-testid="toggle-chat"
+                on:click=move |_| state.chat_open.update(|s| *s = !*s)
+            >
+                <Svg icon=Icon::Chat />
+                <span class="hidden sm:inline">"Chat"</span>
+                <Show when=move || { state.unread.get() > 0 }>
+                    <span class="rounded-full bg-red-600 px-1.5 text-xs text-white" data-testid="unread">
+                        {move || state.unread.get()}
+                        <span class="sr-only">" unread"</span>
+                    </span>
+                </Show>
+            </button>
             <button
                 type="button"
                 class=move || look(true)
@@ -124,6 +144,67 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
         </nav>
     }
     .into_any()
+}
+
+#[component]
+fn HandButton() -> impl IntoView {
+    let state = CallState::get();
+    let up = move || state.hand.get();
+    view! {
+        <button
+            type="button"
+            class=move || format!("{BUTTON} {}", if up() { "bg-amber-400 text-black hover:bg-amber-300" } else { ON })
+            data-testid="toggle-hand"
+            aria-pressed=move || up().to_string()
+            aria-keyshortcuts="H"
+            title=move || if up() { "Lower your hand (H)" } else { "Raise your hand (H)" }
+            on:click=move |_| actions::set_hand(state, !up())
+        >
+            <span aria-hidden="true">"✋"</span>
+            <span class="hidden sm:inline">{move || if up() { "Lower hand" } else { "Raise hand" }}</span>
+        </button>
+    }
+}
+
+/// A few emoji that show briefly on my tile for everyone.
+#[component]
+fn Reactions() -> impl IntoView {
+    let state = CallState::get();
+    let open = RwSignal::new(false);
+    view! {
+        <span class="relative inline-flex">
+            <button
+                type="button"
+                class=look(true)
+                data-testid="toggle-reactions"
+                aria-expanded=move || open.get().to_string()
+                aria-controls="reactions"
+                aria-label="Reactions"
+                on:click=move |_| open.update(|o| *o = !*o)
+            >
+                <span aria-hidden="true">"🙂"</span>
+            </button>
+            <Show when=move || open.get()>
+                <span id="reactions" role="group" aria-label="Send a reaction" class="absolute bottom-14 left-1/2 z-10 flex -translate-x-1/2 gap-1 rounded-full bg-white p-1 shadow-lg dark:bg-slate-800">
+                    {Reaction::ALL.into_iter().map(|r| view! {
+                        <button
+                            type="button"
+                            class="h-10 w-10 rounded-full text-2xl hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-400 dark:hover:bg-slate-700"
+                            aria-label=r.label()
+                            data-testid="reaction-button"
+                            data-reaction=r.label()
+                            on:click=move |_| {
+                                actions::react(state, r);
+                                open.set(false);
+                            }
+                        >
+                            {r.emoji()}
+                        </button>
+                    }).collect_view()}
+                </span>
+            </Show>
+        </span>
+    }
 }
 
 /// The host's "End for everyone", with a second click to confirm (no browser dialog).
@@ -198,6 +279,7 @@ fn install_shortcuts(state: CallState) {
             "m" | "M" => actions::toggle_mic(state),
             "v" | "V" => actions::toggle_camera(state),
             "s" | "S" => actions::toggle_screen(state),
+            "h" | "H" => actions::set_hand(state, !state.hand.get_untracked()),
             _ => return,
         }
         e.prevent_default();

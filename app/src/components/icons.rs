@@ -13,6 +13,7 @@ pub enum Icon {
     People,
     Settings,
     Leave,
+    Chat,
 }
 
 impl Icon {
@@ -37,6 +38,7 @@ impl Icon {
                 "M11 7h4v4M3 7h2m10 10H3V7",
             ],
             Icon::Screen => &["M3 4h18v12H3z", "M8 20h8", "M12 16v4"],
+            Icon::Chat => &["M21 12a8 8 0 0 1-11.8 7L3 21l2-6.2A8 8 0 1 1 21 12z"],
             Icon::People => &[
                 "M9 11a4 4 0 1 0 0-8 4 4 0 0 0 0 8z",
                 "M2 21a7 7 0 0 1 14 0",

@@ -1,10 +1,13 @@
 //! Reusable UI pieces.
 
 pub mod call_controls;
+pub mod chat;
+pub mod chat_log;
 pub mod device_select;
 pub mod form;
 pub mod header;
 pub mod icons;
+pub mod lobby;
 pub mod local_time;
 pub mod meeting_card;
 pub mod meeting_form;

@@ -15,6 +15,7 @@ struct TileInfo {
     speaking: bool,
     reconnecting: bool,
     quality: Option<crate::call::Quality>,
+    hand: bool,
 }
 
 fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
@@ -37,6 +38,7 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 speaking: matches!(tile, TileKey::Me) && local.audio && state.me_speaking.get(),
                 reconnecting: false,
                 quality: None,
+                hand: matches!(tile, TileKey::Me) && state.hand.get(),
             }
         }
         TileKey::Camera(id) | TileKey::Screen(id) => state
@@ -53,6 +55,7 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 speaking: !tile.is_screen() && p.speaking && p.info.media.audio,
                 reconnecting: p.info.reconnecting || p.link == LinkState::Reconnecting,
                 quality: p.quality,
+                hand: !tile.is_screen() && p.info.hand.is_some(),
             })
             .unwrap_or_default(),
     }
@@ -103,6 +106,21 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
         }
     };
     let name = move || info.with(|i| i.name.clone());
+    // Reactions show on camera tiles: mine (`None`) or the participant's.
+    let who = match &tile {
+        TileKey::Me => Some(None),
+        TileKey::Camera(id) => Some(Some(id.clone())),
+        _ => None,
+    };
+    let reaction = Memo::new(move |_| {
+        let who = who.as_ref()?;
+        state.reactions.with(|r| {
+            r.iter()
+                .rev()
+                .find(|(w, _, _)| w == who)
+                .map(|(_, r, _)| *r)
+        })
+    });
     view! {
         <figure
             id=tile.dom_id()
@@ -115,6 +133,7 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
             data-speaking=move || info.with(|i| i.speaking).to_string()
             data-reconnecting=move || info.with(|i| i.reconnecting).to_string()
             data-audio-bytes=move || info.with(|i| i.quality.map(|q| q.audio_bytes_in).unwrap_or(0)).to_string()
+            data-audio-energy=move || info.with(|i| i.quality.map(|q| q.audio_energy).unwrap_or(0.0)).to_string()
             data-relayed=move || info.with(|i| i.quality.is_some_and(|q| q.relayed)).to_string()
             data-frames=move || info.with(|i| i.quality.map(|q| q.video_frames_decoded).unwrap_or(0)).to_string()
             class="group relative overflow-hidden rounded-xl bg-slate-900 ring-2 transition-shadow"
@@ -152,6 +171,15 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
                 </Show>
                 <span class="truncate">{name}{screen.then_some(" · screen")}</span>
             </figcaption>
+            <Show when=move || info.with(|i| i.hand)>
+                <span class="absolute left-2 top-2 rounded-md bg-amber-400 px-1.5 py-0.5 text-sm text-black" data-testid="hand-raised" title="Hand raised">
+                    <span aria-hidden="true">"✋"</span>
+                    <span class="sr-only">"Hand raised"</span>
+                </span>
+            </Show>
+            {move || reaction.get().map(|r| view! {
+                <span class="pointer-events-none absolute inset-x-0 top-1/4 animate-bounce text-center text-5xl" data-testid="reaction" data-reaction=r.label() role="img" aria-label=r.label()>{r.emoji()}</span>
+            })}
             <Show when=move || info.with(|i| i.reconnecting)>
                 <div class="absolute inset-x-0 top-0 bg-amber-500/90 px-2 py-1 text-center text-sm text-black" role="status">"Reconnecting…"</div>
             </Show>

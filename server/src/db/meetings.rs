@@ -128,8 +128,9 @@ pub async fn update(db: &Db, row: &MeetingRow, fields: MeetingFields) -> DbResul
     updated.ok_or_else(|| super::DbError::Query("UPDATE returned nothing".into()))
 }
 
+/// Deletes the meeting and its chat.
 pub async fn delete(db: &Db, row: &MeetingRow) -> DbResult<()> {
-    db.query("DELETE $id")
+    db.query("DELETE chat_message WHERE meeting = $id; DELETE $id")
         .bind(("id", row.id.clone()))
         .await?
         .check()?;

@@ -9,8 +9,8 @@ use crate::auth::throttle::Key;
 use crate::auth::tokens::now_secs;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::rooms::Ticket;
 use crate::rooms::tickets::TICKET_TTL;
+use crate::rooms::{Identity, RoomError, Ticket};
 use crate::state::AppState;
 use crate::turn;
 use axum::Json;
@@ -105,6 +105,25 @@ pub async fn join(
         Some(_) if profile.is_some() => Role::Participant,
         _ => Role::Guest,
     };
+    let identity = match &profile {
+        Some(profile) => Identity::User(profile.user_id()),
+        None => Identity::Guest(guest_key(req.guest_key.as_deref())),
+    };
+    match state.rooms.admits(&code, &identity, role) {
+        Ok(()) => {}
+        Err(RoomError::Removed) => {
+            return Err(AppError::Denied {
+                message: "You were removed from this meeting by the host.",
+                field: None,
+            });
+        }
+        Err(_) => {
+            return Err(AppError::Denied {
+                message: "This meeting is locked: nobody new can join until the host unlocks it.",
+                field: None,
+            });
+        }
+    }
     let label = profile
         .as_ref()
         .map(|p| p.user_id().0)
@@ -112,10 +131,12 @@ pub async fn join(
     let ticket = state.rooms.tickets.issue(
         Ticket {
             code,
-            user: profile.as_ref().map(|p| p.user_id()),
+            meeting: db::key_of(&row.id),
+            identity,
             display_name: display_name.clone(),
             role,
             capacity,
+            lobby: row.lobby,
         },
         Instant::now(),
     );
@@ -127,4 +148,20 @@ pub async fn join(
         role,
         display_name,
     }))
+}
+
+/// A guest's browser key as sent, if it looks like one (letters, digits, `-`, `_`; 16 to 64
+/// characters); otherwise a fresh one, which no removal matches.
+fn guest_key(sent: Option<&str>) -> String {
+    match sent {
+        Some(key)
+            if (16..=64).contains(&key.len())
+                && key
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_') =>
+        {
+            key.to_owned()
+        }
+        _ => crate::ids::random_key(),
+    }
 }

@@ -2,6 +2,7 @@
 
 pub mod assets;
 pub mod auth;
+pub mod chat_log;
 pub mod join;
 pub mod limits;
 pub mod meetings;
@@ -33,6 +34,7 @@ pub fn api_router(state: AppState) -> Router {
                 .delete(meetings::delete),
         )
         .route("/meetings/{code}/join", post(join::join))
+        .route("/meetings/{code}/chat", get(chat_log::chat_log))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound("No such API route.") })
         .layer(middleware::from_fn_with_state(

@@ -28,6 +28,7 @@ use utoipa::{Modify, OpenApi};
         super::meetings::update,
         super::meetings::delete,
         super::join::join,
+        super::chat_log::chat_log,
     ),
     modifiers(&Sessions),
     tags(

@@ -11,8 +11,9 @@ pub mod tickets;
 
 use crate::sfu::{Command, Sfu};
 use protocol::MeetingCode;
+use protocol::room::{ChatMessage, HostAction, Reaction};
 use protocol::signal::{MediaState, PeerId, PeerInfo, Role, ServerMsg, Topology};
-pub use room::{Effect, Room, RoomError, SWITCH_BACK_DELAY};
+pub use room::{ChatNames, Effect, Entry, Identity, Room, RoomError, SWITCH_BACK_DELAY};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
@@ -29,11 +30,17 @@ const TICK: Duration = Duration::from_millis(100);
 #[derive(Debug, Clone)]
 pub struct Seat {
     pub code: MeetingCode,
+    /// The meeting's record key (chat is stored with it).
+    pub meeting: String,
+    /// This life of the room: chat history is of the room as it is now.
+    pub room: String,
     pub peer: PeerId,
     pub session: u64,
     pub resume_token: String,
     pub others: Vec<PeerInfo>,
     pub topology: Topology,
+    /// Joined into the lobby (admission may have come since: ask `Rooms::is_waiting`).
+    pub waiting: bool,
 }
 
 #[derive(Default)]
@@ -88,28 +95,55 @@ impl Rooms {
         self.lock().rooms.get(code).map_or(0, Room::len)
     }
 
-    /// Seats the holder of a ticket; everyone already there hears `peer_joined`.
+    /// Whether `identity` would get in now (the join step asks before issuing a ticket).
+    pub fn admits(
+        &self,
+        code: &MeetingCode,
+        identity: &Identity,
+        role: Role,
+    ) -> Result<(), RoomError> {
+        self.lock()
+            .rooms
+            .get(code)
+            .map_or(Ok(()), |room| room.admits(identity, role))
+    }
+
+    /// Seats the holder of a ticket (everyone already there hears `peer_joined`), or puts
+    /// them in the lobby. Their `welcome` or `waiting` is the first message in `outbox`.
     pub fn join(&self, ticket: Ticket, outbox: Outbox) -> Result<Seat, RoomError> {
         let peer = PeerId(crate::ids::random_key());
         let resume_token = crate::ids::random_token();
         let code = ticket.code.clone();
         let mut registry = self.lock();
         let (p2p_max, window) = (self.p2p_max, self.resume_window);
-        let room = registry
-            .rooms
-            .entry(code.clone())
-            .or_insert_with(|| Room::new(p2p_max, window));
-        let (welcome, effects) = room.join(
+        let room = registry.rooms.entry(code.clone()).or_insert_with(|| {
+            let mut room = Room::new(p2p_max, window);
+            room.id = crate::ids::random_key();
+            room.meeting = ticket.meeting.clone();
+            room
+        });
+        let joined = room.join(
             room::Joining {
                 peer: peer.clone(),
                 display_name: ticket.display_name,
                 role: ticket.role,
-                user: ticket.user,
+                identity: ticket.identity,
                 resume_token: resume_token.clone(),
                 capacity: ticket.capacity,
+                lobby: ticket.lobby,
             },
             Instant::now(),
-        )?;
+        );
+        let room_id = room.id.clone();
+        let (entry, effects) = match joined {
+            Ok(joined) => joined,
+            Err(e) => {
+                if registry.rooms.get(&code).is_some_and(Room::is_empty) {
+                    registry.rooms.remove(&code);
+                }
+                return Err(e);
+            }
+        };
         registry
             .outboxes
             .insert((code.clone(), peer.clone()), outbox);
@@ -118,13 +152,20 @@ impl Rooms {
             .insert(resume_token.clone(), (code.clone(), peer.clone()));
         self.apply(&mut registry, &code, effects);
         metrics::gauge!("meeting_participants").increment(1.0);
+        let (others, topology, waiting) = match entry {
+            Entry::Seated(welcome) => (welcome.others, welcome.topology, false),
+            Entry::Waiting => (Vec::new(), Topology::P2p, true),
+        };
         Ok(Seat {
             code,
+            meeting: ticket.meeting,
+            room: room_id,
             peer,
-            session: welcome.session,
+            session: 1,
             resume_token,
-            others: welcome.others,
-            topology: welcome.topology,
+            others,
+            topology,
+            waiting,
         })
     }
 
@@ -196,7 +237,7 @@ impl Rooms {
         let Some(room) = registry.rooms.get_mut(&seat.code) else {
             return;
         };
-        if room.session_of(&seat.peer) != Some(seat.session) {
+        if room.session_of(&seat.peer) != Some(seat.session) && !room.is_waiting(&seat.peer) {
             return;
         }
         // Under the lock: nothing new can reach `unsent` once the outbox is gone.
@@ -225,6 +266,7 @@ impl Rooms {
             .rooms
             .get_mut(&code)
             .ok_or(RoomError::UnknownResume)?;
+        let (room_id, meeting_of) = (room.id.clone(), room.meeting.clone());
         let new_token = crate::ids::random_token();
         let (welcome, effects) = room.resume(&peer, new_token.clone())?;
         registry.resume_by_token.remove(token);
@@ -242,11 +284,14 @@ impl Rooms {
         self.apply(&mut registry, &code, effects);
         Ok(Seat {
             code,
+            meeting: meeting_of,
+            room: room_id,
             peer,
             session: welcome.session,
             resume_token: new_token,
             others: welcome.others,
             topology: welcome.topology,
+            waiting: false,
         })
     }
 
@@ -262,6 +307,49 @@ impl Rooms {
 
     pub fn role_of(&self, code: &MeetingCode, peer: &PeerId) -> Option<Role> {
         self.lock().rooms.get(code).and_then(|r| r.role_of(peer))
+    }
+
+    /// Still in the lobby?
+    pub fn is_waiting(&self, code: &MeetingCode, peer: &PeerId) -> bool {
+        self.lock()
+            .rooms
+            .get(code)
+            .is_some_and(|r| r.is_waiting(peer))
+    }
+
+    /// A host or moderator action by `seat`'s participant.
+    pub fn act(&self, seat: &Seat, action: HostAction) -> Result<(), RoomError> {
+        self.with_room(&seat.code, |room| {
+            match room.act(&seat.peer, action, Instant::now()) {
+                Ok(effects) => (Ok(()), effects),
+                Err(e) => (Err(e), Vec::new()),
+            }
+        })
+        .unwrap_or(Err(RoomError::UnknownPeer))
+    }
+
+    /// Checks a chat message before it is stored (see `Room::chat_names`).
+    pub fn chat_names(&self, seat: &Seat, to: Option<&PeerId>) -> Result<ChatNames, RoomError> {
+        let registry = self.lock();
+        let room = registry
+            .rooms
+            .get(&seat.code)
+            .filter(|r| r.id == seat.room)
+            .ok_or(RoomError::UnknownPeer)?;
+        room.chat_names(&seat.peer, to)
+    }
+
+    /// Sends a stored message to whoever may read it.
+    pub fn chat(&self, seat: &Seat, message: ChatMessage) {
+        self.with_room(&seat.code, |room| ((), room.chat(message)));
+    }
+
+    pub fn hand(&self, seat: &Seat, raised: bool) {
+        self.with_room(&seat.code, |room| ((), room.hand(&seat.peer, raised)));
+    }
+
+    pub fn react(&self, seat: &Seat, reaction: Reaction) {
+        self.with_room(&seat.code, |room| ((), room.react(&seat.peer, reaction)));
     }
 }
 
@@ -342,13 +430,19 @@ mod tests {
     use protocol::signal::MAX_HELD_RELAYS;
 
     fn ticket(code: &str, name: &str, capacity: u32) -> Ticket {
-        Ticket {
-            code: MeetingCode(code.into()),
-            user: None,
-            display_name: name.into(),
-            role: Role::Guest,
-            capacity,
-        }
+        Ticket::guest(code, name, capacity)
+    }
+
+    /// Joins and takes the `welcome` off the outbox, which then holds what came after it.
+    fn seated(
+        rooms: &Rooms,
+        ticket: Ticket,
+        outbox: Outbox,
+        inbox: &mut mpsc::Receiver<ServerMsg>,
+    ) -> Seat {
+        let seat = rooms.join(ticket, outbox).unwrap();
+        assert!(matches!(inbox.try_recv(), Ok(ServerMsg::Welcome { .. })));
+        seat
     }
 
     #[tokio::test]
@@ -356,10 +450,10 @@ mod tests {
         let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, mut rx_b) = mpsc::channel(8);
-        let (tx_c, _rx_c) = mpsc::channel(8);
-        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
-        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
-        let c = rooms.join(ticket("ccc-cccc-ccc", "C", 6), tx_c).unwrap();
+        let (tx_c, mut rx_c) = mpsc::channel(8);
+        let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 6), tx_a, &mut rx_a);
+        let b = seated(&rooms, ticket("aaa-aaaa-aaa", "B", 6), tx_b, &mut rx_b);
+        let c = seated(&rooms, ticket("ccc-cccc-ccc", "C", 6), tx_c, &mut rx_c);
         assert_eq!(b.others.len(), 1);
         assert!(matches!(
             rx_a.recv().await,
@@ -408,8 +502,8 @@ mod tests {
         let rooms = Rooms::new(window, 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, mut rx_b) = mpsc::channel(8);
-        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
-        let _b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+        let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 6), tx_a, &mut rx_a);
+        let _b = seated(&rooms, ticket("aaa-aaaa-aaa", "B", 6), tx_b, &mut rx_b);
 
         rooms.disconnected(&a, &mut rx_a);
         assert!(
@@ -448,11 +542,11 @@ mod tests {
     async fn relays_to_a_reconnecting_peer_wait_for_its_resume() {
         let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
-        let (tx_b, _rx_b) = mpsc::channel(8);
-        let (tx_c, _rx_c) = mpsc::channel(8);
-        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
-        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
-        let c = rooms.join(ticket("aaa-aaaa-aaa", "C", 6), tx_c).unwrap();
+        let (tx_b, mut rx_b) = mpsc::channel(8);
+        let (tx_c, mut rx_c) = mpsc::channel(8);
+        let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 6), tx_a, &mut rx_a);
+        let b = seated(&rooms, ticket("aaa-aaaa-aaa", "B", 6), tx_b, &mut rx_b);
+        let c = seated(&rooms, ticket("aaa-aaaa-aaa", "C", 6), tx_c, &mut rx_c);
         while rx_a.try_recv().is_ok() {}
 
         // One offer was still queued for the dying socket, one arrives while A is away, and
@@ -472,6 +566,7 @@ mod tests {
 
         let (tx_a2, mut rx_a2) = mpsc::channel(8);
         rooms.resume(&a.resume_token, tx_a2).unwrap();
+        assert!(matches!(rx_a2.try_recv(), Ok(ServerMsg::Welcome { .. })));
         for _ in 0..2 {
             assert!(
                 matches!(rx_a2.try_recv(), Ok(ServerMsg::Offer { from, .. }) if from == b.peer)
@@ -484,9 +579,9 @@ mod tests {
     async fn a_reconnecting_peer_holds_a_bounded_number_of_relays() {
         let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
-        let (tx_b, _rx_b) = mpsc::channel(8);
-        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
-        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+        let (tx_b, mut rx_b) = mpsc::channel(8);
+        let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 6), tx_a, &mut rx_a);
+        let b = seated(&rooms, ticket("aaa-aaaa-aaa", "B", 6), tx_b, &mut rx_b);
         rooms.disconnected(&a, &mut rx_a);
         for _ in 0..MAX_HELD_RELAYS + 10 {
             rooms
@@ -495,6 +590,7 @@ mod tests {
         }
         let (tx_a2, mut rx_a2) = mpsc::channel(OUTBOX_CAPACITY);
         rooms.resume(&a.resume_token, tx_a2).unwrap();
+        assert!(matches!(rx_a2.try_recv(), Ok(ServerMsg::Welcome { .. })));
         let mut delivered = 0;
         while rx_a2.try_recv().is_ok() {
             delivered += 1;
@@ -506,13 +602,13 @@ mod tests {
     async fn a_third_participant_moves_the_room_to_the_sfu_and_back() {
         let rooms = Rooms::new(Duration::from_secs(30), 2);
         let (tx_a, mut rx_a) = mpsc::channel(8);
-        let (tx_b, _rx_b) = mpsc::channel(8);
-        let (tx_c, _rx_c) = mpsc::channel(8);
-        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 50), tx_a).unwrap();
+        let (tx_b, mut rx_b) = mpsc::channel(8);
+        let (tx_c, mut rx_c) = mpsc::channel(8);
+        let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 50), tx_a, &mut rx_a);
         assert_eq!(a.topology, Topology::P2p);
-        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 50), tx_b).unwrap();
+        let b = seated(&rooms, ticket("aaa-aaaa-aaa", "B", 50), tx_b, &mut rx_b);
         assert_eq!(b.topology, Topology::P2p);
-        let c = rooms.join(ticket("aaa-aaaa-aaa", "C", 50), tx_c).unwrap();
+        let c = seated(&rooms, ticket("aaa-aaaa-aaa", "C", 50), tx_c, &mut rx_c);
         assert_eq!(
             c.topology,
             Topology::Sfu,
@@ -546,9 +642,9 @@ mod tests {
     async fn a_reader_that_stops_is_cut_off_and_resumes_with_a_fresh_token() {
         let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx_a, mut rx_a) = mpsc::channel(2);
-        let (tx_b, _rx_b) = mpsc::channel(8);
-        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
-        let b = rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
+        let (tx_b, mut rx_b) = mpsc::channel(8);
+        let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 6), tx_a, &mut rx_a);
+        let b = seated(&rooms, ticket("aaa-aaaa-aaa", "B", 6), tx_b, &mut rx_b);
         for _ in 0..5 {
             rooms
                 .relay(&a.code, &b.peer, &a.peer, offer(&b.peer))
@@ -580,7 +676,7 @@ mod tests {
         let rooms = Rooms::new(Duration::from_secs(30), 6);
         let (tx_a, mut rx_a) = mpsc::channel(8);
         let (tx_b, _rx_b) = mpsc::channel(8);
-        let a = rooms.join(ticket("aaa-aaaa-aaa", "A", 6), tx_a).unwrap();
+        let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 6), tx_a, &mut rx_a);
         rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
         let (tx_a2, _rx_a2) = mpsc::channel(8);
         let resumed = rooms.resume(&a.resume_token, tx_a2).unwrap();

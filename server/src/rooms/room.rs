@@ -3,12 +3,21 @@
 //! its input and `now` and returns what to do (`Effect`s); nothing here spawns, sleeps, locks
 //! or touches a socket, so the tests run on a virtual clock. The registry (`Rooms`) owns the
 //! sockets' outboxes, applies the effects, and calls `expire` on a timer.
+//!
+//! Host actions and the lobby are in `host`; chat, hands and reactions in `social`.
+
+mod host;
+mod social;
+
+pub use social::ChatNames;
 
 use protocol::UserId;
+use protocol::room::Waiter;
 use protocol::signal::{
-    EndReason, MAX_HELD_RELAYS, MediaState, PeerId, PeerInfo, Role, ServerMsg, Topology,
+    EndReason, HEARTBEAT_SECS, MAX_HELD_RELAYS, MediaState, PeerId, PeerInfo, Role, ServerMsg,
+    Topology,
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::time::{Duration, Instant};
 
 /// A room that shrank back to `p2p_max` waits this long before leaving the SFU, so someone
@@ -23,6 +32,32 @@ pub enum RoomError {
     UnknownPeer,
     #[error("unknown or expired resume token")]
     UnknownResume,
+    #[error("the meeting is locked")]
+    Locked,
+    #[error("removed from this meeting")]
+    Removed,
+    #[error("not allowed for this role")]
+    Forbidden,
+    #[error("still waiting in the lobby")]
+    Waiting,
+}
+
+/// Who someone is across joins: a signed-in user, or a guest's browser key. Removal and the
+/// moderator role stick to it for the life of the room.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum Identity {
+    User(UserId),
+    Guest(String),
+}
+
+impl Identity {
+    /// The role this person has without promotion.
+    fn base_role(&self) -> Role {
+        match self {
+            Identity::User(_) => Role::Participant,
+            Identity::Guest(_) => Role::Guest,
+        }
+    }
 }
 
 /// What the room asks its registry to do.
@@ -42,9 +77,11 @@ pub struct Joining {
     pub peer: PeerId,
     pub display_name: String,
     pub role: Role,
-    pub user: Option<UserId>,
+    pub identity: Identity,
     pub resume_token: String,
     pub capacity: u32,
+    /// The meeting has a lobby: people who do not run the room wait to be admitted.
+    pub lobby: bool,
 }
 
 /// What a joined or resumed participant learns in `welcome`.
@@ -53,6 +90,15 @@ pub struct Welcome {
     pub session: u64,
     pub others: Vec<PeerInfo>,
     pub topology: Topology,
+}
+
+/// Where a joining person ends up.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Entry {
+    /// In the room (`welcome` is on its way to them).
+    Seated(Welcome),
+    /// In the lobby (`waiting` is on its way to them).
+    Waiting,
 }
 
 #[derive(Debug)]
@@ -66,37 +112,83 @@ struct Member {
     resume_token: String,
     /// Bumped on every (re)connection so a stale disconnect cannot remove a resumed peer.
     session: u64,
-    #[allow(dead_code)]
-    user: Option<UserId>,
+    identity: Identity,
+}
+
+/// Someone in the lobby. They have a socket but no seat: no media, no participant list.
+#[derive(Debug)]
+struct Waiting {
+    peer: PeerId,
+    joining: Joining,
 }
 
 #[derive(Debug)]
 pub struct Room {
+    /// Set by the registry: this life of the room, and the meeting's record key.
+    pub id: String,
+    pub meeting: String,
     members: BTreeMap<PeerId, Member>,
     topology: Topology,
     /// Since when the room is small enough to go back to peer-to-peer.
     small_since: Option<Instant>,
     p2p_max: usize,
     resume_window: Duration,
+    /// The lobby, in arrival order.
+    waiting: Vec<Waiting>,
+    locked: bool,
+    /// Kept out until the room ends.
+    removed: HashSet<Identity>,
+    /// Promoted people keep the role if they rejoin.
+    moderators: HashSet<Identity>,
+    /// Counts raised hands, so their order is kept.
+    hands_raised: u32,
 }
 
 impl Room {
     pub fn new(p2p_max: usize, resume_window: Duration) -> Self {
         Self {
+            id: String::new(),
+            meeting: String::new(),
             members: BTreeMap::new(),
             topology: Topology::P2p,
             small_since: None,
             p2p_max,
             resume_window,
+            waiting: Vec::new(),
+            locked: false,
+            removed: HashSet::new(),
+            moderators: HashSet::new(),
+            hands_raised: 0,
         }
+    }
+
+    pub fn is_locked(&self) -> bool {
+        self.locked
+    }
+
+    /// Whether `identity` with `role` would be let in now (the join step asks before it
+    /// issues a ticket; `join` checks again).
+    pub fn admits(&self, identity: &Identity, role: Role) -> Result<(), RoomError> {
+        if self.removed.contains(identity) {
+            return Err(RoomError::Removed);
+        }
+        if self.locked && role != Role::Host {
+            return Err(RoomError::Locked);
+        }
+        Ok(())
     }
 
     pub fn len(&self) -> usize {
         self.members.len()
     }
 
+    /// Nobody seated and nobody waiting.
     pub fn is_empty(&self) -> bool {
-        self.members.is_empty()
+        self.members.is_empty() && self.waiting.is_empty()
+    }
+
+    pub fn is_waiting(&self, peer: &PeerId) -> bool {
+        self.waiting.iter().any(|w| &w.peer == peer)
     }
 
     pub fn topology(&self) -> Topology {
@@ -114,6 +206,68 @@ impl Room {
     /// The session number of `peer`'s current connection.
     pub fn session_of(&self, peer: &PeerId) -> Option<u64> {
         self.members.get(peer).map(|m| m.session)
+    }
+
+    fn name_of(&self, peer: &PeerId) -> String {
+        self.members
+            .get(peer)
+            .map(|m| m.info.display_name.clone())
+            .unwrap_or_default()
+    }
+
+    /// `msg` to everyone connected, `peer` included.
+    fn broadcast_all(&self, msg: &ServerMsg, out: &mut Vec<Effect>) {
+        self.broadcast(&PeerId(String::new()), msg, out);
+    }
+
+    /// The lobby as hosts and moderators see it.
+    fn lobby(&self) -> ServerMsg {
+        ServerMsg::Lobby {
+            waiting: self
+                .waiting
+                .iter()
+                .map(|w| Waiter {
+                    id: w.peer.clone(),
+                    display_name: w.joining.display_name.clone(),
+                    signed_in: matches!(w.joining.identity, Identity::User(_)),
+                })
+                .collect(),
+        }
+    }
+
+    /// Tells everyone who runs the room (or just `only`) who is waiting now.
+    fn lobby_changed(&self, only: Option<&PeerId>, out: &mut Vec<Effect>) {
+        let msg = self.lobby();
+        for (id, member) in &self.members {
+            if member.info.role.runs_room()
+                && member.dropped_at.is_none()
+                && only.is_none_or(|o| o == id)
+            {
+                out.push(Effect::Send {
+                    to: id.clone(),
+                    msg: msg.clone(),
+                });
+            }
+        }
+    }
+
+    fn welcome_of(&self, peer: &PeerId) -> (Welcome, ServerMsg) {
+        let member = &self.members[peer];
+        let welcome = Welcome {
+            session: member.session,
+            others: self.infos(peer),
+            topology: self.topology,
+        };
+        let msg = ServerMsg::Welcome {
+            you: peer.clone(),
+            resume_token: member.resume_token.clone(),
+            peers: welcome.others.clone(),
+            heartbeat_secs: HEARTBEAT_SECS,
+            topology: self.topology,
+            locked: self.locked,
+            role: Some(member.info.role),
+        };
+        (welcome, msg)
     }
 
     /// `msg` to everyone connected except `except`.
@@ -150,17 +304,42 @@ impl Room {
             .collect()
     }
 
-    /// Seats a participant; everyone already there hears `peer_joined`; one past `p2p_max`
-    /// moves the room to the SFU.
+    /// Lets a participant in: seated (everyone already there hears `peer_joined`; one past
+    /// `p2p_max` moves the room to the SFU), or into the lobby if the meeting has one and
+    /// they do not run the room. Removed people, and everyone but the host while the room is
+    /// locked, are refused.
     pub fn join(
         &mut self,
-        joining: Joining,
+        mut joining: Joining,
         now: Instant,
-    ) -> Result<(Welcome, Vec<Effect>), RoomError> {
+    ) -> Result<(Entry, Vec<Effect>), RoomError> {
+        if self.moderators.contains(&joining.identity) && joining.role != Role::Host {
+            joining.role = Role::Moderator;
+        }
+        self.admits(&joining.identity, joining.role)?;
         if self.members.len() >= joining.capacity as usize {
             return Err(RoomError::Full);
         }
         let mut out = Vec::new();
+        if joining.lobby && !joining.role.runs_room() {
+            let peer = joining.peer.clone();
+            self.waiting.push(Waiting {
+                peer: peer.clone(),
+                joining,
+            });
+            out.push(Effect::Send {
+                to: peer,
+                msg: ServerMsg::Waiting,
+            });
+            self.lobby_changed(None, &mut out);
+            return Ok((Entry::Waiting, out));
+        }
+        let welcome = self.seat(joining, now, &mut out);
+        Ok((Entry::Seated(welcome), out))
+    }
+
+    /// Seats someone the room let in: `welcome` to them, `peer_joined` to the others.
+    fn seat(&mut self, joining: Joining, now: Instant, out: &mut Vec<Effect>) -> Welcome {
         let peer = joining.peer;
         let info = PeerInfo {
             id: peer.clone(),
@@ -168,13 +347,10 @@ impl Room {
             role: joining.role,
             media: MediaState::default(),
             reconnecting: false,
+            hand: None,
         };
-        self.broadcast(
-            &peer,
-            &ServerMsg::PeerJoined { peer: info.clone() },
-            &mut out,
-        );
-        let others = self.infos(&peer);
+        self.broadcast(&peer, &ServerMsg::PeerJoined { peer: info.clone() }, out);
+        let runs_room = info.role.runs_room();
         self.members.insert(
             peer.clone(),
             Member {
@@ -183,18 +359,22 @@ impl Room {
                 held: Vec::new(),
                 resume_token: joining.resume_token,
                 session: 1,
-                user: joining.user,
+                identity: joining.identity,
             },
         );
-        self.decide_topology(now, &peer, &mut out);
-        Ok((
-            Welcome {
-                session: 1,
-                others,
-                topology: self.topology,
-            },
-            out,
-        ))
+        // The newcomer learns the topology in `welcome`, so it is sent after deciding.
+        let mut decided = Vec::new();
+        self.decide_topology(now, &peer, &mut decided);
+        let (welcome, msg) = self.welcome_of(&peer);
+        out.push(Effect::Send {
+            to: peer.clone(),
+            msg,
+        });
+        out.extend(decided);
+        if runs_room && !self.waiting.is_empty() {
+            self.lobby_changed(Some(&peer), out);
+        }
+        welcome
     }
 
     /// Delivers `msg` from `from` to `to` if, and only if, both are in this room.
@@ -234,6 +414,10 @@ impl Room {
     /// The participant left (on purpose, or its resume window ran out): gone at once.
     pub fn leave(&mut self, peer: &PeerId, now: Instant) -> Vec<Effect> {
         let mut out = Vec::new();
+        if self.is_waiting(peer) {
+            self.unwait(peer, &mut out);
+            return out;
+        }
         let Some(member) = self.members.remove(peer) else {
             return out;
         };
@@ -245,6 +429,16 @@ impl Room {
     pub fn end(&mut self, reason: EndReason) -> Vec<Effect> {
         let mut out = Vec::new();
         let msg = ServerMsg::MeetingEnded { reason };
+        for waiting in std::mem::take(&mut self.waiting) {
+            out.push(Effect::Send {
+                to: waiting.peer.clone(),
+                msg: msg.clone(),
+            });
+            out.push(Effect::Left {
+                peer: waiting.peer,
+                resume_token: waiting.joining.resume_token,
+            });
+        }
         for (id, member) in std::mem::take(&mut self.members) {
             if member.dropped_at.is_none() {
                 out.push(Effect::Send {
@@ -265,7 +459,7 @@ impl Room {
     /// `leave` from connection `session` only: a socket replaced by a resume cannot remove the
     /// participant who resumed.
     pub fn leave_session(&mut self, peer: &PeerId, session: u64, now: Instant) -> Vec<Effect> {
-        if self.session_of(peer) != Some(session) {
+        if self.session_of(peer) != Some(session) && !(session == 1 && self.is_waiting(peer)) {
             return Vec::new();
         }
         self.leave(peer, now)
@@ -291,6 +485,11 @@ impl Room {
         now: Instant,
     ) -> Vec<Effect> {
         let mut out = Vec::new();
+        if session == 1 && self.is_waiting(peer) {
+            // Nobody keeps a lobby place for a dropped socket: joining again is cheap.
+            self.unwait(peer, &mut out);
+            return out;
+        }
         let Some(member) = self.members.get_mut(peer) else {
             return out;
         };
@@ -323,27 +522,29 @@ impl Room {
         member.session += 1;
         member.dropped_at = None;
         member.info.reconnecting = false;
-        let session = member.session;
-        let mut out: Vec<Effect> = std::mem::take(&mut member.held)
-            .into_iter()
-            .filter(|msg| relay_sender(msg).is_none_or(|from| present.contains(from)))
-            .map(|msg| Effect::Send {
-                to: peer.clone(),
-                msg,
-            })
-            .collect();
-        let msg = ServerMsg::PeerUpdated {
+        let held = std::mem::take(&mut member.held);
+        let update = ServerMsg::PeerUpdated {
             peer: member.info.clone(),
         };
-        self.broadcast(peer, &msg, &mut out);
-        Ok((
-            Welcome {
-                session,
-                others: self.infos(peer),
-                topology: self.topology,
-            },
-            out,
-        ))
+        let runs_room = member.info.role.runs_room();
+        let (welcome, msg) = self.welcome_of(peer);
+        let mut out = vec![Effect::Send {
+            to: peer.clone(),
+            msg,
+        }];
+        out.extend(
+            held.into_iter()
+                .filter(|msg| relay_sender(msg).is_none_or(|from| present.contains(from)))
+                .map(|msg| Effect::Send {
+                    to: peer.clone(),
+                    msg,
+                }),
+        );
+        self.broadcast(peer, &update, &mut out);
+        if runs_room {
+            self.lobby_changed(Some(peer), &mut out);
+        }
+        Ok((welcome, out))
     }
 
     /// What time alone decides: participants whose resume window ran out leave, and a room
@@ -441,9 +642,18 @@ mod tests {
             peer: PeerId(name.to_lowercase()),
             display_name: name.into(),
             role: Role::Guest,
-            user: None,
+            identity: Identity::Guest(format!("key-{name}")),
             resume_token: format!("token-{name}"),
             capacity,
+            lobby: false,
+        }
+    }
+
+    /// The welcome of someone who was seated.
+    fn seated(joined: Result<(Entry, Vec<Effect>), RoomError>) -> (Welcome, Vec<Effect>) {
+        match joined.unwrap() {
+            (Entry::Seated(welcome), effects) => (welcome, effects),
+            (Entry::Waiting, _) => panic!("waiting, not seated"),
         }
     }
 
@@ -482,14 +692,14 @@ mod tests {
         let t0 = Instant::now();
         let mut room = Room::new(6, Duration::from_secs(30));
         room.join(joining("A", 6), t0).unwrap();
-        let (welcome, effects) = room.join(joining("B", 6), t0).unwrap();
+        let (welcome, effects) = seated(room.join(joining("B", 6), t0));
         assert_eq!(welcome.others.len(), 1);
         assert!(matches!(
             sent_to(&effects, "A")[..],
             [ServerMsg::PeerJoined { .. }]
         ));
         assert!(
-            sent_to(&effects, "B").is_empty(),
+            matches!(sent_to(&effects, "B")[..], [ServerMsg::Welcome { peers, .. }] if peers.len() == 1),
             "B learns the list in welcome"
         );
 
@@ -574,9 +784,14 @@ mod tests {
         room.relay(&id("C"), &id("A"), offer("C")).unwrap();
         room.leave(&id("C"), t0);
         let (_, effects) = room.resume(&id("A"), "token-A2".into()).unwrap();
+        let sent = sent_to(&effects, "A");
+        assert!(
+            matches!(sent[0], ServerMsg::Welcome { resume_token, .. } if resume_token == "token-A2"),
+            "welcome first, with the new token"
+        );
         assert_eq!(
-            sent_to(&effects, "A"),
-            vec![&offer("B"), &offer("B")],
+            sent[1..],
+            [&offer("B"), &offer("B")],
             "C's offer went with C"
         );
     }
@@ -590,7 +805,11 @@ mod tests {
             room.relay(&id("B"), &id("A"), offer("B")).unwrap();
         }
         let (_, effects) = room.resume(&id("A"), "token-A2".into()).unwrap();
-        assert_eq!(sent_to(&effects, "A").len(), MAX_HELD_RELAYS);
+        assert_eq!(
+            sent_to(&effects, "A").len(),
+            1 + MAX_HELD_RELAYS,
+            "welcome and the relays"
+        );
     }
 
     #[test]
@@ -598,7 +817,7 @@ mod tests {
         let t0 = Instant::now();
         let mut room = room_of(&["A", "B"], 2, t0);
         assert_eq!(room.topology(), Topology::P2p);
-        let (welcome, effects) = room.join(joining("C", 50), t0).unwrap();
+        let (welcome, effects) = seated(room.join(joining("C", 50), t0));
         assert_eq!(
             welcome.topology,
             Topology::Sfu,

@@ -2,8 +2,9 @@
 //! the WebSocket handshake within a minute. Tickets are also kept in the order they were
 //! issued, so expired ones are dropped from the front: issuing never scans the live ones.
 
+use super::Identity;
+use protocol::MeetingCode;
 use protocol::signal::Role;
-use protocol::{MeetingCode, UserId};
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -13,11 +14,31 @@ pub const TICKET_TTL: Duration = Duration::from_secs(60);
 #[derive(Debug, Clone)]
 pub struct Ticket {
     pub code: MeetingCode,
-    pub user: Option<UserId>,
+    /// The meeting's record key.
+    pub meeting: String,
+    pub identity: Identity,
     pub display_name: String,
     pub role: Role,
     /// Most participants the meeting admits.
     pub capacity: u32,
+    /// The meeting has a lobby.
+    pub lobby: bool,
+}
+
+#[cfg(test)]
+impl Ticket {
+    /// A guest's ticket to `code` (tests).
+    pub fn guest(code: &str, name: &str, capacity: u32) -> Self {
+        Ticket {
+            code: MeetingCode(code.into()),
+            meeting: format!("m-{code}"),
+            identity: Identity::Guest(format!("guest-key-{name}")),
+            display_name: name.into(),
+            role: Role::Guest,
+            capacity,
+            lobby: false,
+        }
+    }
 }
 
 #[derive(Clone, Default)]
@@ -77,13 +98,7 @@ mod tests {
     use super::*;
 
     fn ticket() -> Ticket {
-        Ticket {
-            code: MeetingCode("abc-defg-hij".into()),
-            user: None,
-            display_name: "Guest".into(),
-            role: Role::Guest,
-            capacity: 6,
-        }
+        Ticket::guest("abc-defg-hij", "Guest", 6)
     }
 
     #[test]

@@ -8,7 +8,7 @@ use super::{Message, decode, handle, valid_candidate, valid_sdp};
 use crate::config::Config;
 use crate::rooms::{OUTBOX_CAPACITY, Seat, Ticket};
 use protocol::MeetingCode;
-use protocol::signal::{ClientMsg, IceCandidate, MediaState, PeerId, Role, ServerMsg};
+use protocol::signal::{ClientMsg, IceCandidate, MediaState, PeerId, ServerMsg};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use tokio::sync::mpsc;
@@ -168,13 +168,7 @@ async fn a_million_random_and_mutated_messages_never_panic_and_bad_ones_get_erro
     let mut seats: Vec<(Seat, mpsc::Receiver<ServerMsg>)> = Vec::new();
     for name in ["A", "B", "C"] {
         let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
-        let ticket = Ticket {
-            code: code.clone(),
-            user: None,
-            display_name: name.into(),
-            role: Role::Guest,
-            capacity: 50,
-        };
+        let ticket = Ticket::guest(&code.0, name, 50);
         seats.push((state.rooms.join(ticket, tx).expect("joins"), rx));
     }
     let sender = seats[0].0.clone();

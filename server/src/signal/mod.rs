@@ -2,6 +2,7 @@
 //! token), then relay of offer / answer / ICE between members of the same meeting, media
 //! state, heartbeat. Every bad message gets an `error` and the socket stays open.
 
+mod chat;
 pub mod limit;
 
 use crate::auth::client_addr::ClientAddr;
@@ -16,13 +17,13 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use limit::{Bucket, Slot};
 use protocol::signal::{
-    ClientMsg, EndReason, IceCandidate, MAX_MESSAGE_BYTES, MediaState, PROTOCOL_VERSION, PeerId,
-    Role, ServerMsg, SignalErrorCode,
+    ClientMsg, EndReason, HEARTBEAT_SECS, IceCandidate, MAX_MESSAGE_BYTES, MediaState,
+    PROTOCOL_VERSION, PeerId, Role, ServerMsg, SignalErrorCode,
 };
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
 
-pub const HEARTBEAT: Duration = Duration::from_secs(15);
+pub const HEARTBEAT: Duration = Duration::from_secs(HEARTBEAT_SECS as u64);
 /// No message at all for this long (pings included) and the connection is considered dead.
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 const HELLO_DEADLINE: Duration = Duration::from_secs(10);
@@ -140,17 +141,7 @@ async fn run(mut socket: WebSocket, state: AppState, _slot: Slot) {
         return;
     };
     metrics::counter!("signal_sessions_total").increment(1);
-    let welcome = ServerMsg::Welcome {
-        you: seat.peer.clone(),
-        resume_token: seat.resume_token.clone(),
-        peers: seat.others.clone(),
-        heartbeat_secs: HEARTBEAT.as_secs() as u32,
-        topology: seat.topology,
-    };
-    if !send(&mut socket, &welcome).await {
-        state.rooms.disconnected(&seat, &mut inbox);
-        return;
-    }
+    // `welcome` (or `waiting`) is the first message in the inbox.
     let left = session(&mut socket, &state, &seat, &mut inbox).await;
     if left {
         state.rooms.leave(&seat);
@@ -198,6 +189,14 @@ async fn handshake(
             }) => match state.rooms.tickets.redeem(&ticket, Instant::now()) {
                 Some(ticket) => match state.rooms.join(ticket, outbox.clone()) {
                     Ok(seat) => return Some(seat),
+                    Err(RoomError::Locked) => error(
+                        SignalErrorCode::InvalidTicket,
+                        "This meeting is locked: nobody new can join until the host unlocks it.",
+                    ),
+                    Err(RoomError::Removed) => error(
+                        SignalErrorCode::InvalidTicket,
+                        "You were removed from this meeting by the host.",
+                    ),
                     Err(_) => error(SignalErrorCode::InvalidTicket, "The meeting is full."),
                 },
                 None => error(
@@ -240,6 +239,7 @@ async fn session(
     let mut last_heard = Instant::now();
     let mut nonce = 0u64;
     let mut bucket = Bucket::new(200, 50, Instant::now());
+    let mut social = chat::social_bucket(Instant::now());
     loop {
         tokio::select! {
             incoming = socket.recv() => {
@@ -263,6 +263,22 @@ async fn session(
                 let reply = match decoded {
                     Err(reply) => Some(reply),
                     Ok(ClientMsg::Leave) => return true,
+                    Ok(ClientMsg::Ping { nonce }) => Some(ServerMsg::Pong { nonce }),
+                    Ok(ClientMsg::Pong { .. }) => None,
+                    Ok(_) if seat.waiting && state.rooms.is_waiting(&seat.code, &seat.peer) => {
+                        Some(chat::waiting())
+                    }
+                    Ok(ClientMsg::Chat { nonce, to, text }) => {
+                        Some(chat::send(state, seat, &mut social, nonce, to, text).await)
+                    }
+                    Ok(ClientMsg::ChatHistory { before }) => {
+                        Some(chat::history(state, seat, before).await)
+                    }
+                    Ok(ClientMsg::Hand { .. } | ClientMsg::React { .. })
+                        if !social.take(Instant::now()) =>
+                    {
+                        Some(error(SignalErrorCode::RateLimited, "Too many reactions; slow down."))
+                    }
                     Ok(msg) => handle(state, seat, msg),
                 };
                 if let Some(reply) = reply
@@ -288,16 +304,14 @@ async fn session(
 
 /// Handles one message of a joined participant; returns the direct reply, if any.
 fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
-    let relay = |to: &PeerId, out: ServerMsg| match state
-        .rooms
-        .relay(&seat.code, &seat.peer, to, out)
-    {
-        Ok(()) => None,
-        Err(RoomError::UnknownPeer | RoomError::Full | RoomError::UnknownResume) => Some(error(
-            SignalErrorCode::UnknownPeer,
-            "No such participant in this meeting.",
-        )),
-    };
+    let relay =
+        |to: &PeerId, out: ServerMsg| match state.rooms.relay(&seat.code, &seat.peer, to, out) {
+            Ok(()) => None,
+            Err(_) => Some(error(
+                SignalErrorCode::UnknownPeer,
+                "No such participant in this meeting.",
+            )),
+        };
     // SFU commands are built from the seat only: a client never names the meeting or the
     // participant it acts for.
     let sfu = |command: Command| match state.rooms.sfu() {
@@ -387,6 +401,27 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
             code: seat.code.clone(),
             peer: seat.peer.clone(),
         }),
+        ClientMsg::Host { action } => match state.rooms.act(seat, action) {
+            Ok(()) => None,
+            Err(RoomError::Forbidden) => Some(error(
+                SignalErrorCode::Forbidden,
+                "Your role in this meeting does not allow that.",
+            )),
+            Err(_) => Some(error(
+                SignalErrorCode::UnknownPeer,
+                "No such participant in this meeting (or in its lobby).",
+            )),
+        },
+        ClientMsg::Hand { raised } => {
+            state.rooms.hand(seat, raised);
+            None
+        }
+        ClientMsg::React { reaction } => {
+            state.rooms.react(seat, reaction);
+            None
+        }
+        // Answered by the session loop.
+        ClientMsg::Chat { .. } | ClientMsg::ChatHistory { .. } => None,
     }
 }
 

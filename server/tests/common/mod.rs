@@ -1,5 +1,7 @@
 //! Shared test harness: a real server on 127.0.0.1 with SurrealDB in memory, and clients.
 
+pub mod ws;
+
 use reqwest::{Client, Response, StatusCode};
 use serde_json::{Value, json};
 use video_meet::Running;

@@ -196,6 +196,15 @@ pub fn enter(state: CallState, ticket: JoinTicket) {
         attempts: 0,
         last_heard: js::now_ms(),
     });
+    // A new meeting session: nothing of the last one carries over.
+    state.chat.set(Vec::new());
+    state.chat_more.set(false);
+    state.unread.set(0);
+    state.lobby.set(Vec::new());
+    state.locked.set(false);
+    state.hand.set(false);
+    state.reactions.set(Vec::new());
+    state.asked.set(None);
     state.phase.set(Phase::Joining);
     e.open_socket();
 }

@@ -10,6 +10,7 @@
 //! method and makes a *new* stream or track. `Clone::clone(&x)` copies the handle.
 
 mod controls;
+mod meeting;
 mod remote;
 mod signaling;
 mod topology;
@@ -18,6 +19,7 @@ pub use controls::{
     attach, choose_device, end_for_all, enter, leave, shutdown, start_preview, toggle_camera,
     toggle_mic, toggle_screen,
 };
+pub use meeting::{accept_request, host_action, load_older_chat, react, send_chat, set_hand};
 
 use crate::call::encode_watch::EncodeWatch;
 use crate::call::js;

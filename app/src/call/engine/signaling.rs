@@ -142,15 +142,40 @@ impl Engine {
                 resume_token,
                 peers,
                 topology,
+                locked,
+                role,
                 ..
-            } => self.handle_welcome(you, resume_token, peers, topology),
+            } => {
+                self.state.locked.set(locked);
+                self.handle_welcome(you, resume_token, peers, topology);
+                if let Some(role) = role {
+                    self.state
+                        .me
+                        .update(|me| me.iter_mut().for_each(|m| m.role = role));
+                }
+                // The history (again after a resume: what was said meanwhile; lines merge).
+                self.request_history(None);
+            }
             ServerMsg::Topology { topology } => self.set_topology(topology),
             ServerMsg::SfuOffer {
                 sdp,
                 publish,
                 tracks,
             } => self.handle_sfu_offer(sdp, publish, tracks),
-            ServerMsg::PeerJoined { peer } => self.upsert_peer(peer),
+            ServerMsg::PeerJoined { peer } => {
+                self.system_line(format!("{} joined", peer.display_name));
+                self.upsert_peer(peer);
+            }
+            ServerMsg::PeerUpdated { peer } if self.is_me(&peer.id) => {
+                // My role changed, or a host lowered my hand.
+                self.state.hand.set(peer.hand.is_some());
+                if !peer.role.runs_room() {
+                    self.state.lobby.set(Vec::new());
+                }
+                self.state
+                    .me
+                    .update(|me| me.iter_mut().for_each(|m| m.role = peer.role));
+            }
             ServerMsg::PeerUpdated { peer } => {
                 let screen_changed = self
                     .state
@@ -161,7 +186,12 @@ impl Engine {
                     self.bump_streams();
                 }
             }
-            ServerMsg::PeerLeft { peer } => self.remove_peer(&peer),
+            ServerMsg::PeerLeft { peer } => {
+                if let Some(p) = self.state.peer(&peer) {
+                    self.system_line(format!("{} left", p.info.display_name));
+                }
+                self.remove_peer(&peer);
+            }
             ServerMsg::Offer { from, sdp } => {
                 let link = self.link(&from, false);
                 if let Some(link) = link {
@@ -189,7 +219,15 @@ impl Engine {
                 EndReason::Host => "The host ended the meeting for everyone.",
                 EndReason::Deleted => "The host deleted this meeting.",
             }),
+            other => self.handle_meeting(other),
         }
+    }
+
+    fn is_me(&self, id: &PeerId) -> bool {
+        self.call
+            .borrow()
+            .as_ref()
+            .is_some_and(|c| c.me.as_ref() == Some(id))
     }
 
     pub(super) fn handle_welcome(
@@ -217,6 +255,7 @@ impl Engine {
                     role: call.ticket.role,
                     media: self.state.local.get_untracked(),
                     reconnecting: false,
+                    hand: None,
                 }));
             }
             resumed

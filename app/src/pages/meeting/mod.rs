@@ -6,6 +6,7 @@ mod room;
 
 use crate::api::find_meeting;
 use crate::call::{CallState, Phase, actions};
+use crate::components::lobby::WaitingScreen;
 use crate::components::status::{Loading, Notice};
 use crate::state::auth::AuthState;
 use leptos::prelude::*;
@@ -54,6 +55,7 @@ fn Meeting(info: MeetingInfo) -> impl IntoView {
     let title = info.title.clone();
     let view_for_phase = move |phase: Phase| match phase {
         Phase::Lobby | Phase::Joining => view! { <PreJoin info=info.clone() /> }.into_any(),
+        Phase::Waiting => view! { <WaitingScreen title=title.clone() /> }.into_any(),
         Phase::InCall | Phase::Reconnecting => view! { <Room title=title.clone() /> }.into_any(),
         Phase::Left => view! {
             <Ended title="You left the meeting".into() detail=None state />

@@ -51,6 +51,7 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
         let request = JoinRequest {
             display_name: Some(name.get_untracked()).filter(|n| !n.trim().is_empty()),
             password: Some(password.get_untracked()).filter(|p| !p.is_empty()),
+            guest_key: actions::guest_key(),
         };
         let code = code.clone();
         leptos::task::spawn_local(async move {

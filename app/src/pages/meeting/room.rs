@@ -1,14 +1,18 @@
 //! The meeting room: video grid (or a stage for a screen share or pinned tile), controls,
 //! participants panel, and connection notices.
 
+use crate::call::actions;
 use crate::call::layout::{STAGE_STRIP, grid_class, stage};
 use crate::call::{CallState, Phase};
 use crate::components::call_controls::ControlBar;
+use crate::components::chat::ChatPanel;
 use crate::components::device_select::DeviceSelects;
+use crate::components::lobby::LobbyPanel;
 use crate::components::participants::ParticipantsPanel;
 use crate::components::video_tile::VideoTile;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use protocol::room::Request;
 
 #[component]
 pub fn Room(title: String) -> impl IntoView {
@@ -37,12 +41,17 @@ pub fn Room(title: String) -> impl IntoView {
                         "Connection lost. Reconnecting…"
                     </p>
                 </Show>
+                <Show when=move || state.locked.get()>
+                    <p class="rounded-md bg-slate-100 px-3 py-1 text-sm dark:bg-slate-800" data-testid="locked-badge">"🔒 Locked"</p>
+                </Show>
                 <Show when=move || state.camera_stalled.get()>
                     <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="alert" data-testid="camera-stalled">
                         "Others can't see your camera: the browser can't send its picture. Choose another camera in settings."
                     </p>
                 </Show>
             </div>
+            <LobbyPanel />
+            <Asked />
             <div class="flex flex-col gap-3 lg:flex-row">
                 <div
                     class="grid flex-1 content-start gap-3"
@@ -79,6 +88,9 @@ pub fn Room(title: String) -> impl IntoView {
                 <Show when=move || show_people.get()>
                     <ParticipantsPanel />
                 </Show>
+                <Show when=move || state.chat_open.get()>
+                    <ChatPanel />
+                </Show>
             </div>
             <Show when=move || show_devices.get()>
                 // Switching here swaps tracks on every connection (replaceTrack), no renegotiation.
@@ -91,6 +103,31 @@ pub fn Room(title: String) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// A host's request to turn the microphone or camera on: the person decides.
+#[component]
+fn Asked() -> impl IntoView {
+    let state = CallState::get();
+    view! {
+        {move || state.asked.get().map(|(request, by)| {
+            let what = match request {
+                Request::Microphone => "turn on your microphone",
+                Request::Camera => "turn on your camera",
+            };
+            view! {
+                <div class="flex flex-wrap items-center gap-3 rounded-xl border border-indigo-300 bg-indigo-50 p-3 text-indigo-950 dark:border-indigo-700 dark:bg-indigo-950 dark:text-indigo-100" role="alertdialog" aria-label="Request from the host" data-testid="asked">
+                    <p class="flex-1">{format!("{by} asks you to {what}.")}</p>
+                    <button type="button" class="rounded-lg bg-indigo-600 px-3 py-1 text-sm font-medium text-white hover:bg-indigo-500" data-testid="asked-accept" on:click=move |_| actions::accept_request(state)>
+                        {match request { Request::Microphone => "Unmute", Request::Camera => "Turn camera on" }}
+                    </button>
+                    <button type="button" class="rounded-lg border border-indigo-300 px-3 py-1 text-sm" data-testid="asked-dismiss" on:click=move |_| state.asked.set(None)>
+                        "Not now"
+                    </button>
+                </div>
+            }
+        })}
+    }
 }
 
 /// The latest short message, cleared after a few seconds.

@@ -1,0 +1,137 @@
+// The meeting room as hosts run it: the lobby, chat (to everyone, privately, history for
+// late joiners), raised hands, muting and removing someone. Host and two others, so the
+// calls run through the SFU.
+import { expect, test, type Page } from '@playwright/test';
+import { createMeeting, expectAudioFlowing, join, person, tileOf } from './call-fixtures';
+
+async function openChat(page: Page) {
+  const toggle = page.getByTestId('toggle-chat');
+  if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
+  await expect(page.getByTestId('chat-log')).toBeVisible();
+}
+
+async function say(page: Page, text: string, to?: string) {
+  await openChat(page);
+  // The chosen recipient stays chosen, as in other meeting apps: choose every time here.
+  await page.getByTestId('chat-to').selectOption({ label: to ? `${to} (private)` : 'Everyone' });
+  await page.getByTestId('chat-input').fill(text);
+  await page.getByTestId('chat-input').press('Enter');
+  // Acknowledged by the server once stored: no longer "Sending…".
+  const mine = page.getByTestId('chat-message').filter({ hasText: text });
+  await expect(mine).toHaveCount(1);
+  await expect(mine.getByTestId('chat-status')).toHaveCount(0);
+}
+
+function message(page: Page, text: string) {
+  return page.getByTestId('chat-message').filter({ hasText: text });
+}
+
+async function openPeople(page: Page) {
+  const toggle = page.getByTestId('toggle-people');
+  if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
+}
+
+async function menuFor(page: Page, name: string) {
+  await openPeople(page);
+  const row = page.locator(`[data-testid="participant"][data-name="${name}"]`);
+  await row.getByTestId('participant-menu').click();
+  return row;
+}
+
+test('the lobby admits people; chat reaches everyone, private messages only their target, late joiners get the history; a raised hand shows for all', async ({ browser }) => {
+  const host = await person(browser, 'Hana');
+  const code = await createMeeting(host, { title: 'Lobby and chat', allow_guests: true, lobby: true });
+  await join(host, code);
+
+  const gil = await person(browser, 'Gil', { guest: true });
+  await join(gil, code, { guestName: 'Gil', lobby: true });
+  const waiter = host.page.locator('[data-testid="waiter"][data-name="Gil"]');
+  await expect(waiter).toBeVisible();
+  await expect(waiter).toContainText('guest');
+  await waiter.getByTestId('admit').click();
+  await expect(gil.page.getByTestId('room')).toBeVisible();
+  await expect(host.page.getByTestId('lobby')).toHaveCount(0);
+
+  // Chat both ways; the closed panel counts what arrived.
+  await say(host.page, 'Hello Gil, see https://example.com/agenda');
+  await expect(gil.page.getByTestId('unread')).toContainText('1');
+  await openChat(gil.page);
+  await expect(message(gil.page, 'Hello Gil')).toHaveAttribute('data-from', 'Hana');
+  await expect(message(gil.page, 'Hello Gil').getByRole('link', { name: 'https://example.com/agenda' })).toHaveAttribute('rel', /noopener/);
+  await expect(gil.page.getByTestId('unread')).toHaveCount(0);
+  await say(gil.page, '<b>Hi</b> Hana');
+  await expect(message(host.page, '<b>Hi</b> Hana')).toHaveAttribute('data-from', 'Gil');
+  await expect(host.page.locator('[data-testid="chat-message"] b')).toHaveCount(0);
+
+  // A late joiner, admitted too, gets what was said before.
+  const pat = await person(browser, 'Pat');
+  await join(pat, code, { lobby: true });
+  await host.page.locator('[data-testid="waiter"][data-name="Pat"]').getByTestId('admit').click();
+  await expect(pat.page.getByTestId('room')).toBeVisible();
+  await openChat(pat.page);
+  await expect(message(pat.page, 'Hello Gil')).toBeVisible();
+  await expect(message(pat.page, '<b>Hi</b> Hana')).toBeVisible();
+
+  // Private: Pat sees it, marked; the host never does.
+  await say(gil.page, 'just between us', 'Pat');
+  await expect(message(pat.page, 'just between us')).toHaveAttribute('data-private', 'true');
+  await say(gil.page, 'to everyone again');
+  await expect(message(host.page, 'to everyone again')).toBeVisible();
+  await expect(message(host.page, 'just between us')).toHaveCount(0);
+
+  // A raised hand shows on the tile for everyone else.
+  await pat.page.getByTestId('toggle-hand').click();
+  for (const p of [host, gil]) {
+    await expect(tileOf(p.page, 'Pat').getByTestId('hand-raised')).toBeVisible();
+  }
+  for (const p of [host, gil, pat]) await p.context.close();
+});
+
+test('the host mutes one person (silent on the other side) and removes another, who cannot rejoin', async ({ browser }) => {
+  const host = await person(browser, 'Hana');
+  const code = await createMeeting(host, { title: 'Host controls', allow_guests: true });
+  const pat = await person(browser, 'Pat');
+  const rex = await person(browser, 'Rex', { guest: true });
+  await join(host, code);
+  await join(pat, code);
+  await join(rex, code, { guestName: 'Rex' });
+
+  const patOnHost = tileOf(host.page, 'Pat');
+  await expectAudioFlowing(patOnHost);
+  const energy = async () => Number(await patOnHost.getAttribute('data-audio-energy'));
+  const growth = async (ms: number) => {
+    const before = await energy();
+    await host.page.waitForTimeout(ms);
+    return (await energy()) - before;
+  };
+  await expect.poll(() => growth(2000), { timeout: 20_000 }).toBeGreaterThan(0);
+  const speaking = await growth(3000);
+
+  const row = await menuFor(host.page, 'Pat');
+  await row.getByTestId('host-mute').click();
+  await expect(pat.page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'true');
+  await expect(pat.page.getByTestId('toast')).toContainText('Hana muted your microphone');
+  await expect(patOnHost).toHaveAttribute('data-muted', 'true');
+  await expect(host.page.getByTestId('chat-log')).toHaveCount(0);
+  await host.page.waitForTimeout(1500);
+  const muted = await growth(3000);
+  expect(speaking).toBeGreaterThan(0);
+  expect(muted).toBeLessThan(speaking * 0.05);
+
+  const rexRow = await menuFor(host.page, 'Rex');
+  await rexRow.getByTestId('host-remove').click();
+  await rexRow.getByTestId('host-remove-confirm').click();
+  await expect(rex.page.getByTestId('meeting')).toHaveAttribute('data-phase', /ended/);
+  await expect(rex.page.getByTestId('ended-reason')).toHaveText('You were removed from the meeting by Hana.');
+  await expect(tileOf(host.page, 'Rex')).toHaveCount(0);
+  await openChat(pat.page);
+  await expect(pat.page.getByTestId('chat-system').filter({ hasText: 'Rex was removed by Hana' })).toBeVisible();
+
+  // Rejoining from the same browser is refused with a clear reason.
+  await rex.page.getByRole('button', { name: 'Rejoin' }).click();
+  await rex.page.getByLabel('Your name').fill('Rex');
+  await rex.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(rex.page.getByText('You were removed from this meeting by the host.')).toBeVisible();
+  await expect(rex.page.getByTestId('room')).toHaveCount(0);
+  for (const p of [host, pat, rex]) await p.context.close();
+});

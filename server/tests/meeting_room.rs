@@ -1,0 +1,633 @@
+//! Scenario: a meeting run the way hosts expect, over real WebSockets with SurrealDB in
+//! memory: every row of the permission table (guests and participants crafting host
+//! messages by hand included), the lobby, the lock, removal, chat (to everyone, private,
+//! history for a late joiner, limits), raised hands.
+
+use crate::common::TestServer;
+use crate::common::ws::{
+    Ws, closed_with, enter, expect, hello, meeting, nothing_arrives, recv, send, ticket,
+};
+use protocol::room::{HostAction, MAX_CHAT_CHARS, Notice, Reaction, Request};
+use protocol::signal::{ClientMsg, PeerId, Role, ServerMsg, SignalErrorCode};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+
+fn error_code(msg: ServerMsg) -> Option<SignalErrorCode> {
+    match msg {
+        ServerMsg::Error { code, .. } => Some(code),
+        _ => None,
+    }
+}
+
+async fn act(ws: &mut Ws, action: HostAction) {
+    send(ws, &ClientMsg::Host { action }).await;
+}
+
+async fn chat(ws: &mut Ws, nonce: u32, to: Option<&PeerId>, text: &str) {
+    let msg = ClientMsg::Chat {
+        nonce,
+        to: to.cloned(),
+        text: text.into(),
+    };
+    send(ws, &msg).await;
+}
+
+/// Host H (the owner), participant P (signed in), guest G, in one meeting.
+struct Three {
+    server: TestServer,
+    host: Client,
+    code: String,
+    h: (Ws, PeerId),
+    p: (Ws, PeerId),
+    g: (Ws, PeerId),
+}
+
+async fn three(body: Value) -> Three {
+    let server = TestServer::start().await;
+    let host = server.signed_in("host@example.com", "Hana").await;
+    let code = meeting(&server, &host, body).await;
+    let (h, h_id, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    let member = server.signed_in("pat@example.com", "Pat").await;
+    let (p, p_id, _, _) = hello(&server, &ticket(&server, &member, &code, json!({})).await).await;
+    let guest = server.client();
+    let t = ticket(&server, &guest, &code, json!({ "display_name": "Gil" })).await;
+    let (g, g_id, _, _) = hello(&server, &t).await;
+    let mut three = Three {
+        server,
+        host,
+        code,
+        h: (h, h_id),
+        p: (p, p_id),
+        g: (g, g_id),
+    };
+    // Everyone has heard of everyone.
+    for _ in 0..2 {
+        expect(&mut three.h.0, |m| {
+            matches!(m, ServerMsg::PeerJoined { .. }).then_some(())
+        })
+        .await;
+    }
+    expect(&mut three.p.0, |m| {
+        matches!(m, ServerMsg::PeerJoined { .. }).then_some(())
+    })
+    .await;
+    // The third person moved the room to the SFU (`--p2p-max` 2): the first two are told.
+    for ws in [&mut three.h.0, &mut three.p.0] {
+        expect(ws, |m| {
+            matches!(m, ServerMsg::Topology { .. }).then_some(())
+        })
+        .await;
+    }
+    three
+}
+
+fn open_meeting() -> Value {
+    json!({ "title": "Room", "allow_guests": true })
+}
+
+#[tokio::test]
+async fn guests_and_participants_crafting_host_messages_are_refused() {
+    let mut t = three(open_meeting()).await;
+    let target = t.h.1.clone();
+    let actions = [
+        HostAction::Mute {
+            peer: target.clone(),
+        },
+        HostAction::AskUnmute {
+            peer: target.clone(),
+        },
+        HostAction::AskCamera {
+            peer: target.clone(),
+        },
+        HostAction::MuteAll,
+        HostAction::Remove {
+            peer: target.clone(),
+        },
+        HostAction::Promote {
+            peer: t.g.1.clone(),
+        },
+        HostAction::Demote {
+            peer: target.clone(),
+        },
+        HostAction::MakeHost {
+            peer: t.g.1.clone(),
+        },
+        HostAction::LowerHand {
+            peer: target.clone(),
+        },
+        HostAction::Admit {
+            peer: target.clone(),
+        },
+        HostAction::Deny {
+            peer: target.clone(),
+        },
+        HostAction::AdmitAll,
+        HostAction::Lock,
+        HostAction::Unlock,
+    ];
+    for ws in [&mut t.p.0, &mut t.g.0] {
+        for action in actions.iter().cloned() {
+            act(ws, action).await;
+            assert_eq!(expect(ws, error_code).await, SignalErrorCode::Forbidden);
+        }
+        send(ws, &ClientMsg::EndMeeting).await;
+        assert_eq!(expect(ws, error_code).await, SignalErrorCode::Forbidden);
+    }
+    nothing_arrives(&mut t.h.0).await;
+}
+
+#[tokio::test]
+async fn the_host_promotes_a_moderator_who_may_mute_and_ask_but_not_touch_the_host() {
+    let mut t = three(open_meeting()).await;
+    act(
+        &mut t.h.0,
+        HostAction::Promote {
+            peer: t.p.1.clone(),
+        },
+    )
+    .await;
+    let p_id = t.p.1.clone();
+    expect(&mut t.p.0, |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == p_id && peer.role == Role::Moderator => {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+
+    // The moderator mutes the guest: the guest is told, everyone sees the line.
+    act(
+        &mut t.p.0,
+        HostAction::Mute {
+            peer: t.g.1.clone(),
+        },
+    )
+    .await;
+    let by = expect(&mut t.g.0, |m| match m {
+        ServerMsg::ForceMuted { by } => Some(by),
+        _ => None,
+    })
+    .await;
+    assert_eq!(by, "Pat");
+    let line = expect(&mut t.h.0, |m| match m {
+        ServerMsg::Notice {
+            notice: notice @ Notice::Muted { .. },
+        } => Some(notice),
+        _ => None,
+    })
+    .await;
+    assert_eq!(line.text(), "Gil was muted by Pat");
+
+    act(
+        &mut t.p.0,
+        HostAction::AskCamera {
+            peer: t.g.1.clone(),
+        },
+    )
+    .await;
+    let asked = expect(&mut t.g.0, |m| match m {
+        ServerMsg::Asked { request, .. } => Some(request),
+        _ => None,
+    })
+    .await;
+    assert_eq!(asked, Request::Camera);
+
+    // Not on the host, and not the host's own powers.
+    act(
+        &mut t.p.0,
+        HostAction::Mute {
+            peer: t.h.1.clone(),
+        },
+    )
+    .await;
+    let refused = expect(&mut t.p.0, error_code).await;
+    assert_eq!(refused, SignalErrorCode::Forbidden);
+    act(
+        &mut t.p.0,
+        HostAction::Promote {
+            peer: t.g.1.clone(),
+        },
+    )
+    .await;
+    let refused = expect(&mut t.p.0, error_code).await;
+    assert_eq!(refused, SignalErrorCode::Forbidden);
+
+    // Demoted, the power is gone.
+    act(
+        &mut t.h.0,
+        HostAction::Demote {
+            peer: t.p.1.clone(),
+        },
+    )
+    .await;
+    let p_id = t.p.1.clone();
+    expect(&mut t.p.0, |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == p_id && peer.role == Role::Participant => {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    act(&mut t.p.0, HostAction::MuteAll).await;
+    let refused = expect(&mut t.p.0, error_code).await;
+    assert_eq!(refused, SignalErrorCode::Forbidden);
+}
+
+#[tokio::test]
+async fn a_removed_guest_or_member_cannot_rejoin_that_meeting_session() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("rm@example.com", "Host").await;
+    let code = meeting(&server, &host, open_meeting()).await;
+    let (mut h, _, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    let guest = server.client();
+    let key = "browser-key-0123456789";
+    let body = json!({ "display_name": "Rex", "guest_key": key });
+    let (mut g, g_id, _, _) =
+        hello(&server, &ticket(&server, &guest, &code, body.clone()).await).await;
+    let member = server.signed_in("m@example.com", "Mo").await;
+    let (mut m, m_id, _, _) =
+        hello(&server, &ticket(&server, &member, &code, json!({})).await).await;
+
+    act(&mut h, HostAction::Remove { peer: g_id.clone() }).await;
+    assert!(matches!(
+        expect(&mut g, |msg| matches!(msg, ServerMsg::Removed { .. }).then_some(msg)).await,
+        ServerMsg::Removed { by } if by == "Host"
+    ));
+    let _ = closed_with(&mut g).await;
+    let left = expect(&mut m, |msg| match msg {
+        ServerMsg::PeerLeft { peer } => Some(peer),
+        _ => None,
+    })
+    .await;
+    assert_eq!(left, g_id);
+    let notice = expect(&mut m, |msg| match msg {
+        ServerMsg::Notice { notice } => Some(notice),
+        _ => None,
+    })
+    .await;
+    assert!(matches!(notice, Notice::Removed { ref name, .. } if name == "Rex"));
+
+    let join = |client: Client, body: Value| {
+        let url = server.url(&format!("/api/v1/meetings/{code}/join"));
+        async move { client.post(url).json(&body).send().await.unwrap() }
+    };
+    let again = join(guest.clone(), body).await;
+    assert_eq!(again.status(), StatusCode::FORBIDDEN);
+    let error: Value = again.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("removed")
+    );
+    // Another guest (another browser) still gets in.
+    let other = join(
+        server.client(),
+        json!({ "display_name": "Ann", "guest_key": "another-browser-key-42" }),
+    )
+    .await;
+    assert_eq!(other.status(), StatusCode::OK);
+
+    act(&mut h, HostAction::Remove { peer: m_id }).await;
+    expect(&mut m, |msg| {
+        matches!(msg, ServerMsg::Removed { .. }).then_some(())
+    })
+    .await;
+    let again = join(member.clone(), json!({})).await;
+    assert_eq!(
+        again.status(),
+        StatusCode::FORBIDDEN,
+        "a signed-in member is kept out by account"
+    );
+}
+
+#[tokio::test]
+async fn the_lobby_admits_and_denies_and_a_locked_meeting_refuses() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("lobby@example.com", "Host").await;
+    let code = meeting(
+        &server,
+        &host,
+        json!({ "title": "Lobby", "allow_guests": true, "lobby": true }),
+    )
+    .await;
+    let (mut h, _, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+
+    let t_a = ticket(
+        &server,
+        &server.client(),
+        &code,
+        json!({ "display_name": "Ada" }),
+    )
+    .await;
+    let (mut a, first) = enter(&server, &t_a).await;
+    assert_eq!(first, ServerMsg::Waiting);
+    let waiting = expect(&mut h, |m| match m {
+        ServerMsg::Lobby { waiting } => Some(waiting),
+        _ => None,
+    })
+    .await;
+    assert_eq!(waiting.len(), 1);
+    assert_eq!(waiting[0].display_name, "Ada");
+    assert!(!waiting[0].signed_in);
+    // Waiting people get nothing of the meeting: no chat, no media, no participants.
+    chat(&mut a, 1, None, "let me in").await;
+    assert_eq!(
+        error_code(recv(&mut a).await),
+        Some(SignalErrorCode::Waiting)
+    );
+    send(&mut a, &ClientMsg::SfuConnect).await;
+    assert_eq!(
+        error_code(recv(&mut a).await),
+        Some(SignalErrorCode::Waiting)
+    );
+
+    act(
+        &mut h,
+        HostAction::Admit {
+            peer: waiting[0].id.clone(),
+        },
+    )
+    .await;
+    let peers = expect(&mut a, |m| match m {
+        ServerMsg::Welcome { peers, .. } => Some(peers),
+        _ => None,
+    })
+    .await;
+    assert_eq!(peers.len(), 1, "admitted, Ada sees the host");
+    chat(&mut a, 2, None, "thanks").await;
+    expect(&mut a, |m| {
+        matches!(m, ServerMsg::ChatAck { nonce: 2, .. }).then_some(())
+    })
+    .await;
+
+    let t_b = ticket(
+        &server,
+        &server.client(),
+        &code,
+        json!({ "display_name": "Bo" }),
+    )
+    .await;
+    let (mut b, first) = enter(&server, &t_b).await;
+    assert_eq!(first, ServerMsg::Waiting);
+    let waiting = expect(&mut h, |m| match m {
+        ServerMsg::Lobby { waiting } if !waiting.is_empty() => Some(waiting),
+        _ => None,
+    })
+    .await;
+    act(
+        &mut h,
+        HostAction::Deny {
+            peer: waiting[0].id.clone(),
+        },
+    )
+    .await;
+    assert_eq!(recv(&mut b).await, ServerMsg::Denied);
+    let _ = closed_with(&mut b).await;
+
+    // Locked: nobody new, not even to the lobby; the host's own join still works.
+    act(&mut h, HostAction::Lock).await;
+    expect(&mut a, |m| {
+        matches!(m, ServerMsg::Locked { locked: true }).then_some(())
+    })
+    .await;
+    let res = server
+        .client()
+        .post(server.url(&format!("/api/v1/meetings/{code}/join")))
+        .json(&json!({ "display_name": "Cy" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let error: Value = res.json().await.unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("locked")
+    );
+    let again = ticket(&server, &host, &code, json!({})).await;
+    assert_eq!(again.role, Role::Host);
+    act(&mut h, HostAction::Unlock).await;
+    ticket(
+        &server,
+        &server.client(),
+        &code,
+        json!({ "display_name": "Cy" }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn chat_reaches_everyone_private_messages_only_their_target_and_late_joiners_get_history() {
+    let mut t = three(open_meeting()).await;
+    chat(&mut t.h.0, 7, None, "  Welcome, all  ").await;
+    let acked = expect(&mut t.h.0, |m| match m {
+        ServerMsg::ChatAck { nonce: 7, message } => Some(message),
+        _ => None,
+    })
+    .await;
+    assert_eq!(acked.text, "Welcome, all");
+    assert_eq!(acked.from_name, "Hana");
+    for ws in [&mut t.p.0, &mut t.g.0] {
+        let got = expect(ws, |m| match m {
+            ServerMsg::Chat { message } => Some(message),
+            _ => None,
+        })
+        .await;
+        assert_eq!(got, acked);
+    }
+
+    // Private from the guest to Pat: Pat gets it, the host does not.
+    chat(
+        &mut t.g.0,
+        1,
+        Some(&t.p.1),
+        "<b>psst</b> https://example.com",
+    )
+    .await;
+    let private = expect(&mut t.g.0, |m| match m {
+        ServerMsg::ChatAck { message, .. } => Some(message),
+        _ => None,
+    })
+    .await;
+    assert_eq!(private.to.as_ref(), Some(&t.p.1));
+    assert_eq!(private.to_name.as_deref(), Some("Pat"));
+    let got = expect(&mut t.p.0, |m| match m {
+        ServerMsg::Chat { message } => Some(message),
+        _ => None,
+    })
+    .await;
+    assert_eq!(
+        got, private,
+        "stored and sent as written: the browser renders text only"
+    );
+    nothing_arrives(&mut t.h.0).await;
+
+    // Too long: an error, and the socket stays open.
+    chat(&mut t.g.0, 2, None, &"x".repeat(MAX_CHAT_CHARS + 1)).await;
+    assert_eq!(
+        error_code(recv(&mut t.g.0).await),
+        Some(SignalErrorCode::TooLarge)
+    );
+    chat(&mut t.g.0, 3, Some(&PeerId("nobody".into())), "hi").await;
+    assert_eq!(
+        error_code(recv(&mut t.g.0).await),
+        Some(SignalErrorCode::UnknownPeer)
+    );
+    send(&mut t.g.0, &ClientMsg::Ping { nonce: 9 }).await;
+    assert_eq!(recv(&mut t.g.0).await, ServerMsg::Pong { nonce: 9 });
+
+    // A late joiner sees what was said to everyone, not the private message.
+    let late = t.server.signed_in("late@example.com", "Lee").await;
+    let (mut l, _, _, _) = hello(
+        &t.server,
+        &ticket(&t.server, &late, &t.code, json!({})).await,
+    )
+    .await;
+    send(&mut l, &ClientMsg::ChatHistory { before: None }).await;
+    let (messages, more) = expect(&mut l, |m| match m {
+        ServerMsg::ChatHistory { messages, more } => Some((messages, more)),
+        _ => None,
+    })
+    .await;
+    assert_eq!(messages, vec![acked.clone()]);
+    assert!(!more);
+    // Pat sees both.
+    send(&mut t.p.0, &ClientMsg::ChatHistory { before: None }).await;
+    let messages = expect(&mut t.p.0, |m| match m {
+        ServerMsg::ChatHistory { messages, .. } => Some(messages),
+        _ => None,
+    })
+    .await;
+    assert_eq!(messages, vec![acked, private]);
+
+    // The host reads the meeting's chat from the API; others may not.
+    let log: Value = t
+        .host
+        .get(t.server.url(&format!("/api/v1/meetings/{}/chat", t.code)))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        log["messages"].as_array().unwrap().len(),
+        1,
+        "private messages stay private"
+    );
+    let text = t
+        .host
+        .get(
+            t.server
+                .url(&format!("/api/v1/meetings/{}/chat?format=text", t.code)),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        text.headers()["content-disposition"],
+        format!("attachment; filename=\"chat-{}.txt\"", t.code).as_str()
+    );
+    assert!(
+        text.text()
+            .await
+            .unwrap()
+            .contains("] Hana: Welcome, all\n")
+    );
+    let res = late
+        .get(t.server.url(&format!("/api/v1/meetings/{}/chat", t.code)))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn history_pages_go_back_in_order() {
+    let mut t = three(open_meeting()).await;
+    let total = protocol::room::CHAT_PAGE + 5;
+    for n in 0..total {
+        // Three senders in turn stay under the per-person rate limit.
+        let ws = match n % 3 {
+            0 => &mut t.h.0,
+            1 => &mut t.p.0,
+            _ => &mut t.g.0,
+        };
+        chat(ws, n as u32, None, &format!("message {n}")).await;
+        expect(ws, |m| matches!(m, ServerMsg::ChatAck { .. }).then_some(())).await;
+    }
+    send(&mut t.g.0, &ClientMsg::ChatHistory { before: None }).await;
+    let (newest, more) = expect(&mut t.g.0, |m| match m {
+        ServerMsg::ChatHistory { messages, more } => Some((messages, more)),
+        _ => None,
+    })
+    .await;
+    assert!(more);
+    assert_eq!(newest.len(), protocol::room::CHAT_PAGE);
+    assert_eq!(
+        newest.last().unwrap().text,
+        format!("message {}", total - 1)
+    );
+    let before = Some(newest[0].id.clone());
+    send(&mut t.g.0, &ClientMsg::ChatHistory { before }).await;
+    let (older, more) = expect(&mut t.g.0, |m| match m {
+        ServerMsg::ChatHistory { messages, more } => Some((messages, more)),
+        _ => None,
+    })
+    .await;
+    assert!(!more);
+    let texts: Vec<String> = older.into_iter().map(|m| m.text).collect();
+    assert_eq!(
+        texts,
+        (0..5).map(|n| format!("message {n}")).collect::<Vec<_>>()
+    );
+}
+
+#[tokio::test]
+async fn hands_go_up_in_order_reactions_reach_the_others_and_the_host_lowers_a_hand() {
+    let mut t = three(open_meeting()).await;
+    send(&mut t.g.0, &ClientMsg::Hand { raised: true }).await;
+    send(&mut t.p.0, &ClientMsg::Hand { raised: true }).await;
+    let (g_id, p_id) = (t.g.1.clone(), t.p.1.clone());
+    let g_hand = expect(&mut t.h.0, |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == g_id => peer.hand,
+        _ => None,
+    })
+    .await;
+    let p_hand = expect(&mut t.h.0, |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == p_id => peer.hand,
+        _ => None,
+    })
+    .await;
+    assert!(g_hand < p_hand, "the first hand up comes first");
+
+    send(
+        &mut t.g.0,
+        &ClientMsg::React {
+            reaction: Reaction::Clap,
+        },
+    )
+    .await;
+    let (from, reaction) = expect(&mut t.p.0, |m| match m {
+        ServerMsg::Reaction { from, reaction } => Some((from, reaction)),
+        _ => None,
+    })
+    .await;
+    assert_eq!((from, reaction), (t.g.1.clone(), Reaction::Clap));
+
+    act(
+        &mut t.h.0,
+        HostAction::LowerHand {
+            peer: t.g.1.clone(),
+        },
+    )
+    .await;
+    let g_id = t.g.1.clone();
+    expect(&mut t.g.0, |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == g_id && peer.hand.is_none() => Some(()),
+        _ => None,
+    })
+    .await;
+}
