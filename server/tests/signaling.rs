@@ -3,7 +3,7 @@
 //! a dropped participant can resume within the window and is removed after it.
 
 use crate::common::ws::{
-    closed_with, connect, hello, meeting, nothing_arrives, recv, send, ticket,
+    closed_with, connect, expect_within, hello, meeting, nothing_arrives, recv, send, ticket,
 };
 use crate::common::{TestServer, error_of};
 use futures_util::{SinkExt, StreamExt};
@@ -617,4 +617,50 @@ async fn only_the_host_ends_a_meeting_and_deleting_it_ends_it_too() {
             reason: protocol::signal::EndReason::Deleted
         }
     );
+}
+
+#[tokio::test]
+async fn a_socket_that_never_reads_is_cut_off_within_the_write_timeout() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("stuck@example.com", "Stuck").await;
+    let code = meeting(
+        &server,
+        &host,
+        json!({ "title": "Stuck", "allow_guests": true }),
+    )
+    .await;
+    // The host joins and then never reads again.
+    let (_stuck, stuck_id, _, _) =
+        hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    let guest = server.client();
+    let (mut flooder, _, _, _) = hello(
+        &server,
+        &ticket(&server, &guest, &code, json!({ "display_name": "F" })).await,
+    )
+    .await;
+    // ~200 KB offers (under the 256 KiB message cap), far more than socket buffers hold.
+    let sdp = format!("v=0\r\n{}", "a=x-filler:0123456789abcdef\r\n".repeat(7000));
+    let began = std::time::Instant::now();
+    for _ in 0..300 {
+        let offer = ClientMsg::Offer {
+            to: stuck_id.clone(),
+            sdp: sdp.clone(),
+        };
+        send(&mut flooder, &offer).await;
+    }
+    // The server's write to the stuck socket times out (10 s) and the host shows as
+    // reconnecting; the flooder's own socket stayed usable throughout.
+    let reconnecting = expect_within(&mut flooder, Duration::from_secs(20), |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == stuck_id && peer.reconnecting => Some(()),
+        _ => None,
+    })
+    .await;
+    assert!(reconnecting.is_some(), "the stuck socket was never cut off");
+    assert!(began.elapsed() < Duration::from_secs(20));
+    send(&mut flooder, &ClientMsg::Ping { nonce: 5 }).await;
+    let pong = expect_within(&mut flooder, Duration::from_secs(5), |m| {
+        matches!(m, ServerMsg::Pong { nonce: 5 }).then_some(())
+    })
+    .await;
+    assert!(pong.is_some());
 }

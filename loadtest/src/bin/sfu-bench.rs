@@ -10,6 +10,7 @@
 //! `scripts/bench-sfu.sh` starts the release server pinned to one core and this on the other.
 
 use loadtest::client::{self, BotHandle};
+use loadtest::measure::{cpu_seconds, flags};
 use protocol::signal::TrackKind;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -25,13 +26,7 @@ struct Args {
 }
 
 fn args() -> Args {
-    let mut map: HashMap<String, String> = HashMap::new();
-    let mut it = std::env::args().skip(1);
-    while let Some(key) = it.next() {
-        if let (Some(k), Some(v)) = (key.strip_prefix("--"), it.next()) {
-            map.insert(k.to_owned(), v);
-        }
-    }
+    let map = flags();
     let get = |k: &str, d: &str| map.get(k).cloned().unwrap_or_else(|| d.to_owned());
     Args {
         server: get("server", "http://127.0.0.1:3230"),
@@ -48,17 +43,6 @@ fn args() -> Args {
             .parse()
             .expect("--video-bytes is a number"),
     }
-}
-
-/// utime + stime of a process, in seconds.
-fn cpu_seconds(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).expect("server process");
-    // Fields after the command name (which may hold spaces) start after the last ')'.
-    let rest = &stat[stat.rfind(')').expect("stat format") + 2..];
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks: f64 =
-        fields[11].parse::<f64>().unwrap_or(0.0) + fields[12].parse::<f64>().unwrap_or(0.0);
-    ticks / 100.0
 }
 
 /// Counters and histogram buckets from `/metrics`.

@@ -100,6 +100,27 @@ pub async fn hello(server: &TestServer, t: &JoinTicket) -> (Ws, PeerId, String, 
     }
 }
 
+/// Like `expect`, but gives up after `limit` (`None`), whatever keeps arriving meanwhile.
+pub async fn expect_within<T>(
+    ws: &mut Ws,
+    limit: Duration,
+    pick: impl Fn(ServerMsg) -> Option<T>,
+) -> Option<T> {
+    tokio::time::timeout(limit, async {
+        loop {
+            let Some(Ok(Message::Text(text))) = ws.next().await else {
+                return None;
+            };
+            if let Some(found) = serde_json::from_str(&text).ok().and_then(&pick) {
+                return Some(found);
+            }
+        }
+    })
+    .await
+    .ok()
+    .flatten()
+}
+
 /// Receives until `pick` accepts a message (others are skipped) and returns what it picked.
 pub async fn expect<T>(ws: &mut Ws, pick: impl Fn(ServerMsg) -> Option<T>) -> T {
     loop {
