@@ -11,8 +11,8 @@ if [ -z "${SKIP_BUILD:-}" ]; then
   cargo leptos build --release
   cargo build --release -p loadtest --bin signal-bench
 fi
-# Two file descriptors per connection on this machine (one in each process), and some spare.
-ulimit -n 65536
+# One file descriptor per connection in each process, and some spare: as many as allowed.
+ulimit -n "$(ulimit -Hn)"
 port=3240
 for n in ${PARTICIPANTS:-10000 5000}; do
   data=$(mktemp -d)

@@ -381,3 +381,31 @@ async fn a_login_flood_gets_503s_and_a_real_sign_in_still_gets_through_quickly()
         "only wrong-password and busy answers"
     );
 }
+
+#[tokio::test]
+async fn many_people_behind_one_address_joining_at_once_are_not_throttled() {
+    // A budget of 5 failed guesses: 40 people of one office (one address) join at once.
+    let server = TestServer::with_config(throttled_server(5, 1000)).await;
+    let host = server.signed_in("office@example.com", "Office").await;
+    let res = server
+        .create_meeting(
+            &host,
+            json!({ "title": "All hands", "allow_guests": true, "max_participants": 100 }),
+        )
+        .await;
+    let code = res.json::<serde_json::Value>().await.unwrap()["code"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let joins = (0..40).map(|n| {
+        server
+            .bare_client()
+            .post(server.url(&format!("/api/v1/meetings/{code}/join")))
+            .header("x-forwarded-for", "198.51.100.77")
+            .json(&json!({ "display_name": format!("Person {n}") }))
+            .send()
+    });
+    for res in futures_util::future::join_all(joins).await {
+        assert_eq!(res.unwrap().status(), StatusCode::OK);
+    }
+}

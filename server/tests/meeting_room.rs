@@ -631,3 +631,62 @@ async fn hands_go_up_in_order_reactions_reach_the_others_and_the_host_lowers_a_h
     })
     .await;
 }
+
+#[tokio::test]
+async fn the_host_hands_the_role_over_and_the_new_host_runs_the_room() {
+    let mut t = three(open_meeting()).await;
+    act(
+        &mut t.h.0,
+        HostAction::MakeHost {
+            peer: t.p.1.clone(),
+        },
+    )
+    .await;
+    let (h_id, p_id) = (t.h.1.clone(), t.p.1.clone());
+    let roles = expect(&mut t.g.0, |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == p_id && peer.role == Role::Host => Some(()),
+        _ => None,
+    })
+    .await;
+    assert_eq!(roles, ());
+    expect(&mut t.h.0, |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == h_id && peer.role == Role::Moderator => {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    // The new host promotes; the old one, now a moderator, may not.
+    act(
+        &mut t.p.0,
+        HostAction::Promote {
+            peer: t.g.1.clone(),
+        },
+    )
+    .await;
+    let g_id = t.g.1.clone();
+    expect(&mut t.g.0, |m| match m {
+        ServerMsg::PeerUpdated { peer } if peer.id == g_id && peer.role == Role::Moderator => {
+            Some(())
+        }
+        _ => None,
+    })
+    .await;
+    act(
+        &mut t.h.0,
+        HostAction::Demote {
+            peer: t.g.1.clone(),
+        },
+    )
+    .await;
+    assert_eq!(
+        expect(&mut t.h.0, error_code).await,
+        SignalErrorCode::Forbidden
+    );
+    // A moderator may lock; everyone hears it.
+    act(&mut t.g.0, HostAction::Lock).await;
+    expect(&mut t.p.0, |m| {
+        matches!(m, ServerMsg::Locked { locked: true }).then_some(())
+    })
+    .await;
+}

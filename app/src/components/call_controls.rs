@@ -95,7 +95,11 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                 type="button"
                 class=move || look(true)
                 aria-pressed=move || state.chat_open.get().to_string()
-                aria-controls="chat"
+                aria-controls=move || state.chat_open.get().then_some("chat")
+                aria-label=move || match state.unread.get() {
+                    0 => "Chat".to_owned(),
+                    n => format!("Chat, {n} unread"),
+                }
                 data-testid="toggle-chat"
                 on:click=move |_| state.chat_open.update(|s| *s = !*s)
             >
@@ -112,7 +116,7 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                 type="button"
                 class=move || look(true)
                 aria-pressed=move || show_devices.get().to_string()
-                aria-controls="device-settings"
+                aria-controls=move || show_devices.get().then_some("device-settings")
                 aria-label="Camera, microphone and speaker settings"
                 data-testid="toggle-devices"
                 on:click=move |_| show_devices.update(|s| *s = !*s)
@@ -123,7 +127,7 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                 type="button"
                 class=move || look(true)
                 aria-pressed=move || show_people.get().to_string()
-                aria-controls="participants"
+                aria-controls=move || show_people.get().then_some("participants")
                 data-testid="toggle-people"
                 on:click=move |_| show_people.update(|s| *s = !*s)
             >
@@ -157,10 +161,11 @@ fn HandButton() -> impl IntoView {
             data-testid="toggle-hand"
             aria-pressed=move || up().to_string()
             aria-keyshortcuts="H"
+            aria-label=move || if up() { "Lower your hand" } else { "Raise your hand" }
             title=move || if up() { "Lower your hand (H)" } else { "Raise your hand (H)" }
             on:click=move |_| actions::set_hand(state, !up())
         >
-            <span aria-hidden="true">"✋"</span>
+            <Svg icon=Icon::Hand />
             <span class="hidden sm:inline">{move || if up() { "Lower hand" } else { "Raise hand" }}</span>
         </button>
     }
@@ -178,11 +183,11 @@ fn Reactions() -> impl IntoView {
                 class=look(true)
                 data-testid="toggle-reactions"
                 aria-expanded=move || open.get().to_string()
-                aria-controls="reactions"
+                aria-controls=move || open.get().then_some("reactions")
                 aria-label="Reactions"
                 on:click=move |_| open.update(|o| *o = !*o)
             >
-                <span aria-hidden="true">"🙂"</span>
+                <Svg icon=Icon::Smile />
             </button>
             <Show when=move || open.get()>
                 <span id="reactions" role="group" aria-label="Send a reaction" class="absolute bottom-14 left-1/2 z-10 flex -translate-x-1/2 gap-1 rounded-full bg-white p-1 shadow-lg dark:bg-slate-800">

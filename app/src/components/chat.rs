@@ -15,7 +15,7 @@ pub fn ChatPanel() -> impl IntoView {
     let draft = RwSignal::new(String::new());
     let to = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
-    let log = NodeRef::<leptos::html::Ol>::new();
+    let log = NodeRef::<leptos::html::Div>::new();
     // Open means read; new lines scroll into view unless an older page was prepended.
     Effect::new(move |last: Option<Option<String>>| {
         let newest = state.chat.with(|l| l.last().map(|l| l.key.clone()));
@@ -54,11 +54,11 @@ pub fn ChatPanel() -> impl IntoView {
     };
     let left = move || MAX_CHAT_CHARS.saturating_sub(draft.with(|d| d.chars().count()));
     view! {
-        <aside id="chat" aria-label="Chat" class="flex h-[28rem] w-full flex-col rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900 lg:h-auto lg:max-h-[70vh] lg:w-80">
+        <aside id="chat" aria-label="Chat" class="flex min-h-[20rem] w-full flex-1 flex-col rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
             <h2 class="border-b border-slate-200 px-4 py-2 font-semibold dark:border-slate-800">"Chat"</h2>
-            <ol
+            <div
                 node_ref=log
-                class="flex-1 space-y-2 overflow-y-auto px-4 py-2 text-sm"
+                class="flex-1 overflow-y-auto px-4 py-2 text-sm"
                 role="log"
                 aria-live="polite"
                 aria-label="Messages"
@@ -73,6 +73,7 @@ pub fn ChatPanel() -> impl IntoView {
                     }
                 }
             >
+                <ol class="space-y-2">
                 <Show when=move || state.chat_more.get()>
                     <li class="text-center">
                         <button
@@ -89,7 +90,8 @@ pub fn ChatPanel() -> impl IntoView {
                     <li class="py-6 text-center text-slate-500">"No messages yet. Say hello!"</li>
                 </Show>
                 <For each=move || state.chat.get() key=|line| line.clone() children=line_view />
-            </ol>
+                </ol>
+            </div>
             <form
                 class="space-y-2 border-t border-slate-200 p-3 dark:border-slate-800"
                 on:submit=move |ev| {
@@ -100,7 +102,7 @@ pub fn ChatPanel() -> impl IntoView {
                 <label class="flex items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
                     "To"
                     <select
-                        class="flex-1 rounded border border-slate-300 bg-white px-2 py-1 dark:border-slate-700 dark:bg-slate-800"
+                        class="flex-1 rounded border border-slate-300 bg-white px-2 py-1 focus:outline-none focus:ring-2 focus:ring-indigo-400 dark:border-slate-700 dark:bg-slate-800"
                         data-testid="chat-to"
                         prop:value=move || to.get()
                         on:change=move |ev| to.set(event_target_value(&ev))
@@ -117,7 +119,7 @@ pub fn ChatPanel() -> impl IntoView {
                 </label>
                 <div class="flex items-end gap-2">
                     <textarea
-                        class="min-h-10 flex-1 resize-none rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm dark:border-slate-700 dark:bg-slate-800"
+                        class="min-h-10 flex-1 resize-none rounded-lg border border-slate-300 bg-white px-3 py-2 text-sm focus:outline-none focus:ring-2 focus:ring-indigo-400 dark:border-slate-700 dark:bg-slate-800"
                         rows="2"
                         maxlength=MAX_CHAT_CHARS.to_string()
                         aria-label="Message"

@@ -42,7 +42,7 @@ pub fn ParticipantsPanel() -> impl IntoView {
         needle.is_empty() || state.my_name.get().to_lowercase().contains(&needle)
     };
     view! {
-        <aside id="participants" aria-label="Participants" class="w-full rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900 lg:w-80">
+        <aside id="participants" aria-label="Participants" class="w-full rounded-xl border border-slate-200 bg-white p-4 dark:border-slate-800 dark:bg-slate-900">
             <h2 class="mb-2 font-semibold">"Participants (" {move || state.peers.with(Vec::len) + 1} ")"</h2>
             <Show when=move || state.runs_room()>
                 <div class="mb-2 flex flex-wrap gap-2" role="group" aria-label="Room controls">
@@ -78,7 +78,7 @@ pub fn ParticipantsPanel() -> impl IntoView {
                 <Show when=me_matches>
                     <li class="flex items-center justify-between gap-2">
                         <span class="truncate">
-                            {move || state.hand.get().then_some("✋ ")}
+                            {move || state.hand.get().then(|| view! { <span class="mr-1 inline-block align-text-bottom text-amber-600" title="Hand raised"><Svg icon=Icon::Hand class="h-4 w-4" /><span class="sr-only">"Hand raised"</span></span> })}
                             {move || state.my_name.get()} " (you)"
                             {move || state.my_role().map(role_label).filter(|r| !r.is_empty()).map(|r| view! { <span class="ml-1 rounded bg-slate-100 px-1 text-xs dark:bg-slate-800" data-testid="my-role">{r}</span> })}
                         </span>
@@ -122,7 +122,7 @@ fn Row(p: Participant) -> impl IntoView {
         <li class="rounded-md" data-testid="participant" data-name=p.info.display_name.clone() data-hand=hand.to_string()>
             <div class="flex items-center justify-between gap-2">
                 <span class="truncate">
-                    {hand.then(|| view! { <span title="Hand raised" data-testid="participant-hand">"✋ "</span> })}
+                    {hand.then(|| view! { <span class="mr-1 inline-block align-text-bottom text-amber-600" title="Hand raised" data-testid="participant-hand"><Svg icon=Icon::Hand class="h-4 w-4" /><span class="sr-only">"Hand raised"</span></span> })}
                     {name.clone()}
                     {(!role.is_empty()).then(|| view! { <span class="ml-1 rounded bg-slate-100 px-1 text-xs dark:bg-slate-800">{role}</span> })}
                     {reconnecting.then(|| view! { <span class="ml-1 text-xs text-amber-600">"reconnecting"</span> })}

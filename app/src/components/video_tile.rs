@@ -173,7 +173,7 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
             </figcaption>
             <Show when=move || info.with(|i| i.hand)>
                 <span class="absolute left-2 top-2 rounded-md bg-amber-400 px-1.5 py-0.5 text-sm text-black" data-testid="hand-raised" title="Hand raised">
-                    <span aria-hidden="true">"✋"</span>
+                    <Svg icon=Icon::Hand class="h-4 w-4" />
                     <span class="sr-only">"Hand raised"</span>
                 </span>
             </Show>

@@ -3,6 +3,7 @@
 use super::auth::{guess, rate_limit};
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::extract::{AppJson, AuthUser};
+use crate::auth::throttle::Key;
 use crate::db::{self, DbError, meetings::MeetingRow};
 use crate::error::{AppError, AppResult};
 use crate::meetings::{self, Checked, code};
@@ -24,17 +25,29 @@ pub(crate) async fn find(state: &AppState, code: &str) -> AppResult<MeetingRow> 
 }
 
 /// A look-up by someone who may not know the code: rate-limited per address, and an unknown
-/// code counts as a failed guess, so codes cannot be enumerated for free.
+/// code counts as a failed guess, so codes cannot be enumerated for free. Unlike a password
+/// guess, a look-up is counted only once it failed: it costs one indexed query, the
+/// per-minute rate bounds a parallel burst, and counting look-ups in flight would refuse a
+/// room full of people behind one address who all join at once.
 pub(crate) async fn find_public(
     state: &AppState,
     client: ClientAddr,
     code: &str,
 ) -> AppResult<MeetingRow> {
     rate_limit(state, client)?;
-    let attempt = guess(state, client, None)?;
-    let row = find(state, code).await?;
-    attempt.forgive();
-    Ok(row)
+    if state
+        .throttle
+        .is_blocked(&Key::addr(client.0), std::time::Instant::now())
+    {
+        // Out of guesses: `guess` answers with the time to wait (and counts nothing).
+        guess(state, client, None)?.forgive();
+    }
+    let found = find(state, code).await;
+    if matches!(found, Err(AppError::NotFound(_))) {
+        // Counted, never forgiven.
+        let _ = guess(state, client, None);
+    }
+    found
 }
 
 async fn find_hosted(state: &AppState, code: &str, user: &UserId) -> AppResult<MeetingRow> {

@@ -69,7 +69,9 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
         <Title text=info.title.clone() />
         <div class="grid gap-6 lg:grid-cols-[3fr_2fr]">
             <section aria-label="Camera and microphone check" class="space-y-3">
-                <VideoTile tile=TileKey::Me large=true />
+                // 16:9 at the column's width: a tile filling its parent's height here grew
+                // over the buttons below it on phones (the parent's height was its own).
+                <VideoTile tile=TileKey::Me large=false />
                 <div class="flex items-center gap-3">
                     <MicButton />
                     <CameraButton />

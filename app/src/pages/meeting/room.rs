@@ -21,6 +21,7 @@ pub fn Room(title: String) -> impl IntoView {
     let show_devices = RwSignal::new(false);
     let tiles = Memo::new(move |_| state.tiles());
     let on_stage = Memo::new(move |_| stage(&tiles.get(), state.pinned.get().as_ref()));
+    let staged = move || on_stage.with(Option::is_some);
     // Each layout class is toggled on its own: a reactive `class=` string did not update here.
     let grid = Memo::new(move |_| {
         if on_stage.get().is_some() {
@@ -31,30 +32,39 @@ pub fn Room(title: String) -> impl IntoView {
     });
     let has = move |c: &'static str| move || grid.get().split(' ').any(|x| x == c);
     let reconnecting = move || state.phase.get() == Phase::Reconnecting;
+    let side = move || show_people.get() || state.chat_open.get() || show_devices.get();
     view! {
         <Title text=title.clone() />
-        <div class="flex flex-col gap-3" data-testid="room">
-            <div class="flex flex-wrap items-center justify-between gap-2">
-                <h1 class="text-lg font-semibold">{title}</h1>
-                <Show when=reconnecting>
-                    <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="status" data-testid="reconnecting">
-                        "Connection lost. Reconnecting…"
-                    </p>
-                </Show>
-                <Show when=move || state.locked.get()>
-                    <p class="rounded-md bg-slate-100 px-3 py-1 text-sm dark:bg-slate-800" data-testid="locked-badge">"🔒 Locked"</p>
-                </Show>
-                <Show when=move || state.camera_stalled.get()>
-                    <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="alert" data-testid="camera-stalled">
-                        "Others can't see your camera: the browser can't send its picture. Choose another camera in settings."
-                    </p>
-                </Show>
+        // The whole viewport, over the page header: tiles as large as the window allows,
+        // controls pinned to the bottom (clear of a phone's home indicator).
+        <div class="fixed inset-0 z-40 flex flex-col gap-2 bg-slate-950 pt-2 text-slate-100" data-testid="room">
+            <div class="flex flex-wrap items-center justify-between gap-2 px-3">
+                <h1 class="truncate text-base font-semibold sm:text-lg">{title}</h1>
+                <div class="flex flex-wrap items-center gap-2" aria-live="polite">
+                    <Show when=reconnecting>
+                        <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="status" data-testid="reconnecting">
+                            "Connection lost. Reconnecting…"
+                        </p>
+                    </Show>
+                    <Show when=move || state.locked.get()>
+                        <p class="rounded-md bg-slate-800 px-3 py-1 text-sm" data-testid="locked-badge">"🔒 Locked"</p>
+                    </Show>
+                    <Show when=move || state.camera_stalled.get()>
+                        <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="alert" data-testid="camera-stalled">
+                            "Others can't see your camera: the browser can't send its picture. Choose another camera in settings."
+                        </p>
+                    </Show>
+                </div>
             </div>
-            <LobbyPanel />
-            <Asked />
-            <div class="flex flex-col gap-3 lg:flex-row">
+            <div class="space-y-2 px-3 empty:hidden">
+                <LobbyPanel />
+                <Asked />
+            </div>
+            <div class="relative flex min-h-0 flex-1 gap-3 px-2 sm:px-3">
                 <div
-                    class="grid flex-1 content-start gap-3"
+                    class="grid min-h-0 min-w-0 flex-1 gap-2 overflow-y-auto"
+                    class=("content-start", staged)
+                    class=("auto-rows-[minmax(7rem,1fr)]", move || !staged())
                     class=("grid-cols-1", has("grid-cols-1"))
                     class=("grid-cols-2", has("grid-cols-2"))
                     class=("grid-cols-3", has("grid-cols-3"))
@@ -71,34 +81,44 @@ pub fn Room(title: String) -> impl IntoView {
                         children=move |tile| {
                             let key = tile.clone();
                             let is_stage = Memo::new(move |_| on_stage.get().as_ref() == Some(&key));
+                            // Without a stage every tile fills its grid cell.
+                            let large = Signal::derive(move || !staged());
                             view! {
                                 <div
                                     class:col-span-full=move || is_stage.get()
                                     class:order-first=move || is_stage.get()
                                     class:mx-auto=move || is_stage.get()
-                                    class="w-full"
-                                    style:max-width=move || if is_stage.get() { "calc(68vh * 16 / 9)" } else { "" }
+                                    class="min-h-0 w-full"
+                                    style:max-width=move || if is_stage.get() { "calc(62vh * 16 / 9)" } else { "" }
                                 >
-                                    <VideoTile tile large=false />
+                                    <VideoTile tile large />
                                 </div>
                             }
                         }
                     />
                 </div>
-                <Show when=move || show_people.get()>
-                    <ParticipantsPanel />
-                </Show>
-                <Show when=move || state.chat_open.get()>
-                    <ChatPanel />
+                // Beside the tiles on wide screens; over them on phones (the buttons that
+                // open them stay in reach to close them).
+                <Show when=side>
+                    <div class="absolute inset-0 z-10 flex flex-col gap-3 overflow-y-auto bg-slate-950/95 p-2 text-slate-900 dark:text-slate-100 lg:static lg:w-80 lg:shrink-0 lg:bg-transparent lg:p-0" data-testid="side-panel">
+                        <Show when=move || show_devices.get()>
+                            // Switching here swaps tracks on every connection (replaceTrack), no renegotiation.
+                            <section id="device-settings" aria-label="Device settings" class="grid gap-2 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
+                                <DeviceSelects />
+                            </section>
+                        </Show>
+                        <Show when=move || show_people.get()>
+                            <ParticipantsPanel />
+                        </Show>
+                        <Show when=move || state.chat_open.get()>
+                            <ChatPanel />
+                        </Show>
+                    </div>
                 </Show>
             </div>
-            <Show when=move || show_devices.get()>
-                // Switching here swaps tracks on every connection (replaceTrack), no renegotiation.
-                <section id="device-settings" aria-label="Device settings" class="grid gap-2 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900 sm:grid-cols-3">
-                    <DeviceSelects />
-                </section>
-            </Show>
-            <ControlBar show_people show_devices />
+            <div class="shrink-0 pb-[max(0.25rem,env(safe-area-inset-bottom))]">
+                <ControlBar show_people show_devices />
+            </div>
             <Toast />
         </div>
     }
@@ -146,7 +166,7 @@ fn Toast() -> impl IntoView {
         );
     });
     view! {
-        <div class="pointer-events-none fixed inset-x-0 bottom-24 flex justify-center" role="status" aria-live="polite">
+        <div class="pointer-events-none fixed inset-x-0 bottom-32 z-50 flex justify-center px-4 sm:bottom-24" role="status" aria-live="polite">
             {move || state.toast.get().map(|t| view! {
                 <p class="rounded-lg bg-slate-900 px-4 py-2 text-sm text-white shadow-lg" data-testid="toast">{t}</p>
             })}

@@ -1,0 +1,171 @@
+// Reach: every page passes axe-core (no serious or critical violation), the join flow and
+// the room's controls work by keyboard alone with a visible focus, live changes are
+// announced, and the room fits a phone in portrait and landscape. Screenshots at phone and
+// desktop sizes go to the test's output folder (target/e2e-results/…).
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test, type Page } from '@playwright/test';
+import { createMeeting, join, openPreJoin, person, tileOf } from './call-fixtures';
+import { gotoHydrated } from './fixtures';
+
+const PHONE = { width: 390, height: 844 };
+const PHONE_LANDSCAPE = { width: 844, height: 390 };
+const DESKTOP = { width: 1280, height: 800 };
+
+/** Serious and critical axe violations on the page as it is now, WCAG 2.1 A and AA. */
+async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+}
+
+async function screenshot(page: Page, name: string) {
+  await page.screenshot({ path: test.info().outputPath(`${name}.png`) });
+}
+
+/** The focused element shows a focus indicator (an outline or a ring). */
+async function focusVisible(page: Page): Promise<boolean> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return false;
+    const s = getComputedStyle(el);
+    return (s.outlineStyle !== 'none' && parseFloat(s.outlineWidth) > 0) || s.boxShadow !== 'none';
+  });
+}
+
+/** Presses Tab until `name` (an accessible name) has focus; fails after `max` presses. */
+async function tabTo(page: Page, matches: (el: { label: string; tag: string }) => boolean, max = 40) {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const el = await page.evaluate(() => {
+      const a = document.activeElement as HTMLElement | null;
+      return {
+        label: (a?.getAttribute('aria-label') || a?.innerText || a?.getAttribute('name') || '').trim(),
+        tag: a?.tagName ?? '',
+      };
+    });
+    if (matches(el)) {
+      expect(await focusVisible(page), `focus visible on ${el.tag} "${el.label}"`).toBe(true);
+      return;
+    }
+  }
+  throw new Error('never reached by Tab');
+}
+
+test('the public pages, the dashboard, pre-join and the room pass axe at phone and desktop sizes', async ({ browser }) => {
+  const host = await person(browser, 'Ada');
+  const code = await createMeeting(host, { title: 'Axe check', allow_guests: true });
+  const page = host.page;
+  for (const size of [PHONE, DESKTOP]) {
+    await page.setViewportSize(size);
+    const tag = size === PHONE ? 'phone' : 'desktop';
+    for (const [name, url] of [
+      ['landing', '/'],
+      ['dashboard', '/dashboard'],
+    ] as const) {
+      await gotoHydrated(page, url);
+      expect(await seriousViolations(page), `${name} (${tag})`).toEqual([]);
+      await screenshot(page, `${name}-${tag}`);
+    }
+    await openPreJoin(host, code);
+    expect(await seriousViolations(page), `pre-join (${tag})`).toEqual([]);
+    await screenshot(page, `prejoin-${tag}`);
+  }
+  // Signed out: sign-in and registration.
+  const visitorContext = await browser.newContext();
+  const visitor = await visitorContext.newPage();
+  for (const [name, url] of [
+    ['sign-in', '/login'],
+    ['register', '/register'],
+  ] as const) {
+    await gotoHydrated(visitor, url);
+    expect(await seriousViolations(visitor), name).toEqual([]);
+  }
+  await visitorContext.close();
+
+  await join(host, code);
+  await page.getByTestId('toggle-people').click();
+  await page.getByTestId('toggle-chat').click();
+  expect(await seriousViolations(page), 'room with panels (desktop)').toEqual([]);
+  await screenshot(page, 'room-desktop');
+  await page.setViewportSize(PHONE);
+  expect(await seriousViolations(page), 'room with panels (phone)').toEqual([]);
+  await host.context.close();
+});
+
+test('on a phone the pre-join controls are not covered and the room fills the screen in portrait and landscape', async ({ browser }) => {
+  const host = await person(browser, 'Hana');
+  const code = await createMeeting(host, { title: 'Phone', allow_guests: true });
+  const guest = await person(browser, 'Gil', { guest: true });
+  await guest.page.setViewportSize(PHONE);
+  await openPreJoin(guest, code);
+  // Nothing lies on top of the microphone and camera buttons under the preview.
+  for (const id of ['toggle-mic', 'toggle-camera']) {
+    const box = (await guest.page.getByTestId(id).boundingBox())!;
+    const top = await guest.page.evaluate(
+      ([x, y]) => document.elementFromPoint(x, y)?.closest('[data-testid]')?.getAttribute('data-testid'),
+      [box.x + box.width / 2, box.y + box.height / 2],
+    );
+    expect(top, `${id} is on top`).toBe(id);
+  }
+  await screenshot(guest.page, 'prejoin-phone-guest');
+
+  await join(host, code);
+  await guest.page.getByLabel('Your name').fill('Gil');
+  await guest.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(guest.page.getByTestId('room')).toBeVisible();
+  await expect(tileOf(guest.page, 'Hana')).toHaveCount(1);
+  for (const size of [PHONE, PHONE_LANDSCAPE]) {
+    await guest.page.setViewportSize(size);
+    const room = (await guest.page.getByTestId('room').boundingBox())!;
+    expect(room.width).toBeCloseTo(size.width, -1);
+    expect(room.height).toBeCloseTo(size.height, -1);
+    // The controls sit at the bottom, inside the screen.
+    const leave = (await guest.page.getByTestId('leave').boundingBox())!;
+    expect(leave.y + leave.height).toBeLessThanOrEqual(size.height);
+    expect(leave.y).toBeGreaterThan(size.height / 2);
+    // The tiles use most of the screen above the controls.
+    const grid = (await guest.page.getByTestId('grid').boundingBox())!;
+    expect(grid.height * grid.width).toBeGreaterThan(0.35 * size.width * size.height);
+    await screenshot(guest.page, `room-${size === PHONE ? 'phone' : 'phone-landscape'}`);
+  }
+  await host.context.close();
+  await guest.context.close();
+});
+
+test('the join flow and the room controls work by keyboard alone, and changes are announced', async ({ browser }) => {
+  const host = await person(browser, 'Hana');
+  const code = await createMeeting(host, { title: 'Keyboard', allow_guests: true });
+  await join(host, code);
+
+  const guest = await person(browser, 'Kay', { guest: true });
+  const page = guest.page;
+  await openPreJoin(guest, code);
+  await page.locator('body').focus();
+  await tabTo(page, (el) => el.tag === 'INPUT' && el.label.includes('display_name'));
+  await page.keyboard.type('Kay');
+  await tabTo(page, (el) => el.tag === 'BUTTON' && el.label === 'Join meeting');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('room')).toBeVisible();
+
+  // Microphone off and on, chat opened and a message sent: all from the keyboard.
+  await tabTo(page, (el) => el.label === 'Mute microphone');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'true');
+  await expect(tileOf(host.page, 'Kay')).toHaveAttribute('data-muted', 'true');
+  await tabTo(page, (el) => el.tag === 'BUTTON' && el.label.startsWith('Chat'));
+  await page.keyboard.press('Enter');
+  await tabTo(page, (el) => el.tag === 'TEXTAREA');
+  await page.keyboard.type('typed, not clicked');
+  await page.keyboard.press('Enter');
+  await expect(host.page.getByTestId('toggle-chat').getByTestId('unread')).toContainText('1');
+
+  // Live regions: the host's chat log announces who joined; the reconnect notice is a status.
+  await host.page.getByTestId('toggle-chat').click();
+  const log = host.page.getByRole('log', { name: 'Messages' });
+  await expect(log).toHaveAttribute('aria-live', 'polite');
+  await expect(log).toContainText('Kay joined');
+  await expect(log).toContainText('typed, not clicked');
+  await host.context.close();
+  await guest.context.close();
+});
