@@ -110,3 +110,27 @@ pub struct MeetingList {
     pub upcoming: Vec<Meeting>,
     pub past: Vec<Meeting>,
 }
+
+/// One stay in a meeting: from taking a seat to leaving (`left_at` absent: still there, or
+/// the server stopped meanwhile).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttendanceEntry {
+    pub name: String,
+    /// Signed in (else a guest, known by the name they gave).
+    pub signed_in: bool,
+    /// RFC 3339.
+    pub joined_at: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub left_at: Option<String>,
+    /// Length of the stay (until now if still open).
+    pub seconds: i64,
+}
+
+/// `GET /api/v1/meetings/{code}/attendance`: who came and when (host only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttendanceList {
+    pub title: String,
+    pub entries: Vec<AttendanceEntry>,
+}

@@ -3,6 +3,7 @@
 // Leptos view types nest deeply; the default limit (128) is too low for the SSR futures.
 #![recursion_limit = "256"]
 
+pub mod attendance;
 pub mod auth;
 pub mod config;
 pub mod db;
@@ -106,6 +107,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         source,
     })?;
     rooms.set_sfu(sfu);
+    let (presence, presence_rx) = tokio::sync::mpsc::channel(rooms::PRESENCE_QUEUE);
+    rooms.set_presence(presence);
+    tokio::spawn(attendance::write_forever(db.clone(), presence_rx));
     Ok(AppState {
         db,
         keys: Arc::new(auth::tokens::TokenKeys::new(

@@ -3,6 +3,7 @@
 
 mod common;
 
+mod attendance;
 mod auth_accounts;
 mod auth_rate_limit;
 mod auth_refresh_rotation;

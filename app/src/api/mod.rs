@@ -137,6 +137,13 @@ pub async fn meeting_chat(code: String) -> Result<protocol::room::ChatLog, UiErr
     ssr::answer(ssr::call(Method::GET, &path, None::<&()>).await)
 }
 
+/// Who came to a meeting and when, for its host.
+#[server]
+pub async fn meeting_attendance(code: String) -> Result<protocol::AttendanceList, UiError> {
+    let path = format!("/meetings/{}/attendance", ssr::answer(path_segment(&code))?);
+    ssr::answer(ssr::call(Method::GET, &path, None::<&()>).await)
+}
+
 /// Meeting codes are letters and dashes; anything else is not a meeting (and must not
 /// reach the router as a path).
 #[cfg(feature = "ssr")]

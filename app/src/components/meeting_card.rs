@@ -1,5 +1,6 @@
 //! One meeting on the dashboard: when, code, link actions, edit and delete.
 
+use super::attendance::AttendanceView;
 use super::chat_log::ChatLogView;
 use super::local_time::LocalTime;
 use super::meeting_form::MeetingForm;
@@ -26,10 +27,12 @@ fn copy_to_clipboard(text: &str) -> bool {
 pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
     let editing = RwSignal::new(false);
     let chat = RwSignal::new(false);
+    let attendance = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let code = meeting.code.0.clone();
-    let (card_code, shown_code, chat_code) = (code.clone(), code.clone(), code.clone());
+    let (card_code, shown_code, chat_code, attendance_code) =
+        (code.clone(), code.clone(), code.clone(), code.clone());
     let delete_code = StoredValue::new(code);
     let delete = Action::new(move |code: &String| delete_meeting(code.clone()));
     Effect::new(move |_| {
@@ -74,6 +77,9 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
                     <button type="button" class=BUTTON data-testid="show-chat" on:click=move |_| chat.update(|c| *c = !*c) aria-expanded=move || chat.get().to_string()>
                         "Chat"
                     </button>
+                    <button type="button" class=BUTTON data-testid="show-attendance" on:click=move |_| attendance.update(|a| *a = !*a) aria-expanded=move || attendance.get().to_string()>
+                        "Attendance"
+                    </button>
                     <button type="button" class=BUTTON on:click=move |_| editing.update(|e| *e = !*e) aria-expanded=move || editing.get().to_string()>
                         "Edit"
                     </button>
@@ -98,6 +104,9 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
             <p class="text-sm text-red-600" role="alert">{delete_error}</p>
             <Show when=move || chat.get()>
                 <ChatLogView code=chat_code.clone() />
+            </Show>
+            <Show when=move || attendance.get()>
+                <AttendanceView code=attendance_code.clone() />
             </Show>
             <Show when=move || editing.get()>
                 <div class="mt-4 border-t border-slate-200 pt-4 dark:border-slate-800">

@@ -1,5 +1,6 @@
 //! Reusable UI pieces.
 
+pub mod attendance;
 pub mod call_controls;
 pub mod chat;
 pub mod chat_log;

@@ -128,11 +128,14 @@ pub async fn update(db: &Db, row: &MeetingRow, fields: MeetingFields) -> DbResul
     updated.ok_or_else(|| super::DbError::Query("UPDATE returned nothing".into()))
 }
 
-/// Deletes the meeting and its chat.
+/// Deletes the meeting, its chat and its attendance.
 pub async fn delete(db: &Db, row: &MeetingRow) -> DbResult<()> {
-    db.query("DELETE chat_message WHERE meeting = $id; DELETE $id")
-        .bind(("id", row.id.clone()))
-        .await?
-        .check()?;
+    db.query(
+        "DELETE chat_message WHERE meeting = $id; DELETE attendance WHERE meeting = $id; \
+         DELETE $id",
+    )
+    .bind(("id", row.id.clone()))
+    .await?
+    .check()?;
     Ok(())
 }

@@ -1,5 +1,6 @@
 //! SurrealDB connection (embedded, in memory or remote, chosen by URL) and schema set-up.
 
+pub mod attendance;
 pub mod chat;
 pub mod meetings;
 pub mod refresh_tokens;
@@ -13,7 +14,7 @@ use surrealdb::types::{RecordId, RecordIdKey};
 pub type Db = Surreal<Any>;
 
 /// The schema version this binary writes; bump it with every change to `schema.surql`.
-pub const SCHEMA_VERSION: i64 = 3;
+pub const SCHEMA_VERSION: i64 = 4;
 const SCHEMA: &str = include_str!("schema.surql");
 
 #[derive(Debug, thiserror::Error)]

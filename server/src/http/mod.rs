@@ -1,6 +1,7 @@
 //! The REST API under `/api/v1`, plus health and metrics routes.
 
 pub mod assets;
+pub mod attendance;
 pub mod auth;
 pub mod chat_log;
 pub mod join;
@@ -35,6 +36,7 @@ pub fn api_router(state: AppState) -> Router {
         )
         .route("/meetings/{code}/join", post(join::join))
         .route("/meetings/{code}/chat", get(chat_log::chat_log))
+        .route("/meetings/{code}/attendance", get(attendance::attendance))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound("No such API route.") })
         .layer(middleware::from_fn_with_state(

@@ -29,6 +29,7 @@ use utoipa::{Modify, OpenApi};
         super::meetings::delete,
         super::join::join,
         super::chat_log::chat_log,
+        super::attendance::attendance,
     ),
     modifiers(&Sessions),
     tags(

@@ -10,7 +10,9 @@ pub mod room;
 pub mod tickets;
 
 use crate::sfu::{Command, Sfu};
+use chrono::{DateTime, Utc};
 use protocol::MeetingCode;
+use protocol::UserId;
 use protocol::room::{ChatMessage, HostAction, Reaction};
 use protocol::signal::{MediaState, PeerId, PeerInfo, Role, ServerMsg, Topology};
 pub use room::{ChatNames, Effect, Entry, Identity, Room, RoomError, SWITCH_BACK_DELAY};
@@ -43,6 +45,36 @@ pub struct Seat {
     pub waiting: bool,
 }
 
+/// Who came and went, for the attendance record (written by `crate::attendance`).
+#[derive(Debug, Clone, PartialEq)]
+pub enum Presence {
+    Arrived {
+        /// The meeting's record key and this life of its room.
+        meeting: String,
+        room: String,
+        peer: PeerId,
+        name: String,
+        user: Option<UserId>,
+        at: DateTime<Utc>,
+    },
+    Left {
+        room: String,
+        peer: PeerId,
+        at: DateTime<Utc>,
+    },
+}
+
+/// Presence events waiting for the writer; past this they are dropped (and counted) rather
+/// than slowing the rooms down.
+pub const PRESENCE_QUEUE: usize = 10_000;
+
+/// Where effects go besides sockets: the SFU and the attendance writer (set once at start-up).
+#[derive(Default)]
+struct Outside {
+    sfu: OnceLock<Sfu>,
+    presence: OnceLock<mpsc::Sender<Presence>>,
+}
+
 #[derive(Default)]
 struct Registry {
     rooms: HashMap<MeetingCode, Room>,
@@ -58,7 +90,7 @@ pub struct Rooms {
     resume_window: Duration,
     p2p_max: usize,
     /// Set once at start-up (the SFU's callback needs `Rooms` first).
-    sfu: Arc<OnceLock<Sfu>>,
+    outside: Arc<Outside>,
 }
 
 impl Rooms {
@@ -70,20 +102,24 @@ impl Rooms {
             tickets: Tickets::default(),
             resume_window,
             p2p_max,
-            sfu: Arc::default(),
+            outside: Arc::default(),
         };
         let weak = Arc::downgrade(&rooms.inner);
-        let sfu = rooms.sfu.clone();
-        tokio::spawn(tick(weak, sfu));
+        tokio::spawn(tick(weak, rooms.outside.clone()));
         rooms
     }
 
     pub fn set_sfu(&self, sfu: Sfu) {
-        let _ = self.sfu.set(sfu);
+        let _ = self.outside.sfu.set(sfu);
+    }
+
+    /// Where arrivals and departures go (see `Presence`).
+    pub fn set_presence(&self, to: mpsc::Sender<Presence>) {
+        let _ = self.outside.presence.set(to);
     }
 
     pub fn sfu(&self) -> Option<&Sfu> {
-        self.sfu.get()
+        self.outside.sfu.get()
     }
 
     fn lock(&self) -> MutexGuard<'_, Registry> {
@@ -171,7 +207,7 @@ impl Rooms {
 
     /// Carries out what a room decided.
     fn apply(&self, registry: &mut Registry, code: &MeetingCode, effects: Vec<Effect>) {
-        apply(registry, self.sfu(), code, effects);
+        apply(registry, &self.outside, code, effects);
     }
 
     /// Runs `f` on the room `code`, if it exists, and carries out what it decided.
@@ -359,7 +395,20 @@ fn lock(inner: &Mutex<Registry>) -> MutexGuard<'_, Registry> {
 }
 
 /// Carries out a room's effects; an emptied room goes.
-fn apply(registry: &mut Registry, sfu: Option<&Sfu>, code: &MeetingCode, effects: Vec<Effect>) {
+fn apply(registry: &mut Registry, outside: &Outside, code: &MeetingCode, effects: Vec<Effect>) {
+    let sfu = outside.sfu.get();
+    let (meeting, room) = registry
+        .rooms
+        .get(code)
+        .map(|r| (r.meeting.clone(), r.id.clone()))
+        .unwrap_or_default();
+    let presence = |event: Presence| {
+        if let Some(to) = outside.presence.get()
+            && to.try_send(event).is_err()
+        {
+            metrics::counter!("attendance_events_dropped_total").increment(1);
+        }
+    };
     for effect in effects {
         match effect {
             Effect::Send { to, msg } => {
@@ -375,7 +424,20 @@ fn apply(registry: &mut Registry, sfu: Option<&Sfu>, code: &MeetingCode, effects
                     metrics::counter!("signal_outbox_full_total").increment(1);
                 }
             }
+            Effect::Arrived { peer, name, user } => presence(Presence::Arrived {
+                meeting: meeting.clone(),
+                room: room.clone(),
+                peer,
+                name,
+                user,
+                at: Utc::now(),
+            }),
             Effect::Left { peer, resume_token } => {
+                presence(Presence::Left {
+                    room: room.clone(),
+                    peer: peer.clone(),
+                    at: Utc::now(),
+                });
                 registry.resume_by_token.remove(&resume_token);
                 registry.outboxes.remove(&(code.clone(), peer.clone()));
                 if let Some(sfu) = sfu {
@@ -401,7 +463,7 @@ fn apply(registry: &mut Registry, sfu: Option<&Sfu>, code: &MeetingCode, effects
 }
 
 /// The registry's clock: every `TICK`, each room decides what time alone decides.
-async fn tick(registry: Weak<Mutex<Registry>>, sfu: Arc<OnceLock<Sfu>>) {
+async fn tick(registry: Weak<Mutex<Registry>>, outside: Arc<Outside>) {
     let mut interval = tokio::time::interval(TICK);
     interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -418,7 +480,7 @@ async fn tick(registry: Weak<Mutex<Registry>>, sfu: Arc<OnceLock<Sfu>>) {
             };
             let effects = room.expire(now);
             if !effects.is_empty() {
-                apply(&mut registry, sfu.get(), &code, effects);
+                apply(&mut registry, &outside, &code, effects);
             }
         }
     }

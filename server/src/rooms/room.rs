@@ -69,6 +69,12 @@ pub enum Effect {
     Left { peer: PeerId, resume_token: String },
     /// The room changed topology (for metrics).
     Switched(Topology),
+    /// `peer` took a seat (for attendance; its departure is `Left`).
+    Arrived {
+        peer: PeerId,
+        name: String,
+        user: Option<UserId>,
+    },
 }
 
 /// Who joins, as the join step checked it.
@@ -351,6 +357,14 @@ impl Room {
         };
         self.broadcast(&peer, &ServerMsg::PeerJoined { peer: info.clone() }, out);
         let runs_room = info.role.runs_room();
+        out.push(Effect::Arrived {
+            peer: peer.clone(),
+            name: info.display_name.clone(),
+            user: match &joining.identity {
+                Identity::User(id) => Some(id.clone()),
+                Identity::Guest(_) => None,
+            },
+        });
         self.members.insert(
             peer.clone(),
             Member {
