@@ -74,6 +74,9 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
                     <button type="button" class=BUTTON on:click=move |_| copied.set(copy_to_clipboard(&join_url)) aria-live="polite">
                         {move || if copied.get() { "Link copied" } else { "Copy link" }}
                     </button>
+                    {meeting.starts_at.is_some().then(|| view! {
+                        <a href=format!("/api/v1/meetings/{}/invite.ics", meeting.code) download class=BUTTON data-testid="download-ics">"Add to calendar"</a>
+                    })}
                     <button type="button" class=BUTTON data-testid="show-chat" on:click=move |_| chat.update(|c| *c = !*c) aria-expanded=move || chat.get().to_string()>
                         "Chat"
                     </button>

@@ -18,6 +18,8 @@ pub struct MeetingRow {
     pub lobby: bool,
     pub max_participants: i64,
     pub created_at: DateTime<Utc>,
+    /// Changes since creation (an invitation's SEQUENCE); absent on rows from before v5.
+    pub sequence: Option<i64>,
 }
 
 impl MeetingRow {
@@ -121,7 +123,8 @@ pub async fn by_host(db: &Db, host: &UserId) -> DbResult<Vec<MeetingRow>> {
 }
 
 pub async fn update(db: &Db, row: &MeetingRow, fields: MeetingFields) -> DbResult<MeetingRow> {
-    let sql = format!("UPDATE ONLY $id SET {SET_FIELDS} RETURN AFTER");
+    let sql =
+        format!("UPDATE ONLY $id SET {SET_FIELDS}, sequence = (sequence ?? 0) + 1 RETURN AFTER");
     let query = db.query(sql).bind(("id", row.id.clone()));
     let mut res = bind_fields(query, fields).await?.check()?;
     let updated: Option<MeetingRow> = res.take(0)?;

@@ -4,6 +4,7 @@ pub mod assets;
 pub mod attendance;
 pub mod auth;
 pub mod chat_log;
+pub mod invite;
 pub mod join;
 pub mod limits;
 pub mod meetings;
@@ -37,6 +38,7 @@ pub fn api_router(state: AppState) -> Router {
         .route("/meetings/{code}/join", post(join::join))
         .route("/meetings/{code}/chat", get(chat_log::chat_log))
         .route("/meetings/{code}/attendance", get(attendance::attendance))
+        .route("/meetings/{code}/invite.ics", get(invite::invite))
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound("No such API route.") })
         .layer(middleware::from_fn_with_state(

@@ -30,6 +30,7 @@ use utoipa::{Modify, OpenApi};
         super::join::join,
         super::chat_log::chat_log,
         super::attendance::attendance,
+        super::invite::invite,
     ),
     modifiers(&Sessions),
     tags(

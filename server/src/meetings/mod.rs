@@ -1,6 +1,7 @@
 //! Meetings as stored and scheduled: request checks, conversion to API types, upcoming vs past.
 
 pub mod code;
+pub mod ics;
 
 use crate::db::meetings::{MeetingFields, MeetingRow};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};

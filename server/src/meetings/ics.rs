@@ -1,0 +1,126 @@
+//! A scheduled meeting as an iCalendar event (RFC 5545), built with the `icalendar` crate:
+//! the same UID for the life of the meeting, and a SEQUENCE that grows with every change, so
+//! calendars replace the event they have; a cancellation is the same UID, one step later, with
+//! `STATUS:CANCELLED` and `METHOD:CANCEL`.
+
+use chrono::{DateTime, Duration, Utc};
+use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
+
+/// What an invitation says.
+pub struct Invite<'a> {
+    /// Stable for the meeting (its record key).
+    pub key: &'a str,
+    /// The public host name, for a globally unique UID.
+    pub domain: &'a str,
+    pub title: &'a str,
+    pub starts_at: DateTime<Utc>,
+    pub duration_minutes: i64,
+    pub join_url: &'a str,
+    pub organizer_name: &'a str,
+    pub organizer_email: &'a str,
+    /// How many times the meeting changed since it was created.
+    pub sequence: u32,
+    pub cancelled: bool,
+}
+
+pub fn uid(key: &str, domain: &str) -> String {
+    format!("{key}@{domain}")
+}
+
+pub fn calendar(invite: &Invite<'_>) -> String {
+    let mut event = Event::new();
+    event
+        .uid(&uid(invite.key, invite.domain))
+        .sequence(invite.sequence)
+        .timestamp(Utc::now())
+        .summary(invite.title)
+        .starts(invite.starts_at)
+        .ends(invite.starts_at + Duration::minutes(invite.duration_minutes))
+        .location(invite.join_url)
+        .url(invite.join_url)
+        .description(&format!("Join the meeting: {}", invite.join_url))
+        .status(if invite.cancelled {
+            EventStatus::Cancelled
+        } else {
+            EventStatus::Confirmed
+        })
+        .append_property(
+            Property::new("ORGANIZER", format!("mailto:{}", invite.organizer_email))
+                .add_parameter("CN", invite.organizer_name)
+                .done(),
+        );
+    let mut calendar = Calendar::new();
+    calendar
+        .append_property(Property::new(
+            "METHOD",
+            if invite.cancelled {
+                "CANCEL"
+            } else {
+                "REQUEST"
+            },
+        ))
+        .push(event.done());
+    calendar.done().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+
+    fn invite(sequence: u32, cancelled: bool) -> String {
+        calendar(&Invite {
+            key: "k1",
+            domain: "meet.example.com",
+            title: "Design review, part 2",
+            starts_at: Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap(),
+            duration_minutes: 45,
+            join_url: "https://meet.example.com/meeting/abc-defg-hij",
+            organizer_name: "Ada",
+            organizer_email: "ada@example.com",
+            sequence,
+            cancelled,
+        })
+    }
+
+    /// The value of `name` (unfolded lines, first match).
+    fn prop<'a>(ics: &'a str, name: &str) -> Option<&'a str> {
+        ics.split("\r\n")
+            .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+    }
+
+    #[test]
+    fn an_event_carries_title_times_link_and_organizer() {
+        let ics = invite(0, false);
+        assert!(ics.starts_with("BEGIN:VCALENDAR\r\n"));
+        assert_eq!(prop(&ics, "UID"), Some("k1@meet.example.com"));
+        assert_eq!(prop(&ics, "SEQUENCE"), Some("0"));
+        assert_eq!(prop(&ics, "DTSTART"), Some("20261201T093000Z"));
+        assert_eq!(prop(&ics, "DTEND"), Some("20261201T101500Z"));
+        assert_eq!(prop(&ics, "SUMMARY"), Some("Design review\\, part 2"));
+        assert_eq!(
+            prop(&ics, "URL"),
+            Some("https://meet.example.com/meeting/abc-defg-hij")
+        );
+        assert_eq!(prop(&ics, "STATUS"), Some("CONFIRMED"));
+        assert_eq!(prop(&ics, "METHOD"), Some("REQUEST"));
+        assert_eq!(
+            prop(&ics, "ORGANIZER;CN=Ada"),
+            Some("mailto:ada@example.com")
+        );
+    }
+
+    #[test]
+    fn an_update_or_a_cancellation_keeps_the_uid_and_raises_the_sequence() {
+        let first = invite(0, false);
+        let changed = invite(1, false);
+        let cancelled = invite(2, true);
+        for ics in [&changed, &cancelled] {
+            assert_eq!(prop(ics, "UID"), prop(&first, "UID"));
+        }
+        assert_eq!(prop(&changed, "SEQUENCE"), Some("1"));
+        assert_eq!(prop(&cancelled, "SEQUENCE"), Some("2"));
+        assert_eq!(prop(&cancelled, "STATUS"), Some("CANCELLED"));
+        assert_eq!(prop(&cancelled, "METHOD"), Some("CANCEL"));
+    }
+}
