@@ -23,7 +23,25 @@ pub use tickets::{Ticket, Tickets};
 use tokio::sync::mpsc;
 
 /// Messages to one socket. Bounded: a client that stops reading is dropped, not buffered.
-pub type Outbox = mpsc::Sender<ServerMsg>;
+pub type Outbox = mpsc::Sender<Outgoing>;
+
+/// What a socket is given to send: a message for it alone, or the text of one sent to many,
+/// serialized once (a chat line to a room of 50 is encoded once, not 49 times).
+#[derive(Debug, Clone)]
+pub enum Outgoing {
+    Msg(ServerMsg),
+    Shared(Arc<str>),
+}
+
+impl Outgoing {
+    /// The message itself (a shared one parsed back; for tests and diagnostics).
+    pub fn into_msg(self) -> Option<ServerMsg> {
+        match self {
+            Outgoing::Msg(msg) => Some(msg),
+            Outgoing::Shared(text) => serde_json::from_str(&text).ok(),
+        }
+    }
+}
 pub const OUTBOX_CAPACITY: usize = 256;
 /// How often time-driven decisions (resume windows, switching back) are made.
 const TICK: Duration = Duration::from_millis(100);
@@ -78,8 +96,9 @@ struct Outside {
 #[derive(Default)]
 struct Registry {
     rooms: HashMap<MeetingCode, Room>,
-    /// The socket of each connected participant.
-    outboxes: HashMap<(MeetingCode, PeerId), Outbox>,
+    /// The socket of each connected participant, by meeting (a send looks the meeting up
+    /// once, not a cloned key per recipient).
+    outboxes: HashMap<MeetingCode, HashMap<PeerId, Outbox>>,
     resume_by_token: HashMap<String, (MeetingCode, PeerId)>,
 }
 
@@ -182,7 +201,9 @@ impl Rooms {
         };
         registry
             .outboxes
-            .insert((code.clone(), peer.clone()), outbox);
+            .entry(code.clone())
+            .or_default()
+            .insert(peer.clone(), outbox);
         registry
             .resume_by_token
             .insert(resume_token.clone(), (code.clone(), peer.clone()));
@@ -268,7 +289,7 @@ impl Rooms {
     /// The socket dropped: others see "reconnecting"; the seat is freed after the window
     /// unless the participant resumed in the meantime. Relayed messages still queued for the
     /// dead socket (`unsent`, its outbox's receiving end) are kept for the resume.
-    pub fn disconnected(&self, seat: &Seat, unsent: &mut mpsc::Receiver<ServerMsg>) {
+    pub fn disconnected(&self, seat: &Seat, unsent: &mut mpsc::Receiver<Outgoing>) {
         let mut registry = self.lock();
         let Some(room) = registry.rooms.get_mut(&seat.code) else {
             return;
@@ -277,14 +298,18 @@ impl Rooms {
             return;
         }
         // Under the lock: nothing new can reach `unsent` once the outbox is gone.
+        // Only messages for this socket alone may be kept (relays); shared ones are room
+        // broadcasts, which `welcome` on resume replaces.
         let mut queued = Vec::new();
-        while let Ok(msg) = unsent.try_recv() {
-            queued.push(msg);
+        while let Ok(out) = unsent.try_recv() {
+            if let Outgoing::Msg(msg) = out {
+                queued.push(msg);
+            }
         }
         let effects = room.disconnect(&seat.peer, seat.session, queued, Instant::now());
-        registry
-            .outboxes
-            .remove(&(seat.code.clone(), seat.peer.clone()));
+        if let Some(outboxes) = registry.outboxes.get_mut(&seat.code) {
+            outboxes.remove(&seat.peer);
+        }
         self.apply(&mut registry, &seat.code, effects);
     }
 
@@ -312,7 +337,9 @@ impl Rooms {
         // Delivered after `welcome` (the socket task sends that before reading its outbox).
         if registry
             .outboxes
-            .insert((code.clone(), peer.clone()), outbox)
+            .entry(code.clone())
+            .or_default()
+            .insert(peer.clone(), outbox)
             .is_some()
         {
             metrics::counter!("signal_sockets_replaced_total").increment(1);
@@ -411,17 +438,14 @@ fn apply(registry: &mut Registry, outside: &Outside, code: &MeetingCode, effects
     };
     for effect in effects {
         match effect {
-            Effect::Send { to, msg } => {
-                let key = (code.clone(), to);
-                let full = registry
-                    .outboxes
-                    .get(&key)
-                    .is_some_and(|outbox| outbox.try_send(msg).is_err());
-                if full {
-                    // A client that stopped reading: close its socket (dropping the only
-                    // sender ends its task), so it resumes on a fresh one or is removed.
-                    registry.outboxes.remove(&key);
-                    metrics::counter!("signal_outbox_full_total").increment(1);
+            Effect::Send { to, msg } => put(registry, code, &to, Outgoing::Msg(msg)),
+            Effect::Broadcast { to, msg } => {
+                let Ok(text) = serde_json::to_string(&msg) else {
+                    continue;
+                };
+                let text: Arc<str> = text.into();
+                for peer in &to {
+                    put(registry, code, peer, Outgoing::Shared(text.clone()));
                 }
             }
             Effect::Arrived { peer, name, user } => presence(Presence::Arrived {
@@ -439,7 +463,9 @@ fn apply(registry: &mut Registry, outside: &Outside, code: &MeetingCode, effects
                     at: Utc::now(),
                 });
                 registry.resume_by_token.remove(&resume_token);
-                registry.outboxes.remove(&(code.clone(), peer.clone()));
+                if let Some(outboxes) = registry.outboxes.get_mut(code) {
+                    outboxes.remove(&peer);
+                }
                 if let Some(sfu) = sfu {
                     sfu.send(Command::Leave {
                         code: code.clone(),
@@ -459,6 +485,22 @@ fn apply(registry: &mut Registry, outside: &Outside, code: &MeetingCode, effects
     }
     if registry.rooms.get(code).is_some_and(Room::is_empty) {
         registry.rooms.remove(code);
+        registry.outboxes.remove(code);
+    }
+}
+
+/// Puts `out` in `to`'s outbox. A full one means a client that stopped reading: its socket is
+/// closed (dropping the only sender ends its task), so it resumes on a fresh one or is removed.
+fn put(registry: &mut Registry, code: &MeetingCode, to: &PeerId, out: Outgoing) {
+    let Some(outboxes) = registry.outboxes.get_mut(code) else {
+        return;
+    };
+    if outboxes
+        .get(to)
+        .is_some_and(|outbox| outbox.try_send(out).is_err())
+    {
+        outboxes.remove(to);
+        metrics::counter!("signal_outbox_full_total").increment(1);
     }
 }
 
@@ -495,15 +537,24 @@ mod tests {
         Ticket::guest(code, name, capacity)
     }
 
+    /// The next message in an outbox (shared ones parsed back).
+    async fn next(rx: &mut mpsc::Receiver<Outgoing>) -> Option<ServerMsg> {
+        rx.recv().await.and_then(Outgoing::into_msg)
+    }
+
+    fn try_next(rx: &mut mpsc::Receiver<Outgoing>) -> Result<ServerMsg, ()> {
+        rx.try_recv().ok().and_then(Outgoing::into_msg).ok_or(())
+    }
+
     /// Joins and takes the `welcome` off the outbox, which then holds what came after it.
     fn seated(
         rooms: &Rooms,
         ticket: Ticket,
         outbox: Outbox,
-        inbox: &mut mpsc::Receiver<ServerMsg>,
+        inbox: &mut mpsc::Receiver<Outgoing>,
     ) -> Seat {
         let seat = rooms.join(ticket, outbox).unwrap();
-        assert!(matches!(inbox.try_recv(), Ok(ServerMsg::Welcome { .. })));
+        assert!(matches!(try_next(inbox), Ok(ServerMsg::Welcome { .. })));
         seat
     }
 
@@ -518,7 +569,7 @@ mod tests {
         let c = seated(&rooms, ticket("ccc-cccc-ccc", "C", 6), tx_c, &mut rx_c);
         assert_eq!(b.others.len(), 1);
         assert!(matches!(
-            rx_a.recv().await,
+            next(&mut rx_a).await,
             Some(ServerMsg::PeerJoined { .. })
         ));
 
@@ -529,7 +580,7 @@ mod tests {
         rooms
             .relay(&b.code, &b.peer, &a.peer, offer.clone())
             .unwrap();
-        assert_eq!(rx_a.recv().await, Some(offer));
+        assert_eq!(next(&mut rx_a).await, Some(offer));
         // C is in another meeting: A's id means nothing there.
         let stray = ServerMsg::Offer {
             from: c.peer.clone(),
@@ -539,8 +590,8 @@ mod tests {
             rooms.relay(&c.code, &c.peer, &a.peer, stray),
             Err(RoomError::UnknownPeer)
         );
-        assert!(rx_a.try_recv().is_err());
-        assert!(rx_b.try_recv().is_err());
+        assert!(try_next(&mut rx_a).is_err());
+        assert!(try_next(&mut rx_b).is_err());
     }
 
     #[tokio::test]
@@ -569,26 +620,28 @@ mod tests {
 
         rooms.disconnected(&a, &mut rx_a);
         assert!(
-            matches!(rx_b.recv().await, Some(ServerMsg::PeerUpdated { peer }) if peer.reconnecting)
+            matches!(next(&mut rx_b).await, Some(ServerMsg::PeerUpdated { peer }) if peer.reconnecting)
         );
         tokio::time::sleep(window / 3).await;
         let (tx_a2, mut rx_a2) = mpsc::channel(8);
         let resumed = rooms.resume(&a.resume_token, tx_a2).unwrap();
         assert_eq!(resumed.peer, a.peer);
         assert!(
-            matches!(rx_b.recv().await, Some(ServerMsg::PeerUpdated { peer }) if !peer.reconnecting)
+            matches!(next(&mut rx_b).await, Some(ServerMsg::PeerUpdated { peer }) if !peer.reconnecting)
         );
         tokio::time::sleep(window * 2).await;
         assert_eq!(rooms.count(&a.code), 2, "the resumed peer kept its seat");
-        assert!(rx_b.try_recv().is_err(), "no leave was announced");
+        assert!(try_next(&mut rx_b).is_err(), "no leave was announced");
 
         rooms.disconnected(&resumed, &mut rx_a2);
         assert!(matches!(
-            rx_b.recv().await,
+            next(&mut rx_b).await,
             Some(ServerMsg::PeerUpdated { .. })
         ));
         tokio::time::sleep(window * 2).await;
-        assert!(matches!(rx_b.recv().await, Some(ServerMsg::PeerLeft { peer }) if peer == a.peer));
+        assert!(
+            matches!(next(&mut rx_b).await, Some(ServerMsg::PeerLeft { peer }) if peer == a.peer)
+        );
         assert_eq!(rooms.count(&a.code), 1);
         assert!(rooms.resume(&a.resume_token, mpsc::channel(1).0).is_err());
     }
@@ -609,7 +662,7 @@ mod tests {
         let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 6), tx_a, &mut rx_a);
         let b = seated(&rooms, ticket("aaa-aaaa-aaa", "B", 6), tx_b, &mut rx_b);
         let c = seated(&rooms, ticket("aaa-aaaa-aaa", "C", 6), tx_c, &mut rx_c);
-        while rx_a.try_recv().is_ok() {}
+        while try_next(&mut rx_a).is_ok() {}
 
         // One offer was still queued for the dying socket, one arrives while A is away, and
         // C sends one and leaves before A is back.
@@ -624,17 +677,23 @@ mod tests {
             .relay(&a.code, &c.peer, &a.peer, offer(&c.peer))
             .unwrap();
         rooms.leave(&c);
-        assert!(rx_a.try_recv().is_err(), "nothing goes to the dead socket");
+        assert!(
+            try_next(&mut rx_a).is_err(),
+            "nothing goes to the dead socket"
+        );
 
         let (tx_a2, mut rx_a2) = mpsc::channel(8);
         rooms.resume(&a.resume_token, tx_a2).unwrap();
-        assert!(matches!(rx_a2.try_recv(), Ok(ServerMsg::Welcome { .. })));
+        assert!(matches!(
+            try_next(&mut rx_a2),
+            Ok(ServerMsg::Welcome { .. })
+        ));
         for _ in 0..2 {
             assert!(
-                matches!(rx_a2.try_recv(), Ok(ServerMsg::Offer { from, .. }) if from == b.peer)
+                matches!(try_next(&mut rx_a2), Ok(ServerMsg::Offer { from, .. }) if from == b.peer)
             );
         }
-        assert!(rx_a2.try_recv().is_err(), "C's offer went with C");
+        assert!(try_next(&mut rx_a2).is_err(), "C's offer went with C");
     }
 
     #[tokio::test]
@@ -652,9 +711,12 @@ mod tests {
         }
         let (tx_a2, mut rx_a2) = mpsc::channel(OUTBOX_CAPACITY);
         rooms.resume(&a.resume_token, tx_a2).unwrap();
-        assert!(matches!(rx_a2.try_recv(), Ok(ServerMsg::Welcome { .. })));
+        assert!(matches!(
+            try_next(&mut rx_a2),
+            Ok(ServerMsg::Welcome { .. })
+        ));
         let mut delivered = 0;
-        while rx_a2.try_recv().is_ok() {
+        while try_next(&mut rx_a2).is_ok() {
             delivered += 1;
         }
         assert_eq!(delivered, MAX_HELD_RELAYS);
@@ -677,7 +739,7 @@ mod tests {
             "the newcomer learns it in welcome"
         );
         let mut seen = Vec::new();
-        while let Ok(msg) = rx_a.try_recv() {
+        while let Ok(msg) = try_next(&mut rx_a) {
             seen.push(msg);
         }
         assert!(seen.contains(&ServerMsg::Topology {
@@ -686,12 +748,12 @@ mod tests {
 
         rooms.leave(&c);
         assert!(
-            !matches!(rx_a.try_recv(), Ok(ServerMsg::Topology { .. })),
+            !matches!(try_next(&mut rx_a), Ok(ServerMsg::Topology { .. })),
             "no switch back at once"
         );
         tokio::time::sleep(SWITCH_BACK_DELAY + Duration::from_millis(300)).await;
         let mut back = false;
-        while let Ok(msg) = rx_a.try_recv() {
+        while let Ok(msg) = try_next(&mut rx_a) {
             back |= msg
                 == ServerMsg::Topology {
                     topology: Topology::P2p,
@@ -715,7 +777,7 @@ mod tests {
         // A never read: its outbox overflowed and the registry let go of it, so the socket
         // task's inbox ends after what it holds (and the task closes the socket).
         let mut got = 0;
-        while rx_a.recv().await.is_some() {
+        while next(&mut rx_a).await.is_some() {
             got += 1;
         }
         assert_eq!(got, 2);
@@ -742,9 +804,9 @@ mod tests {
         rooms.join(ticket("aaa-aaaa-aaa", "B", 6), tx_b).unwrap();
         let (tx_a2, _rx_a2) = mpsc::channel(8);
         let resumed = rooms.resume(&a.resume_token, tx_a2).unwrap();
-        while rx_a.try_recv().is_ok() {}
+        while try_next(&mut rx_a).is_ok() {}
         assert!(
-            rx_a.recv().await.is_none(),
+            next(&mut rx_a).await.is_none(),
             "the old socket's inbox is closed"
         );
         // The old socket's task ends: its disconnect and a late `leave` change nothing.

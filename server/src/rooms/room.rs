@@ -65,6 +65,8 @@ impl Identity {
 pub enum Effect {
     /// Put `msg` on `to`'s socket (only ever for a connected participant).
     Send { to: PeerId, msg: ServerMsg },
+    /// The same `msg` to each of `to` (connected participants): serialized once.
+    Broadcast { to: Vec<PeerId>, msg: ServerMsg },
     /// `peer` is gone for good: forget its resume token, free its socket, tell the SFU.
     Left { peer: PeerId, resume_token: String },
     /// The room changed topology (for metrics).
@@ -278,13 +280,17 @@ impl Room {
 
     /// `msg` to everyone connected except `except`.
     fn broadcast(&self, except: &PeerId, msg: &ServerMsg, out: &mut Vec<Effect>) {
-        for (id, member) in &self.members {
-            if id != except && member.dropped_at.is_none() {
-                out.push(Effect::Send {
-                    to: id.clone(),
-                    msg: msg.clone(),
-                });
-            }
+        let to: Vec<PeerId> = self
+            .members
+            .iter()
+            .filter(|(id, member)| *id != except && member.dropped_at.is_none())
+            .map(|(id, _)| id.clone())
+            .collect();
+        if !to.is_empty() {
+            out.push(Effect::Broadcast {
+                to,
+                msg: msg.clone(),
+            });
         }
     }
 
@@ -619,6 +625,29 @@ impl Room {
     }
 }
 
+/// Who an effect puts a message in front of (tests).
+#[cfg(test)]
+pub(crate) fn recipients(effect: &Effect) -> Vec<&PeerId> {
+    match effect {
+        Effect::Send { to, .. } => vec![to],
+        Effect::Broadcast { to, .. } => to.iter().collect(),
+        _ => Vec::new(),
+    }
+}
+
+/// The messages `to` gets in `effects`, in order (tests).
+#[cfg(test)]
+pub(crate) fn sent_to<'a>(effects: &'a [Effect], to: &PeerId) -> Vec<&'a ServerMsg> {
+    effects
+        .iter()
+        .filter_map(|e| match e {
+            Effect::Send { to: t, msg } if t == to => Some(msg),
+            Effect::Broadcast { to: ts, msg } if ts.contains(to) => Some(msg),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The sender of an offer, answer or candidate; `None` for other messages.
 fn relay_sender(msg: &ServerMsg) -> Option<&PeerId> {
     match msg {
@@ -684,13 +713,7 @@ mod tests {
 
     /// The messages `to` gets in `effects`.
     fn sent_to<'a>(effects: &'a [Effect], to: &str) -> Vec<&'a ServerMsg> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Send { to: t, msg } if *t == id(to) => Some(msg),
-                _ => None,
-            })
-            .collect()
+        super::sent_to(effects, &id(to))
     }
 
     fn room_of(names: &[&str], p2p_max: usize, t0: Instant) -> Room {
@@ -948,11 +971,9 @@ mod tests {
                 .collect();
             away.retain(|p| present.contains(p));
             sessions.retain(|p, _| present.contains(p));
-            for effect in &effects {
-                if let Effect::Send { to, .. } = effect {
-                    assert!(present.contains(to), "sent to someone gone: {to:?}");
-                    assert!(!away.contains(to), "sent to someone away: {to:?}");
-                }
+            for to in effects.iter().flat_map(recipients) {
+                assert!(present.contains(to), "sent to someone gone: {to:?}");
+                assert!(!away.contains(to), "sent to someone away: {to:?}");
             }
             assert!(room.len() <= 8);
         }

@@ -165,7 +165,7 @@ async fn a_million_random_and_mutated_messages_never_panic_and_bad_ones_get_erro
         .await
         .expect("state builds");
     let code = MeetingCode("fuz-zzzz-ing".into());
-    let mut seats: Vec<(Seat, mpsc::Receiver<ServerMsg>)> = Vec::new();
+    let mut seats: Vec<(Seat, mpsc::Receiver<crate::rooms::Outgoing>)> = Vec::new();
     for name in ["A", "B", "C"] {
         let (tx, rx) = mpsc::channel(OUTBOX_CAPACITY);
         let ticket = Ticket::guest(&code.0, name, 50);

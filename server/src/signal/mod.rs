@@ -7,7 +7,7 @@ pub mod limit;
 
 use crate::auth::client_addr::ClientAddr;
 use crate::http::origin::origin_allowed;
-use crate::rooms::{OUTBOX_CAPACITY, RoomError, Seat};
+use crate::rooms::{OUTBOX_CAPACITY, Outgoing, RoomError, Seat};
 use crate::sfu::Command;
 use crate::state::AppState;
 use axum::extract::State;
@@ -89,6 +89,11 @@ async fn send(socket: &mut WebSocket, msg: &ServerMsg) -> bool {
     let Ok(text) = serde_json::to_string(msg) else {
         return true;
     };
+    send_text(socket, text).await
+}
+
+/// Sends one message already serialized (see `send`).
+async fn send_text(socket: &mut WebSocket, text: String) -> bool {
     match tokio::time::timeout(WRITE_TIMEOUT, socket.send(Message::Text(text.into()))).await {
         Ok(result) => result.is_ok(),
         Err(_) => {
@@ -136,7 +141,7 @@ fn valid_candidate(c: &IceCandidate) -> bool {
 }
 
 async fn run(mut socket: WebSocket, state: AppState, _slot: Slot) {
-    let (outbox, mut inbox) = mpsc::channel::<ServerMsg>(OUTBOX_CAPACITY);
+    let (outbox, mut inbox) = mpsc::channel::<Outgoing>(OUTBOX_CAPACITY);
     let Some(seat) = handshake(&mut socket, &state, outbox).await else {
         return;
     };
@@ -154,7 +159,7 @@ async fn run(mut socket: WebSocket, state: AppState, _slot: Slot) {
 async fn handshake(
     socket: &mut WebSocket,
     state: &AppState,
-    outbox: mpsc::Sender<ServerMsg>,
+    outbox: mpsc::Sender<Outgoing>,
 ) -> Option<Seat> {
     let deadline = tokio::time::Instant::now() + HELLO_DEADLINE;
     let mut messages = 0u32;
@@ -232,7 +237,7 @@ async fn session(
     socket: &mut WebSocket,
     state: &AppState,
     seat: &Seat,
-    inbox: &mut mpsc::Receiver<ServerMsg>,
+    inbox: &mut mpsc::Receiver<Outgoing>,
 ) -> bool {
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
@@ -288,8 +293,12 @@ async fn session(
                 }
             }
             outgoing = inbox.recv() => {
-                let Some(msg) = outgoing else { return false };
-                if !send(socket, &msg).await { return false; }
+                let sent = match outgoing {
+                    Some(Outgoing::Msg(msg)) => send(socket, &msg).await,
+                    Some(Outgoing::Shared(text)) => send_text(socket, String::from(&*text)).await,
+                    None => return false,
+                };
+                if !sent { return false; }
             }
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {

@@ -283,13 +283,7 @@ mod tests {
     }
 
     fn sent_to<'a>(effects: &'a [Effect], to: &str) -> Vec<&'a ServerMsg> {
-        effects
-            .iter()
-            .filter_map(|e| match e {
-                Effect::Send { to: t, msg } if *t == id(to) => Some(msg),
-                _ => None,
-            })
-            .collect()
+        super::super::sent_to(effects, &id(to))
     }
 
     /// Host H, participant P, guest G, seated (no lobby).
