@@ -21,7 +21,7 @@ for n in ${PARTICIPANTS:-10000 5000}; do
     --db "surrealkv://$data/db" --data-dir "$data" --log warn --p2p-max 100 \
     --ws-per-address 50000 --ws-max 50000 --rate-per-minute 10000000 &
   server=$!
-  trap 'kill $server 2>/dev/null; rm -rf "$data"' EXIT
+  trap 'kill $server 2>/dev/null || true; rm -rf "$data"' EXIT
   for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/readyz" >/dev/null && break; sleep 0.1; done
   say "Signaling with $n connected"
   taskset -c 1 target/release/signal-bench --server "http://127.0.0.1:$port" --pid "$server" \
