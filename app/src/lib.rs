@@ -8,6 +8,7 @@ pub mod components;
 pub mod csp;
 pub mod pages;
 pub mod state;
+pub mod theme;
 pub mod time;
 
 use components::header::Header;
@@ -33,6 +34,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8" />
                 <meta name="viewport" content="width=device-width, initial-scale=1" />
                 <meta name="color-scheme" content="light dark" />
+                <script nonce=leptos::nonce::use_nonce() inner_html=theme::THEME_SCRIPT></script>
                 <link rel="icon" href="/favicon.svg" type="image/svg+xml" />
                 // In the shell, not via leptos_meta's <Stylesheet> in App: that one breaks
                 // hydration in Leptos 0.8 (leptos-rs/leptos#3945).

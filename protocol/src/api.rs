@@ -9,6 +9,45 @@ pub struct User {
     pub id: UserId,
     pub email: String,
     pub display_name: String,
+    /// The colour scheme the user chose (kept across devices).
+    #[serde(default)]
+    pub theme: Theme,
+}
+
+/// Light, dark, or whatever the system says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum Theme {
+    #[default]
+    System,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Theme::System => "system",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Theme> {
+        [Theme::System, Theme::Light, Theme::Dark]
+            .into_iter()
+            .find(|t| t.as_str() == text)
+    }
+
+    /// The next choice of a toggle: system, light, dark, system…
+    pub fn next(self) -> Theme {
+        match self {
+            Theme::System => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::System,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -29,7 +68,11 @@ pub struct LoginRequest {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct UpdateMeRequest {
-    pub display_name: String,
+    /// Absent: unchanged.
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub theme: Option<Theme>,
 }
 
 /// Create a meeting. Times are RFC 3339 with an offset (`2026-11-25T09:00:00Z`).

@@ -137,6 +137,12 @@ pub async fn meeting_chat(code: String) -> Result<protocol::room::ChatLog, UiErr
     ssr::answer(ssr::call(Method::GET, &path, None::<&()>).await)
 }
 
+/// Changes the signed-in user's profile (name, theme).
+#[server(input = Json)]
+pub async fn update_me(request: protocol::UpdateMeRequest) -> Result<User, UiError> {
+    ssr::answer(ssr::call(Method::PATCH, "/users/me", Some(&request)).await)
+}
+
 /// Who came to a meeting and when, for its host.
 #[server]
 pub async fn meeting_attendance(code: String) -> Result<protocol::AttendanceList, UiError> {

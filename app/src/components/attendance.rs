@@ -28,16 +28,16 @@ pub fn AttendanceView(code: String) -> impl IntoView {
                 <h4 class="flex-1 font-medium">"Attendance"</h4>
                 <a href=csv_href download class=LINK data-testid="export-csv">"Download CSV"</a>
             </div>
-            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading who came…"</p> }>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Loading who came…"</p> }>
                 {move || Suspend::new(async move {
                     match list.await {
                         Ok(list) if list.entries.is_empty() => view! {
-                            <p class="text-sm text-slate-500">"Nobody has joined this meeting yet."</p>
+                            <p class="text-sm text-slate-500 dark:text-slate-400">"Nobody has joined this meeting yet."</p>
                         }.into_any(),
                         Ok(list) => view! {
                             <div class="overflow-x-auto">
                                 <table class="w-full text-left text-sm" data-testid="attendance-table">
-                                    <thead class="text-xs text-slate-500">
+                                    <thead class="text-xs text-slate-500 dark:text-slate-400">
                                         <tr><th class="py-1 pr-3 font-medium">"Name"</th><th class="py-1 pr-3 font-medium">"Joined"</th><th class="py-1 pr-3 font-medium">"Left"</th><th class="py-1 font-medium">"Stayed"</th></tr>
                                     </thead>
                                     <tbody>
@@ -47,7 +47,7 @@ pub fn AttendanceView(code: String) -> impl IntoView {
                                                 <td class="py-1 pr-3"><LocalTime iso=e.joined_at.clone() /></td>
                                                 <td class="py-1 pr-3">{match e.left_at.clone() {
                                                     Some(iso) => view! { <LocalTime iso /> }.into_any(),
-                                                    None => view! { <span class="text-slate-500">"—"</span> }.into_any(),
+                                                    None => view! { <span class="text-slate-500 dark:text-slate-400">"—"</span> }.into_any(),
                                                 }}</td>
                                                 <td class="py-1">{length(e.seconds)}</td>
                                             </tr>
@@ -56,7 +56,7 @@ pub fn AttendanceView(code: String) -> impl IntoView {
                                 </table>
                             </div>
                         }.into_any(),
-                        Err(e) => view! { <p class="text-sm text-red-600" role="alert">{e.message()}</p> }.into_any(),
+                        Err(e) => view! { <p class="text-sm text-red-600 dark:text-red-400" role="alert">{e.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>

@@ -87,7 +87,7 @@ pub fn ChatPanel() -> impl IntoView {
                     </li>
                 </Show>
                 <Show when=move || state.chat.with(Vec::is_empty)>
-                    <li class="py-6 text-center text-slate-500">"No messages yet. Say hello!"</li>
+                    <li class="py-6 text-center text-slate-500 dark:text-slate-400">"No messages yet. Say hello!"</li>
                 </Show>
                 <For each=move || state.chat.get() key=|line| line.clone() children=line_view />
                 </ol>
@@ -143,9 +143,9 @@ pub fn ChatPanel() -> impl IntoView {
                     </button>
                 </div>
                 <Show when=move || { left() < 200 }>
-                    <p class="text-xs text-slate-500" aria-live="polite">{left} " characters left"</p>
+                    <p class="text-xs text-slate-500 dark:text-slate-400" aria-live="polite">{left} " characters left"</p>
                 </Show>
-                {move || error.get().map(|e| view! { <p class="text-xs text-red-600" role="alert" data-testid="chat-error">{e}</p> })}
+                {move || error.get().map(|e| view! { <p class="text-xs text-red-600 dark:text-red-400" role="alert" data-testid="chat-error">{e}</p> })}
             </form>
         </aside>
     }
@@ -154,7 +154,7 @@ pub fn ChatPanel() -> impl IntoView {
 fn line_view(line: ChatLine) -> impl IntoView {
     if line.kind == LineKind::System {
         return view! {
-            <li class="text-center text-xs text-slate-500" data-testid="chat-system">
+            <li class="text-center text-xs text-slate-500 dark:text-slate-400" data-testid="chat-system">
                 {line.text} " · " {clock(line.at_ms)}
             </li>
         }
@@ -200,13 +200,13 @@ fn line_view(line: ChatLine) -> impl IntoView {
             data-private=line.private.to_string()
             data-from=who.clone()
         >
-            <p class="text-xs text-slate-500">
+            <p class="text-xs text-slate-500 dark:text-slate-400">
                 <span class="font-medium text-slate-700 dark:text-slate-300">{who.clone()}</span>
                 {private.map(|p| view! { <span class="ml-1 text-amber-700 dark:text-amber-400">{p}</span> })}
                 <span class="ml-1">{clock(line.at_ms)}</span>
             </p>
             <p class="whitespace-pre-wrap break-words" data-testid="chat-text">{body}</p>
-            {status.map(|s| view! { <p class="text-xs text-slate-500" data-testid="chat-status">{s}</p> })}
+            {status.map(|s| view! { <p class="text-xs text-slate-500 dark:text-slate-400" data-testid="chat-status">{s}</p> })}
         </li>
     }
     .into_any()

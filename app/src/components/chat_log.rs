@@ -23,29 +23,29 @@ pub fn ChatLogView(code: String) -> impl IntoView {
                 <a href=text_href download class=LINK data-testid="export-text">"Download text"</a>
                 <a href=json_href download class=LINK data-testid="export-json">"Download JSON"</a>
             </div>
-            <Suspense fallback=|| view! { <p class="text-sm text-slate-500">"Loading the chat…"</p> }>
+            <Suspense fallback=|| view! { <p class="text-sm text-slate-500 dark:text-slate-400">"Loading the chat…"</p> }>
                 {move || Suspend::new(async move {
                     match log.await {
                         Ok(log) if log.messages.is_empty() => view! {
-                            <p class="text-sm text-slate-500">"Nobody wrote to everyone in this meeting."</p>
+                            <p class="text-sm text-slate-500 dark:text-slate-400">"Nobody wrote to everyone in this meeting."</p>
                         }.into_any(),
                         Ok(log) => view! {
                             <ol class="max-h-80 space-y-1 overflow-y-auto text-sm" data-testid="chat-log-messages">
                                 {log.messages.into_iter().map(|m| view! {
                                     <li>
-                                        <span class="text-xs text-slate-500">{clock(m.at_ms)} " "</span>
+                                        <span class="text-xs text-slate-500 dark:text-slate-400">{clock(m.at_ms)} " "</span>
                                         <span class="font-medium">{m.from_name.clone()} ": "</span>
                                         <span class="whitespace-pre-wrap break-words">
                                             {pieces(&m.text).into_iter().map(|p| match p {
                                                 Piece::Text(t) => t.to_owned().into_any(),
-                                                Piece::Link(href) => view! { <a href=href.to_owned() target="_blank" rel="noopener noreferrer nofollow" class="text-indigo-600 underline">{href.to_owned()}</a> }.into_any(),
+                                                Piece::Link(href) => view! { <a href=href.to_owned() target="_blank" rel="noopener noreferrer nofollow" class="text-indigo-600 dark:text-indigo-400 underline">{href.to_owned()}</a> }.into_any(),
                                             }).collect_view()}
                                         </span>
                                     </li>
                                 }).collect_view()}
                             </ol>
                         }.into_any(),
-                        Err(e) => view! { <p class="text-sm text-red-600" role="alert">{e.message()}</p> }.into_any(),
+                        Err(e) => view! { <p class="text-sm text-red-600 dark:text-red-400" role="alert">{e.message()}</p> }.into_any(),
                     }
                 })}
             </Suspense>

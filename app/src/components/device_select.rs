@@ -24,7 +24,7 @@ pub fn DeviceSelect(kind: DeviceKind, label: &'static str) -> impl IntoView {
     let id = format!("device-{label}").to_lowercase();
     view! {
         <div>
-            <label for=id.clone() class="block text-xs font-medium text-slate-500">{label}</label>
+            <label for=id.clone() class="block text-xs font-medium text-slate-500 dark:text-slate-400">{label}</label>
             <select
                 id=id
                 class="mt-1 block w-full rounded-lg border border-slate-300 bg-white px-2 py-1.5 text-sm dark:border-slate-700 dark:bg-slate-900"

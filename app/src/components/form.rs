@@ -35,7 +35,7 @@ pub fn TextField(
                 aria-describedby=described_by
                 bind:value=value
             />
-            {(!hint.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500">{hint}</p> })}
+            {(!hint.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">{hint}</p> })}
             <p id=error_id class="mt-1 min-h-[1rem] text-sm text-red-600 dark:text-red-400" role="alert">
                 {move || error.get()}
             </p>

@@ -2,6 +2,7 @@
 
 use crate::api::Logout;
 use crate::state::auth::AuthState;
+use crate::theme::ThemeToggle;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use leptos_router::hooks::use_navigate;
@@ -28,6 +29,7 @@ pub fn Header() -> impl IntoView {
                     "Video Meet"
                 </A>
                 <nav aria-label="Account" class="flex items-center gap-1">
+                    <ThemeToggle />
                     <Transition fallback=|| ()>
                         {move || {
                             auth.user
@@ -36,7 +38,7 @@ pub fn Header() -> impl IntoView {
                                     Ok(Some(user)) => {
                                         view! {
                                             <A href="/dashboard" attr:class=LINK>"Dashboard"</A>
-                                            <span class="hidden px-2 text-sm text-slate-500 sm:inline" data-testid="current-user">
+                                            <span class="hidden px-2 text-sm text-slate-500 dark:text-slate-400 sm:inline" data-testid="current-user">
                                                 {user.display_name}
                                             </span>
                                             <ActionForm action=logout>

@@ -70,7 +70,7 @@ pub fn WaitingScreen(title: String) -> impl IntoView {
                     <span class="inline-block h-3 w-3 animate-pulse rounded-full bg-indigo-500" aria-hidden="true"></span>
                     "Waiting for the host to let you in…"
                 </p>
-                <p class="text-sm text-slate-500">"The host knows you are here. This page updates by itself."</p>
+                <p class="text-sm text-slate-500 dark:text-slate-400">"The host knows you are here. This page updates by itself."</p>
             </div>
             <button
                 type="button"

@@ -56,7 +56,7 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
             <div class="flex flex-wrap items-start justify-between gap-2">
                 <div>
                     <h3 class="font-semibold">{meeting.title.clone()}</h3>
-                    <p class="text-sm text-slate-500">
+                    <p class="text-sm text-slate-500 dark:text-slate-400">
                         {match meeting.starts_at.clone() {
                             Some(iso) => view! { <LocalTime iso /> " · " {meeting.duration_minutes} " min" }.into_any(),
                             None => view! { "Open any time" }.into_any(),
@@ -104,7 +104,7 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
                     </Show>
                 </div>
             </div>
-            <p class="text-sm text-red-600" role="alert">{delete_error}</p>
+            <p class="text-sm text-red-600 dark:text-red-400" role="alert">{delete_error}</p>
             <Show when=move || chat.get()>
                 <ChatLogView code=chat_code.clone() />
             </Show>

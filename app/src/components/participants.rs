@@ -82,7 +82,7 @@ pub fn ParticipantsPanel() -> impl IntoView {
                             {move || state.my_name.get()} " (you)"
                             {move || state.my_role().map(role_label).filter(|r| !r.is_empty()).map(|r| view! { <span class="ml-1 rounded bg-slate-100 px-1 text-xs dark:bg-slate-800" data-testid="my-role">{r}</span> })}
                         </span>
-                        <span class="flex shrink-0 gap-1 text-slate-500">
+                        <span class="flex shrink-0 gap-1 text-slate-500 dark:text-slate-400">
                             {move || view! { <Svg icon=if state.local.with(|m| m.audio) { Icon::Mic } else { Icon::MicOff } class="h-4 w-4" /> }}
                             {move || view! { <Svg icon=if state.local.with(|m| m.video) { Icon::Camera } else { Icon::CameraOff } class="h-4 w-4" /> }}
                         </span>
@@ -95,7 +95,7 @@ pub fn ParticipantsPanel() -> impl IntoView {
                 />
             </ul>
             <Show when=move || shown.with(Vec::is_empty) && !search.with(String::is_empty)>
-                <p class="mt-2 text-sm text-slate-500">"Nobody by that name."</p>
+                <p class="mt-2 text-sm text-slate-500 dark:text-slate-400">"Nobody by that name."</p>
             </Show>
         </aside>
     }
@@ -127,7 +127,7 @@ fn Row(p: Participant) -> impl IntoView {
                     {(!role.is_empty()).then(|| view! { <span class="ml-1 rounded bg-slate-100 px-1 text-xs dark:bg-slate-800">{role}</span> })}
                     {reconnecting.then(|| view! { <span class="ml-1 text-xs text-amber-600">"reconnecting"</span> })}
                 </span>
-                <span class="flex shrink-0 items-center gap-1 text-slate-500">
+                <span class="flex shrink-0 items-center gap-1 text-slate-500 dark:text-slate-400">
                     <span class="flex gap-1" role="img" aria-label=format!("microphone {}, camera {}", if audio { "on" } else { "off" }, if p.info.media.video { "on" } else { "off" })>
                         <Svg icon=if audio { Icon::Mic } else { Icon::MicOff } class="h-4 w-4" />
                         <Svg icon=if p.info.media.video { Icon::Camera } else { Icon::CameraOff } class="h-4 w-4" />

@@ -5,7 +5,7 @@ use leptos::prelude::*;
 #[component]
 pub fn Loading(label: &'static str) -> impl IntoView {
     view! {
-        <div class="flex items-center gap-3 py-8 text-slate-500" role="status" aria-live="polite">
+        <div class="flex items-center gap-3 py-8 text-slate-500 dark:text-slate-400" role="status" aria-live="polite">
             <span class="h-5 w-5 animate-spin rounded-full border-2 border-slate-300 border-t-indigo-600" aria-hidden="true"></span>
             {label}
         </div>

@@ -69,7 +69,7 @@ pub fn LoginPage() -> impl IntoView {
                 <FormError message=general />
                 <SubmitButton pending=action.pending() idle="Sign in" busy="Signing in…" />
             </ActionForm>
-            <p class="mt-4 text-sm">"New here? " <A href="/register" attr:class="text-indigo-600 underline">"Create an account"</A></p>
+            <p class="mt-4 text-sm">"New here? " <A href="/register" attr:class="text-indigo-600 dark:text-indigo-400 underline">"Create an account"</A></p>
         </section>
     }
 }
@@ -96,7 +96,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <FormError message=general />
                 <SubmitButton pending=action.pending() idle="Create account" busy="Creating account…" />
             </ActionForm>
-            <p class="mt-4 text-sm">"Already have an account? " <A href="/login" attr:class="text-indigo-600 underline">"Sign in"</A></p>
+            <p class="mt-4 text-sm">"Already have an account? " <A href="/login" attr:class="text-indigo-600 dark:text-indigo-400 underline">"Sign in"</A></p>
         </section>
     }
 }

@@ -35,7 +35,7 @@ fn Dashboard(user: User) -> impl IntoView {
         <div class="space-y-8">
             <div>
                 <h1 class="text-3xl font-bold">"Your meetings"</h1>
-                <p class="text-slate-500">"Signed in as " {user.display_name.clone()} " (" {user.email.clone()} ")"</p>
+                <p class="text-slate-500 dark:text-slate-400">"Signed in as " {user.display_name.clone()} " (" {user.email.clone()} ")"</p>
             </div>
             <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="new-meeting-heading">
                 <h2 id="new-meeting-heading" class="mb-4 text-lg font-semibold">"Schedule a meeting"</h2>
@@ -53,7 +53,7 @@ fn Dashboard(user: User) -> impl IntoView {
                             <MeetingSection title="Upcoming" empty="Nothing scheduled. Create a meeting above." meetings=list.upcoming on_change=changed />
                             <MeetingSection title="Past" empty="No past meetings yet." meetings=list.past on_change=changed />
                         }.into_any(),
-                        Err(e) => view! { <p class="text-red-600" role="alert">{e.message()}</p> }.into_any(),
+                        Err(e) => view! { <p class="text-red-600 dark:text-red-400" role="alert">{e.message()}</p> }.into_any(),
                     }
                 })}
             </Transition>
@@ -72,7 +72,7 @@ fn MeetingSection(
     view! {
         <section aria-label=title>
             <h2 class="mb-3 text-xl font-semibold">{title} " (" {meetings.len()} ")"</h2>
-            {is_empty.then(|| view! { <p class="text-slate-500">{empty}</p> })}
+            {is_empty.then(|| view! { <p class="text-slate-500 dark:text-slate-400">{empty}</p> })}
             <ul class="grid gap-3">
                 {meetings.into_iter().map(|meeting| view! { <MeetingCard meeting on_change /> }).collect_view()}
             </ul>

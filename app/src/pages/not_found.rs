@@ -12,7 +12,7 @@ pub fn NotFound() -> impl IntoView {
     }
     view! {
         <Notice title="Page not found".to_string()>
-            <p>"There is nothing at this address. " <A href="/" attr:class="text-indigo-600 underline">"Go home"</A></p>
+            <p>"There is nothing at this address. " <A href="/" attr:class="text-indigo-600 dark:text-indigo-400 underline">"Go home"</A></p>
         </Notice>
     }
 }

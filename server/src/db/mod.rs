@@ -14,7 +14,7 @@ use surrealdb::types::{RecordId, RecordIdKey};
 pub type Db = Surreal<Any>;
 
 /// The schema version this binary writes; bump it with every change to `schema.surql`.
-pub const SCHEMA_VERSION: i64 = 5;
+pub const SCHEMA_VERSION: i64 = 6;
 const SCHEMA: &str = include_str!("schema.surql");
 
 #[derive(Debug, thiserror::Error)]

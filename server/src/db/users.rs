@@ -11,6 +11,8 @@ pub struct UserRow {
     pub id: RecordId,
     pub email: String,
     pub display_name: String,
+    /// `Theme::as_str`; absent on rows from before v6.
+    pub theme: Option<String>,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
 }
@@ -25,6 +27,11 @@ impl UserRow {
             id: self.user_id(),
             email: self.email.clone(),
             display_name: self.display_name.clone(),
+            theme: self
+                .theme
+                .as_deref()
+                .and_then(protocol::Theme::parse)
+                .unwrap_or_default(),
         }
     }
 }
@@ -87,4 +94,14 @@ pub async fn set_display_name(
         .await?
         .check()?;
     Ok(res.take::<Option<UserRow>>(0)?)
+}
+
+pub async fn set_theme(db: &Db, id: &UserId, theme: protocol::Theme) -> DbResult<Option<UserRow>> {
+    let mut res = db
+        .query("UPDATE ONLY $id SET theme = $theme RETURN AFTER")
+        .bind(("id", record(id)))
+        .bind(("theme", theme.as_str().to_owned()))
+        .await?
+        .check()?;
+    Ok(res.take(0)?)
 }

@@ -44,10 +44,22 @@ pub async fn update_me(
     AppJson(req): AppJson<UpdateMeRequest>,
 ) -> AppResult<Json<User>> {
     let mut check = Checker::new();
-    let name = check.check("display_name", validate::display_name(&req.display_name));
+    let name = req
+        .display_name
+        .as_deref()
+        .and_then(|name| check.check("display_name", validate::display_name(name)));
     check.finish().map_err(AppError::Validation)?;
-    let row = db::users::set_display_name(&state.db, &id, &name.unwrap_or_default())
-        .await?
-        .ok_or(AppError::Unauthorized("Account no longer exists."))?;
+    let mut row = None;
+    if let Some(name) = name {
+        row = db::users::set_display_name(&state.db, &id, &name).await?;
+    }
+    if let Some(theme) = req.theme {
+        row = db::users::set_theme(&state.db, &id, theme).await?;
+    }
+    let row = match row {
+        Some(row) => Some(row),
+        None => db::users::by_id(&state.db, &id).await?,
+    };
+    let row = row.ok_or(AppError::Unauthorized("Account no longer exists."))?;
     Ok(Json(row.to_user()))
 }

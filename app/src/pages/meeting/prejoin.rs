@@ -90,13 +90,13 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
             </section>
             <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
                 <h1 class="text-2xl font-semibold" data-testid="meeting-title">{info.title.clone()}</h1>
-                <p class="mt-1 text-slate-500">"Hosted by " {info.host_name.clone()} " · " <span class="font-mono">{info.code.0.clone()}</span></p>
+                <p class="mt-1 text-slate-500 dark:text-slate-400">"Hosted by " {info.host_name.clone()} " · " <span class="font-mono">{info.code.0.clone()}</span></p>
                 <Show
                     when=move || !guest_blocked()
                     fallback=move || view! {
                         <p class="mt-6" role="alert" data-testid="guests-not-allowed">
                             "This meeting is for signed-in users. "
-                            <a class="text-indigo-600 underline" href=next.clone()>"Sign in to join"</a>
+                            <a class="text-indigo-600 dark:text-indigo-400 underline" href=next.clone()>"Sign in to join"</a>
                         </p>
                     }
                 >
