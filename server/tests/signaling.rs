@@ -630,7 +630,7 @@ async fn a_socket_that_never_reads_is_cut_off_within_the_write_timeout() {
     )
     .await;
     // The host joins and then never reads again.
-    let (_stuck, stuck_id, _, _) =
+    let (mut stuck, stuck_id, _, _) =
         hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
     let guest = server.client();
     let (mut flooder, _, _, _) = hello(
@@ -648,6 +648,24 @@ async fn a_socket_that_never_reads_is_cut_off_within_the_write_timeout() {
         };
         send(&mut flooder, &offer).await;
     }
+    // While the server's writes to it are stuck, what the stuck client says is still read
+    // and handled (reading and writing run apart).
+    let chat = ClientMsg::Chat {
+        nonce: 1,
+        to: None,
+        text: "still here".into(),
+    };
+    send(&mut stuck, &chat).await;
+    let heard = expect_within(&mut flooder, Duration::from_secs(5), |m| match m {
+        ServerMsg::Chat { message } => Some(message.text),
+        _ => None,
+    })
+    .await;
+    assert_eq!(heard.as_deref(), Some("still here"));
+    assert!(
+        began.elapsed() < Duration::from_secs(9),
+        "read while the write was stuck, not after its timeout"
+    );
     // The server's write to the stuck socket times out (10 s) and the host shows as
     // reconnecting; the flooder's own socket stayed usable throughout.
     let reconnecting = expect_within(&mut flooder, Duration::from_secs(20), |m| match m {

@@ -15,6 +15,8 @@ use axum::extract::ws::{CloseFrame, close_code};
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
 use limit::{Bucket, Slot};
 use protocol::signal::{
     ClientMsg, EndReason, HEARTBEAT_SECS, IceCandidate, MAX_MESSAGE_BYTES, MediaState,
@@ -140,19 +142,71 @@ fn valid_candidate(c: &IceCandidate) -> bool {
         && c.sdp_mid.as_ref().is_none_or(|m| m.len() <= 64)
 }
 
+/// Direct answers (errors, pongs, pings) the session may have queued for the writer; more
+/// means the client sends requests without reading the answers, and the socket is closed.
+const REPLIES_QUEUED: usize = 32;
+
 async fn run(mut socket: WebSocket, state: AppState, _slot: Slot) {
-    let (outbox, mut inbox) = mpsc::channel::<Outgoing>(OUTBOX_CAPACITY);
+    let (outbox, inbox) = mpsc::channel::<Outgoing>(OUTBOX_CAPACITY);
     let Some(seat) = handshake(&mut socket, &state, outbox).await else {
         return;
     };
     metrics::counter!("signal_sessions_total").increment(1);
+    // Reading (with the heartbeat) and writing run apart, so a write stuck on a client that
+    // stopped reading never stops the heartbeat or the reading side.
+    let (sink, stream) = socket.split();
+    let (replies, replies_rx) = mpsc::channel::<ServerMsg>(REPLIES_QUEUED);
     // `welcome` (or `waiting`) is the first message in the inbox.
-    let left = session(&mut socket, &state, &seat, &mut inbox).await;
+    let writer = tokio::spawn(write(sink, inbox, replies_rx));
+    let left = session(stream, &state, &seat, &replies).await;
     if left {
         state.rooms.leave(&seat);
-    } else {
+    }
+    // The writer stops once its replies channel closes (or it already failed), and hands
+    // back what was still queued for this socket.
+    drop(replies);
+    let Ok(mut inbox) = writer.await else {
+        return;
+    };
+    if !left {
         state.rooms.disconnected(&seat, &mut inbox);
     }
+}
+
+/// Writes the session's replies and the room's messages until the session ends, a write
+/// fails or takes over `WRITE_TIMEOUT`, or the room lets go of this socket. Returns the
+/// inbox with whatever was not sent.
+async fn write(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut inbox: mpsc::Receiver<Outgoing>,
+    mut replies: mpsc::Receiver<ServerMsg>,
+) -> mpsc::Receiver<Outgoing> {
+    loop {
+        let text = tokio::select! {
+            // Answers first: they are small and the client is waiting for them.
+            biased;
+            reply = replies.recv() => match reply {
+                Some(msg) => serde_json::to_string(&msg).ok(),
+                None => break,
+            },
+            out = inbox.recv() => match out {
+                Some(Outgoing::Msg(msg)) => serde_json::to_string(&msg).ok(),
+                Some(Outgoing::Shared(text)) => Some(String::from(&*text)),
+                None => break,
+            },
+        };
+        let Some(text) = text else { continue };
+        match tokio::time::timeout(WRITE_TIMEOUT, sink.send(Message::Text(text.into()))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(_)) => break,
+            Err(_) => {
+                metrics::counter!("signal_write_timeouts_total").increment(1);
+                break;
+            }
+        }
+    }
+    let _ = tokio::time::timeout(Duration::from_secs(1), sink.close()).await;
+    inbox
 }
 
 /// Waits for a valid `hello`; bad attempts are answered and may be retried until the deadline.
@@ -234,11 +288,14 @@ async fn handshake(
 
 /// Runs a joined session. Returns true if the participant left on purpose.
 async fn session(
-    socket: &mut WebSocket,
+    mut stream: SplitStream<WebSocket>,
     state: &AppState,
     seat: &Seat,
-    inbox: &mut mpsc::Receiver<Outgoing>,
+    replies: &mpsc::Sender<ServerMsg>,
 ) -> bool {
+    // Queued for the writer; `false` when the writer has stopped or the client does not read
+    // its answers.
+    let answer = |msg: ServerMsg| replies.try_send(msg).is_ok();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
@@ -247,7 +304,7 @@ async fn session(
     let mut social = chat::social_bucket(Instant::now());
     loop {
         tokio::select! {
-            incoming = socket.recv() => {
+            incoming = stream.next() => {
                 let message = match incoming {
                     Some(Ok(message)) => message,
                     _ => return false,
@@ -261,7 +318,7 @@ async fn session(
                     && !bucket.take(Instant::now())
                 {
                     let reply = error(SignalErrorCode::RateLimited, "Too many messages; slow down.");
-                    if !send(socket, &reply).await { return false; }
+                    if !answer(reply) { return false; }
                     continue;
                 }
                 let Some(decoded) = decode(&message) else { continue };
@@ -287,25 +344,19 @@ async fn session(
                     Ok(msg) => handle(state, seat, msg),
                 };
                 if let Some(reply) = reply
-                    && !send(socket, &reply).await
+                    && !answer(reply)
                 {
                     return false;
                 }
             }
-            outgoing = inbox.recv() => {
-                let sent = match outgoing {
-                    Some(Outgoing::Msg(msg)) => send(socket, &msg).await,
-                    Some(Outgoing::Shared(text)) => send_text(socket, String::from(&*text)).await,
-                    None => return false,
-                };
-                if !sent { return false; }
-            }
+            // The writer stopped (a failed or stuck write, or the room let go of the socket).
+            _ = replies.closed() => return false,
             _ = heartbeat.tick() => {
                 if last_heard.elapsed() > SILENCE_LIMIT {
                     return false;
                 }
                 nonce += 1;
-                if !send(socket, &ServerMsg::Ping { nonce }).await { return false; }
+                if !answer(ServerMsg::Ping { nonce }) { return false; }
             }
         }
     }
