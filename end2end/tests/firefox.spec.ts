@@ -1,9 +1,12 @@
 // Firefox (Debian's firefox-esr, over WebDriver BiDi: see ../firefox.ts) in an SFU call with
-// two Chromiums: its RTX and codec signalling differ from Chromium's, and everyone must still
-// see and hear everyone.
+// two Chromiums (its RTX and codec signalling differ from Chromium's, and everyone must still
+// see and hear everyone), and in a two-person peer-to-peer call with Chromium: pre-join,
+// media both ways, mute state both ways.
 import { test, expect } from '@playwright/test';
 import { Firefox } from '../firefox';
-import { createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf } from './call-fixtures';
+import {
+  connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf, trackPeerConnections,
+} from './call-fixtures';
 
 test.describe.configure({ timeout: 150_000 });
 
@@ -58,6 +61,50 @@ test('Firefox and Chromium in one SFU call see and hear each other', async ({ br
     expect(await ff.evaluate<number>(`document.querySelectorAll('[data-testid="tile"][data-screen="false"]').length`)).toBe(3);
     await chro.context.close();
     await mium.context.close();
+  } finally {
+    await ff.close();
+  }
+});
+
+test('Chromium and Firefox in a two-person call (peer-to-peer): video and audio both ways, mute seen both ways, pre-join in Firefox', async ({ browser, baseURL }) => {
+  const ff = await Firefox.launch();
+  try {
+    const chro = await person(browser, 'Chro');
+    await trackPeerConnections(chro);
+    const code = await createMeeting(chro, { title: 'Firefox peer to peer', allow_guests: true });
+    await join(chro, code);
+
+    // Firefox's pre-join: the preview plays, the name field and the join button work.
+    await ff.goto(`${baseURL}/meeting/${code}`);
+    await ff.waitFor(`document.body.hasAttribute('data-hydrated')`, 'the page hydrated', 60_000);
+    await ff.waitFor(`document.querySelector('[data-tile="tile-me"][data-camera-off="false"]')`, 'the camera preview plays');
+    await ff.waitFor(`document.querySelector('[data-testid="toggle-mic"]') && document.querySelector('[data-testid="toggle-camera"]')`, 'the preview controls show');
+    await ff.evaluate(`(() => {
+      const input = document.querySelector('input[name="display_name"]');
+      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, 'Fox');
+      input.dispatchEvent(new Event('input', { bubbles: true }));
+      [...document.querySelectorAll('button')].find((b) => b.textContent.includes('Join meeting')).click();
+    })()`);
+    await ff.waitFor(`document.querySelector('[data-testid="room"]')`, 'the room shows');
+
+    // Two people: a direct connection, media both ways.
+    await expectVideoPlaying(tileOf(chro.page, 'Fox'));
+    expect(await connections(chro.page)).toEqual({ sfu: 0, p2p: 1 });
+    await expectAudioFlowing(tileOf(chro.page, 'Fox'));
+    await ff.waitFor(`${framesOf('Chro')} > 0`, "Chro's video plays in Firefox");
+    const frames = await ff.evaluate<number>(framesOf('Chro'));
+    await ff.waitFor(`${framesOf('Chro')} > ${frames + 5}`, "Chro's video keeps playing in Firefox");
+    await ff.waitFor(`${audioBytesOf('Chro')} > 0`, "Chro's audio reaches Firefox");
+
+    // Mute from Firefox shows in Chromium, and from Chromium in Firefox.
+    await ff.evaluate(`document.querySelector('[data-testid="toggle-mic"]').click()`);
+    await expect(tileOf(chro.page, 'Fox')).toHaveAttribute('data-muted', 'true');
+    await chro.page.getByTestId('toggle-mic').click();
+    await ff.waitFor(
+      `document.querySelector('${tileSelector('Chro')}')?.getAttribute('data-muted') === 'true'`,
+      "Chro's mute shows in Firefox",
+    );
+    await chro.context.close();
   } finally {
     await ff.close();
   }
