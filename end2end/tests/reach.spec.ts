@@ -153,6 +153,8 @@ test('the join flow and the room controls work by keyboard alone, and changes ar
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'true');
   await expect(tileOf(host.page, 'Kay')).toHaveAttribute('data-muted', 'true');
+  // The host's screen reader hears it, whatever panel is open.
+  await expect(host.page.getByTestId('announcer')).toHaveText('Kay muted');
   await tabTo(page, (el) => el.tag === 'BUTTON' && el.label.startsWith('Chat'));
   await page.keyboard.press('Enter');
   await tabTo(page, (el) => el.tag === 'TEXTAREA');
@@ -160,7 +162,10 @@ test('the join flow and the room controls work by keyboard alone, and changes ar
   await page.keyboard.press('Enter');
   await expect(host.page.getByTestId('toggle-chat').getByTestId('unread')).toContainText('1');
 
-  // Live regions: the host's chat log announces who joined; the reconnect notice is a status.
+  // Live regions: changes are announced whatever panel is open (the announcer), and the
+  // chat log is a polite log too.
+  await expect(host.page.getByTestId('announcer')).toHaveAttribute('aria-live', 'polite');
+
   await host.page.getByTestId('toggle-chat').click();
   const log = host.page.getByRole('log', { name: 'Messages' });
   await expect(log).toHaveAttribute('aria-live', 'polite');

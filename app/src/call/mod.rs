@@ -191,6 +191,8 @@ pub struct CallState {
     pub reactions: RwSignal<Vec<(Option<PeerId>, Reaction, u64)>>,
     /// A host's request to turn something on, and who asked.
     pub asked: RwSignal<Option<(Request, String)>>,
+    /// The latest change worth telling a screen reader (joins, leaves, mutes, hands).
+    pub announcement: RwSignal<String>,
 }
 
 impl CallState {
@@ -228,7 +230,13 @@ impl CallState {
             hand: RwSignal::new(false),
             reactions: RwSignal::new(Vec::new()),
             asked: RwSignal::new(None),
+            announcement: RwSignal::new(String::new()),
         }
+    }
+
+    /// Tells screen readers about a change (a polite live region in the room).
+    pub fn announce(&self, text: impl Into<String>) {
+        self.announcement.set(text.into());
     }
 
     /// My role in the meeting now (it can change: promotion, hand-over).

@@ -35,6 +35,7 @@ impl Engine {
 
     /// A line in the chat about something that happened (counts as unread).
     pub(super) fn system_line(&self, text: String) {
+        self.state.announce(text.clone());
         let line = ChatLine::system(next(), text, js::now_ms() as i64);
         self.state.chat.update(|lines| chat::merge(lines, [line]));
     }

@@ -177,10 +177,28 @@ impl Engine {
                     .update(|me| me.iter_mut().for_each(|m| m.role = peer.role));
             }
             ServerMsg::PeerUpdated { peer } => {
-                let screen_changed = self
-                    .state
-                    .peer(&peer.id)
+                let before = self.state.peer(&peer.id);
+                let screen_changed = before
+                    .as_ref()
                     .is_none_or(|p| p.info.media.screen_stream != peer.media.screen_stream);
+                if let Some(before) = &before {
+                    let name = &peer.display_name;
+                    if before.info.media.audio != peer.media.audio {
+                        let state = if peer.media.audio { "unmuted" } else { "muted" };
+                        self.state.announce(format!("{name} {state}"));
+                    }
+                    if before.info.reconnecting != peer.reconnecting {
+                        let state = if peer.reconnecting {
+                            "is reconnecting"
+                        } else {
+                            "is back"
+                        };
+                        self.state.announce(format!("{name} {state}"));
+                    }
+                    if before.info.hand.is_none() && peer.hand.is_some() {
+                        self.state.announce(format!("{name} raised a hand"));
+                    }
+                }
                 self.upsert_peer(peer);
                 if screen_changed {
                     self.bump_streams();

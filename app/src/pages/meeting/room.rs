@@ -120,6 +120,10 @@ pub fn Room(title: String) -> impl IntoView {
                 <ControlBar show_people show_devices />
             </div>
             <Toast />
+            // Always in the page, whatever panel is open: joins, leaves, mutes, hands.
+            <p class="sr-only" aria-live="polite" role="status" data-testid="announcer">
+                {move || state.announcement.get()}
+            </p>
         </div>
     }
     .into_any()
