@@ -8,4 +8,5 @@
 
 pub mod bot;
 pub mod client;
+pub mod host;
 pub mod measure;

@@ -10,6 +10,7 @@
 //! `scripts/bench-sfu.sh` starts the release server pinned to one core and this on the other.
 
 use loadtest::client::{self, BotHandle};
+use loadtest::host::Host;
 use loadtest::measure::{cpu_seconds, flags};
 use protocol::signal::TrackKind;
 use std::collections::HashMap;
@@ -108,29 +109,8 @@ fn frames(bots: &[BotHandle]) -> (u64, u64) {
 #[tokio::main(flavor = "multi_thread", worker_threads = 1)]
 async fn main() {
     let args = args();
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .build()
-        .expect("client");
-    let email = format!("bench-{}@example.com", std::process::id());
-    let body = serde_json::json!({ "email": email, "password": "bench-password-1", "display_name": "Bench" });
-    http.post(format!("{}/api/v1/auth/register", args.server))
-        .json(&body)
-        .send()
-        .await
-        .expect("register")
-        .error_for_status()
-        .expect("registered");
-    let meeting: serde_json::Value = http
-        .post(format!("{}/api/v1/meetings", args.server))
-        .json(&serde_json::json!({ "title": "SFU bench", "allow_guests": true, "max_participants": 100 }))
-        .send()
-        .await
-        .expect("meeting")
-        .json()
-        .await
-        .expect("meeting json");
-    let code = meeting["code"].as_str().expect("a meeting code").to_owned();
+    let host = Host::register(&args.server, "bench").await;
+    let code = host.meeting("SFU bench", 100).await;
 
     let mut bots = Vec::new();
     for i in 0..args.bots {

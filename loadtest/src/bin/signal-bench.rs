@@ -16,6 +16,7 @@
 //! `scripts/bench-signal.sh` starts the release server pinned to one core and this on the other.
 
 use futures_util::{SinkExt, StreamExt};
+use loadtest::host::Host;
 use loadtest::measure::{cpu_seconds, flags, quantile, rss_bytes};
 use protocol::signal::{ClientMsg, JoinTicket, PROTOCOL_VERSION, ServerMsg};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -186,39 +187,11 @@ async fn chat_load(senders: &[&Client], rate: u32, seconds: u64, start: Instant)
 async fn main() {
     let a = args();
     let start = Instant::now();
-    let http = reqwest::Client::builder()
-        .cookie_store(true)
-        .pool_max_idle_per_host(64)
-        .build()
-        .expect("client");
-    let email = format!("signal-bench-{}@example.com", std::process::id());
-    let body = serde_json::json!({ "email": email, "password": "bench-password-1", "display_name": "Bench" });
-    http.post(format!("{}/api/v1/auth/register", a.server))
-        .json(&body)
-        .send()
-        .await
-        .expect("register")
-        .error_for_status()
-        .expect("registered");
+    let host = Host::register(&a.server, "signal-bench").await;
     let rooms = a.participants.div_ceil(a.room_size);
     let mut codes = Vec::with_capacity(rooms);
     for r in 0..rooms {
-        let meeting: serde_json::Value = http
-            .post(format!("{}/api/v1/meetings", a.server))
-            .json(&serde_json::json!({
-                "title": format!("Room {r}"),
-                "allow_guests": true,
-                "max_participants": a.room_size,
-            }))
-            .send()
-            .await
-            .expect("create meeting")
-            .error_for_status()
-            .expect("meeting created")
-            .json()
-            .await
-            .expect("meeting");
-        codes.push(meeting["code"].as_str().expect("code").to_owned());
+        codes.push(host.meeting(&format!("Room {r}"), a.room_size).await);
     }
     let guests = reqwest::Client::builder()
         .pool_max_idle_per_host(64)

@@ -1,7 +1,7 @@
 //! `GET /api/v1/meetings/{code}/attendance`: who came to a meeting and when, for its host, as
 //! JSON or as a CSV file.
 
-use super::meetings::find;
+use super::meetings::find_hosted;
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -44,12 +44,13 @@ pub async fn attendance(
             ));
         }
     };
-    let row = find(&state, &code).await?;
-    if row.host_id() != user {
-        return Err(AppError::Forbidden(
-            "Only the host can see who came to this meeting.",
-        ));
-    }
+    let row = find_hosted(
+        &state,
+        &code,
+        &user,
+        "Only the host can see who came to this meeting.",
+    )
+    .await?;
     let now = Utc::now();
     let entries: Vec<AttendanceEntry> = db::attendance::of_meeting(&state.db, &row.id)
         .await?

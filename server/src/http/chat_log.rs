@@ -1,7 +1,7 @@
 //! `GET /api/v1/meetings/{code}/chat`: a meeting's chat for its host, as JSON or as text to
 //! download. Only what was said to everyone: private messages stay between their two people.
 
-use super::meetings::find;
+use super::meetings::find_hosted;
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -44,12 +44,13 @@ pub async fn chat_log(
             ));
         }
     };
-    let row = find(&state, &code).await?;
-    if row.host_id() != user {
-        return Err(AppError::Forbidden(
-            "Only the host can read this meeting's chat.",
-        ));
-    }
+    let row = find_hosted(
+        &state,
+        &code,
+        &user,
+        "Only the host can read this meeting's chat.",
+    )
+    .await?;
     let messages = db::chat::of_meeting(&state.db, &row.id).await?;
     if !text {
         return Ok(Json(ChatLog {

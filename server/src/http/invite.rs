@@ -1,7 +1,7 @@
 //! `GET /api/v1/meetings/{code}/invite.ics`: a scheduled meeting as a calendar event, for its
 //! host to add to a calendar or send on (see `meetings::ics`).
 
-use super::meetings::find;
+use super::meetings::find_hosted;
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -31,12 +31,13 @@ pub async fn invite(
     AuthUser(user): AuthUser,
     Path(code): Path<String>,
 ) -> AppResult<Response> {
-    let row = find(&state, &code).await?;
-    if row.host_id() != user {
-        return Err(AppError::Forbidden(
-            "Only the host can download this meeting's invitation.",
-        ));
-    }
+    let row = find_hosted(
+        &state,
+        &code,
+        &user,
+        "Only the host can download this meeting's invitation.",
+    )
+    .await?;
     let Some(starts_at) = row.starts_at else {
         return Err(AppError::Conflict {
             message: "This meeting has no start time, so there is nothing to put in a calendar.",

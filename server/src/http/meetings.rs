@@ -50,15 +50,21 @@ pub(crate) async fn find_public(
     found
 }
 
-async fn find_hosted(state: &AppState, code: &str, user: &UserId) -> AppResult<MeetingRow> {
+/// The meeting `code` if `user` hosts it; otherwise 403 with `refusal`.
+pub(crate) async fn find_hosted(
+    state: &AppState,
+    code: &str,
+    user: &UserId,
+    refusal: &'static str,
+) -> AppResult<MeetingRow> {
     let row = find(state, code).await?;
     if &row.host_id() != user {
-        return Err(AppError::Forbidden(
-            "Only the host can change this meeting.",
-        ));
+        return Err(AppError::Forbidden(refusal));
     }
     Ok(row)
 }
+
+const ONLY_HOST_CHANGES: &str = "Only the host can change this meeting.";
 
 /// Hashes a newly chosen meeting password into the fields.
 async fn apply_password(state: &AppState, checked: &mut Checked) -> AppResult<()> {
@@ -185,7 +191,7 @@ pub async fn update(
     Path(code): Path<String>,
     AppJson(req): AppJson<UpdateMeetingRequest>,
 ) -> AppResult<Json<Meeting>> {
-    let row = find_hosted(&state, &code, &user).await?;
+    let row = find_hosted(&state, &code, &user, ONLY_HOST_CHANGES).await?;
     let mut checked = meetings::check_update(row.fields(), &req).map_err(AppError::Validation)?;
     apply_password(&state, &mut checked).await?;
     let row = db::meetings::update(&state.db, &row, checked.fields).await?;
@@ -210,7 +216,7 @@ pub async fn delete(
     AuthUser(user): AuthUser,
     Path(code): Path<String>,
 ) -> AppResult<StatusCode> {
-    let row = find_hosted(&state, &code, &user).await?;
+    let row = find_hosted(&state, &code, &user, ONLY_HOST_CHANGES).await?;
     db::meetings::delete(&state.db, &row).await?;
     // Anyone still in it is told, and the room closes.
     state.rooms.end(
