@@ -12,6 +12,30 @@ pub struct User {
     /// The colour scheme the user chose (kept across devices).
     #[serde(default)]
     pub theme: Theme,
+    /// Path of the profile picture (`avatar_path`), absent when there is none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
+}
+
+/// Where a user's profile picture is served; the version makes the URL change with the picture,
+/// so browsers may cache each URL for good.
+pub fn avatar_path(user: &UserId, version: &str) -> String {
+    format!("/api/v1/avatars/{}?v={version}", user.0)
+}
+
+/// Initials for a name: the first letter of the first two words ("Ada Lovelace" → "AL").
+pub fn initials(name: &str) -> String {
+    let letters: String = name
+        .split_whitespace()
+        .filter_map(|word| word.chars().find(|c| c.is_alphanumeric()))
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect();
+    if letters.is_empty() {
+        "?".into()
+    } else {
+        letters
+    }
 }
 
 /// Light, dark, or whatever the system says.

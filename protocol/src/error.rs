@@ -18,6 +18,10 @@ pub enum ErrorCode {
     Forbidden,
     NotFound,
     Conflict,
+    /// The body is too large.
+    TooLarge,
+    /// The body is not a type the route takes.
+    UnsupportedType,
     RateLimited,
     Internal,
     Unavailable,
@@ -31,6 +35,8 @@ impl ErrorCode {
             ErrorCode::Forbidden => 403,
             ErrorCode::NotFound => 404,
             ErrorCode::Conflict => 409,
+            ErrorCode::TooLarge => 413,
+            ErrorCode::UnsupportedType => 415,
             ErrorCode::Validation => 422,
             ErrorCode::RateLimited => 429,
             ErrorCode::Internal => 500,

@@ -73,6 +73,9 @@ pub struct PeerInfo {
     /// Raised hand: its place in the order hands went up (lower is earlier).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub hand: Option<u32>,
+    /// Path of the profile picture of a signed-in participant who has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
 }
 
 /// An ICE server for `RTCPeerConnection`'s `iceServers`.
@@ -123,6 +126,9 @@ pub struct JoinTicket {
     pub relay_only: bool,
     pub role: Role,
     pub display_name: String,
+    /// Path of the joiner's profile picture, if any.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub avatar: Option<String>,
 }
 
 /// How media flows in a meeting right now (decided by the server, per meeting).

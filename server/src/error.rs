@@ -26,6 +26,12 @@ pub enum AppError {
         message: &'static str,
         field: Option<&'static str>,
     },
+    /// 413: the body (or the picture in it) is too large.
+    #[error("{0}")]
+    TooLarge(&'static str),
+    /// 415: not a kind of content this route takes.
+    #[error("{0}")]
+    Unsupported(&'static str),
     #[error("too many attempts")]
     RateLimited { retry_after_secs: u64 },
     /// Overloaded (the password-check queue is full): 503 with `Retry-After`.
@@ -48,6 +54,8 @@ impl AppError {
             AppError::Unauthorized(m) => ApiError::new(ErrorCode::Unauthorized, *m),
             AppError::Forbidden(m) => ApiError::new(ErrorCode::Forbidden, *m),
             AppError::NotFound(m) => ApiError::new(ErrorCode::NotFound, *m),
+            AppError::TooLarge(m) => ApiError::new(ErrorCode::TooLarge, *m),
+            AppError::Unsupported(m) => ApiError::new(ErrorCode::UnsupportedType, *m),
             AppError::Denied { message, field } => {
                 let mut e = ApiError::new(ErrorCode::Forbidden, *message);
                 if let Some(field) = field {

@@ -5,6 +5,7 @@
 
 pub mod attendance;
 pub mod auth;
+pub mod avatar;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -7,6 +7,7 @@ mod attendance;
 mod auth_accounts;
 mod auth_rate_limit;
 mod auth_refresh_rotation;
+mod avatars;
 mod calendar;
 mod chat_durability;
 mod meeting_room;

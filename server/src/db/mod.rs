@@ -1,6 +1,7 @@
 //! SurrealDB connection (embedded, in memory or remote, chosen by URL) and schema set-up.
 
 pub mod attendance;
+pub mod avatars;
 pub mod chat;
 pub mod meetings;
 pub mod refresh_tokens;
@@ -14,7 +15,7 @@ use surrealdb::types::{RecordId, RecordIdKey};
 pub type Db = Surreal<Any>;
 
 /// The schema version this binary writes; bump it with every change to `schema.surql`.
-pub const SCHEMA_VERSION: i64 = 6;
+pub const SCHEMA_VERSION: i64 = 7;
 const SCHEMA: &str = include_str!("schema.surql");
 
 #[derive(Debug, thiserror::Error)]

@@ -13,6 +13,8 @@ pub struct UserRow {
     pub display_name: String,
     /// `Theme::as_str`; absent on rows from before v6.
     pub theme: Option<String>,
+    /// Version of the profile picture (v7); absent without one.
+    pub avatar: Option<String>,
     pub password_hash: String,
     pub created_at: DateTime<Utc>,
 }
@@ -20,6 +22,12 @@ pub struct UserRow {
 impl UserRow {
     pub fn user_id(&self) -> UserId {
         UserId(key_of(&self.id))
+    }
+
+    pub fn avatar_path(&self) -> Option<String> {
+        self.avatar
+            .as_deref()
+            .map(|version| protocol::avatar_path(&self.user_id(), version))
     }
 
     pub fn to_user(&self) -> User {
@@ -32,6 +40,7 @@ impl UserRow {
                 .as_deref()
                 .and_then(protocol::Theme::parse)
                 .unwrap_or_default(),
+            avatar: self.avatar_path(),
         }
     }
 }

@@ -128,12 +128,14 @@ pub async fn join(
         .as_ref()
         .map(|p| p.user_id().0)
         .unwrap_or_else(|| "guest".into());
+    let avatar = profile.as_ref().and_then(|p| p.avatar_path());
     let ticket = state.rooms.tickets.issue(
         Ticket {
             code,
             meeting: db::key_of(&row.id),
             identity,
             display_name: display_name.clone(),
+            avatar: avatar.clone(),
             role,
             capacity,
             lobby: row.lobby,
@@ -147,6 +149,7 @@ pub async fn join(
         relay_only: state.config.turn_only,
         role,
         display_name,
+        avatar,
     }))
 }
 

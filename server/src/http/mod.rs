@@ -3,6 +3,7 @@
 pub mod assets;
 pub mod attendance;
 pub mod auth;
+pub mod avatars;
 pub mod chat_log;
 pub mod invite;
 pub mod join;
@@ -16,8 +17,9 @@ pub mod users;
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::Router;
+use axum::extract::DefaultBodyLimit;
 use axum::middleware;
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 
 /// `/api/v1` routes, state applied, so they can be served and also called in-process by
 /// server functions.
@@ -28,6 +30,13 @@ pub fn api_router(state: AppState) -> Router {
         .route("/auth/refresh", post(auth::refresh))
         .route("/auth/logout", post(auth::logout))
         .route("/users/me", get(users::me).patch(users::update_me))
+        .route(
+            "/users/me/avatar",
+            put(avatars::upload)
+                .delete(avatars::remove)
+                .layer(DefaultBodyLimit::max(crate::avatar::MAX_BYTES)),
+        )
+        .route("/avatars/{user}", get(avatars::show))
         .route("/meetings", get(meetings::list).post(meetings::create))
         .route(
             "/meetings/{code}",

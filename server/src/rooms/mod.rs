@@ -181,6 +181,7 @@ impl Rooms {
             room::Joining {
                 peer: peer.clone(),
                 display_name: ticket.display_name,
+                avatar: ticket.avatar,
                 role: ticket.role,
                 identity: ticket.identity,
                 resume_token: resume_token.clone(),

@@ -84,6 +84,8 @@ pub enum Effect {
 pub struct Joining {
     pub peer: PeerId,
     pub display_name: String,
+    /// Path of the profile picture, if any.
+    pub avatar: Option<String>,
     pub role: Role,
     pub identity: Identity,
     pub resume_token: String,
@@ -360,6 +362,7 @@ impl Room {
             media: MediaState::default(),
             reconnecting: false,
             hand: None,
+            avatar: joining.avatar,
         };
         self.broadcast(&peer, &ServerMsg::PeerJoined { peer: info.clone() }, out);
         let runs_room = info.role.runs_room();
@@ -684,6 +687,7 @@ mod tests {
         Joining {
             peer: PeerId(name.to_lowercase()),
             display_name: name.into(),
+            avatar: None,
             role: Role::Guest,
             identity: Identity::Guest(format!("key-{name}")),
             resume_token: format!("token-{name}"),

@@ -18,6 +18,8 @@ pub struct Ticket {
     pub meeting: String,
     pub identity: Identity,
     pub display_name: String,
+    /// Path of the profile picture, if any.
+    pub avatar: Option<String>,
     pub role: Role,
     /// Most participants the meeting admits.
     pub capacity: u32,
@@ -34,6 +36,7 @@ impl Ticket {
             meeting: format!("m-{code}"),
             identity: Identity::Guest(format!("guest-key-{name}")),
             display_name: name.into(),
+            avatar: None,
             role: Role::Guest,
             capacity,
             lobby: false,

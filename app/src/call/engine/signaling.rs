@@ -274,6 +274,7 @@ impl Engine {
                     media: self.state.local.get_untracked(),
                     reconnecting: false,
                     hand: None,
+                    avatar: call.ticket.avatar.clone(),
                 }));
             }
             resumed

@@ -274,6 +274,7 @@ mod tests {
         Joining {
             peer: id(name),
             display_name: name.into(),
+            avatar: None,
             role,
             identity,
             resume_token: format!("token-{name}"),
