@@ -1,7 +1,7 @@
 // Around the meeting, from the host's dashboard: the calendar invitation of a scheduled
 // meeting, and afterwards who came and what was said.
 import { expect, test } from '@playwright/test';
-import { createMeeting, join, person } from './call-fixtures';
+import { createMeeting, join, person, tileOf } from './call-fixtures';
 import { gotoHydrated } from './fixtures';
 import { readFile } from 'fs/promises';
 
@@ -46,4 +46,47 @@ test('the host downloads the invitation, and after the meeting reads who came an
   await expect(card.getByTestId('export-csv')).toHaveAttribute('href', `/api/v1/meetings/${code}/attendance?format=csv`);
   await host.context.close();
   await guest.context.close();
+});
+
+test('a profile picture is uploaded from the dashboard and shown on a camera-off tile', async ({ browser }) => {
+  const ada = await person(browser, 'Ada Lovelace');
+  await gotoHydrated(ada.page, '/dashboard');
+  const profile = ada.page.getByRole('region', { name: 'Your profile' });
+  await expect(profile.getByTestId('avatar-initials')).toHaveText('AL');
+
+  // A text file named like a picture is refused, and nothing changes.
+  await ada.page.locator('#avatar-file').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: Buffer.from('not a picture') });
+  await expect(profile.getByTestId('avatar-error')).toHaveText('Use a PNG, JPEG or WebP picture.');
+  await expect(profile.getByTestId('avatar-initials')).toBeVisible();
+
+  // Any real PNG will do: a screenshot of the page is one.
+  const png = await ada.page.screenshot();
+  await ada.page.locator('#avatar-file').setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: png });
+  await expect(profile.getByRole('status')).toHaveText('Picture updated.');
+  await expect(profile.getByTestId('avatar-error')).toBeEmpty();
+  const shown = profile.getByTestId('avatar-image');
+  await expect(shown).toHaveJSProperty('naturalWidth', 256);
+  await expect(ada.page.getByRole('banner').getByTestId('avatar-image')).toBeVisible();
+  // The name is edited in the same card; an empty one is refused on the field.
+  await profile.getByLabel('Display name').fill(' ');
+  await profile.getByRole('button', { name: 'Save name' }).click();
+  await expect(profile.locator('#profile-display_name-error')).not.toBeEmpty();
+  await profile.getByLabel('Display name').fill('Ada Lovelace');
+  await profile.getByRole('button', { name: 'Save name' }).click();
+  await expect(profile.getByRole('status')).toHaveText('Name saved.');
+
+  // In a meeting with her camera off, the others see her picture on her tile.
+  const code = await createMeeting(ada, { allow_guests: true });
+  const bob = await person(browser, 'Bob', { guest: true });
+  await join(ada, code);
+  await ada.page.getByTestId('toggle-camera').click();
+  await join(bob, code, { guestName: 'Bob' });
+  const tile = tileOf(bob.page, 'Ada Lovelace');
+  await expect(tile).toHaveAttribute('data-camera-off', 'true');
+  await expect(tile.getByTestId('avatar-image')).toHaveJSProperty('naturalWidth', 256);
+  // A guest has initials.
+  await bob.page.getByTestId('toggle-camera').click();
+  await expect(tileOf(ada.page, 'Bob').getByTestId('avatar-initials')).toHaveText('B');
+  await ada.context.close();
+  await bob.context.close();
 });

@@ -15,7 +15,7 @@ export async function person(browser: Browser, name: string, opts: { guest?: boo
   const page = await context.newPage();
   if (!opts.guest) {
     const res = await context.request.post('/api/v1/auth/register', {
-      data: { email: uniqueEmail(name.toLowerCase()), password: PASSWORD, display_name: name },
+      data: { email: uniqueEmail(name.toLowerCase().replace(/[^a-z0-9]/g, '')), password: PASSWORD, display_name: name },
     });
     expect(res.status()).toBe(201);
   }

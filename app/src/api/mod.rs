@@ -3,6 +3,8 @@
 
 #[cfg(feature = "ssr")]
 pub mod ssr;
+#[cfg(feature = "hydrate")]
+pub mod upload;
 
 use leptos::prelude::*;
 use leptos::server_fn::codec::{Json, JsonEncoding};
@@ -141,6 +143,12 @@ pub async fn meeting_chat(code: String) -> Result<protocol::room::ChatLog, UiErr
 #[server(input = Json)]
 pub async fn update_me(request: protocol::UpdateMeRequest) -> Result<User, UiError> {
     ssr::answer(ssr::call(Method::PATCH, "/users/me", Some(&request)).await)
+}
+
+/// Removes the signed-in user's profile picture.
+#[server]
+pub async fn remove_avatar() -> Result<User, UiError> {
+    ssr::answer(ssr::call(Method::DELETE, "/users/me/avatar", None::<&()>).await)
 }
 
 /// Who came to a meeting and when, for its host.

@@ -1,6 +1,7 @@
 //! Top bar: brand, and either the signed-in user with sign-out or the sign-in links.
 
 use crate::api::Logout;
+use crate::components::avatar::Avatar;
 use crate::state::auth::AuthState;
 use crate::theme::ThemeToggle;
 use leptos::prelude::*;
@@ -36,10 +37,14 @@ pub fn Header() -> impl IntoView {
                                 .get()
                                 .map(|result| match result {
                                     Ok(Some(user)) => {
+                                        let user = auth.latest(user);
                                         view! {
                                             <A href="/dashboard" attr:class=LINK>"Dashboard"</A>
-                                            <span class="hidden px-2 text-sm text-slate-500 dark:text-slate-400 sm:inline" data-testid="current-user">
-                                                {user.display_name}
+                                            <span class="flex items-center gap-2 px-2">
+                                                <Avatar name=user.display_name.clone() url=user.avatar.clone() class="h-7 w-7 text-xs" />
+                                                <span class="hidden text-sm text-slate-500 dark:text-slate-400 sm:inline" data-testid="current-user">
+                                                    {user.display_name}
+                                                </span>
                                             </span>
                                             <ActionForm action=logout>
                                                 <button type="submit" class=LINK disabled=move || logout.pending().get()>

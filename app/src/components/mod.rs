@@ -1,6 +1,7 @@
 //! Reusable UI pieces.
 
 pub mod attendance;
+pub mod avatar;
 pub mod call_controls;
 pub mod chat;
 pub mod chat_log;
@@ -13,5 +14,6 @@ pub mod local_time;
 pub mod meeting_card;
 pub mod meeting_form;
 pub mod participants;
+pub mod profile;
 pub mod status;
 pub mod video_tile;

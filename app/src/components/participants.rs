@@ -4,6 +4,7 @@
 //! moderator, host, remove). The server checks every action whatever this panel shows.
 
 use crate::call::{CallState, LinkState, Participant, actions};
+use crate::components::avatar::Avatar;
 use crate::components::icons::{Icon, Svg};
 use leptos::prelude::*;
 use protocol::room::HostAction;
@@ -121,11 +122,14 @@ fn Row(p: Participant) -> impl IntoView {
     view! {
         <li class="rounded-md" data-testid="participant" data-name=p.info.display_name.clone() data-hand=hand.to_string()>
             <div class="flex items-center justify-between gap-2">
-                <span class="truncate">
+                <span class="flex min-w-0 items-center gap-2">
+                    <Avatar name=name.clone() url=p.info.avatar.clone() class="h-6 w-6 text-[10px]" />
+                    <span class="truncate">
                     {hand.then(|| view! { <span class="mr-1 inline-block align-text-bottom text-amber-600" title="Hand raised" data-testid="participant-hand"><Svg icon=Icon::Hand class="h-4 w-4" /><span class="sr-only">"Hand raised"</span></span> })}
                     {name.clone()}
                     {(!role.is_empty()).then(|| view! { <span class="ml-1 rounded bg-slate-100 px-1 text-xs dark:bg-slate-800">{role}</span> })}
                     {reconnecting.then(|| view! { <span class="ml-1 text-xs text-amber-600">"reconnecting"</span> })}
+                    </span>
                 </span>
                 <span class="flex shrink-0 items-center gap-1 text-slate-500 dark:text-slate-400">
                     <span class="flex gap-1" role="img" aria-label=format!("microphone {}, camera {}", if audio { "on" } else { "off" }, if p.info.media.video { "on" } else { "off" })>

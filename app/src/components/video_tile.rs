@@ -2,6 +2,7 @@
 //! mute / camera-off state, speaking ring, connection quality and a pin button.
 
 use crate::call::{CallState, LinkState, TileKey};
+use crate::components::avatar::Avatar;
 use crate::components::icons::{Icon, Svg};
 use leptos::html::Video;
 use leptos::prelude::*;
@@ -16,6 +17,8 @@ struct TileInfo {
     reconnecting: bool,
     quality: Option<crate::call::Quality>,
     hand: bool,
+    /// Profile picture path, shown when the camera is off.
+    avatar: Option<String>,
 }
 
 fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
@@ -39,6 +42,9 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 reconnecting: false,
                 quality: None,
                 hand: matches!(tile, TileKey::Me) && state.hand.get(),
+                avatar: state
+                    .me
+                    .with(|me| me.as_ref().and_then(|me| me.avatar.clone())),
             }
         }
         TileKey::Camera(id) | TileKey::Screen(id) => state
@@ -56,17 +62,10 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 reconnecting: p.info.reconnecting || p.link == LinkState::Reconnecting,
                 quality: p.quality,
                 hand: !tile.is_screen() && p.info.hand.is_some(),
+                avatar: p.info.avatar.clone(),
             })
             .unwrap_or_default(),
     }
-}
-
-fn initials(name: &str) -> String {
-    name.split_whitespace()
-        .filter_map(|w| w.chars().next())
-        .take(2)
-        .flat_map(char::to_uppercase)
-        .collect()
 }
 
 #[component]
@@ -157,9 +156,11 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
             ></video>
             <Show when=move || !info.with(|i| i.video)>
                 <div class="absolute inset-0 flex items-center justify-center" aria-hidden="true">
-                    <span class="flex h-20 w-20 items-center justify-center rounded-full bg-indigo-600 text-2xl font-semibold text-white">
-                        {move || initials(&info.with(|i| i.name.clone()))}
-                    </span>
+                    <Avatar
+                        name=Signal::derive(move || info.with(|i| i.name.clone()))
+                        url=Signal::derive(move || info.with(|i| i.avatar.clone()))
+                        class="h-20 w-20 text-2xl"
+                    />
                 </div>
             </Show>
             <figcaption class="absolute bottom-2 left-2 flex max-w-[80%] items-center gap-1 rounded-md bg-black/60 px-2 py-1 text-sm text-white">

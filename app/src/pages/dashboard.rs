@@ -3,6 +3,7 @@
 use crate::api::my_meetings;
 use crate::components::meeting_card::MeetingCard;
 use crate::components::meeting_form::MeetingForm;
+use crate::components::profile::ProfileCard;
 use crate::components::status::Loading;
 use crate::state::auth::AuthState;
 use leptos::prelude::*;
@@ -37,6 +38,7 @@ fn Dashboard(user: User) -> impl IntoView {
                 <h1 class="text-3xl font-bold">"Your meetings"</h1>
                 <p class="text-slate-500 dark:text-slate-400">"Signed in as " {user.display_name.clone()} " (" {user.email.clone()} ")"</p>
             </div>
+            <ProfileCard user=user.clone() />
             <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="new-meeting-heading">
                 <h2 id="new-meeting-heading" class="mb-4 text-lg font-semibold">"Schedule a meeting"</h2>
                 <MeetingForm on_saved=Callback::new(move |m: Meeting| { created.set(Some(m)); meetings.refetch(); }) />

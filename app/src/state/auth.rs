@@ -7,12 +7,16 @@ use protocol::User;
 #[derive(Clone, Copy)]
 pub struct AuthState {
     pub user: Resource<Result<Option<User>, UiError>>,
+    /// The profile as last changed on this page (picture, name): shown in the header without
+    /// refetching `user`, which would rebuild every page that waits on it.
+    edited: RwSignal<Option<User>>,
 }
 
 impl AuthState {
     pub fn provide() -> Self {
         let state = Self {
             user: Resource::new(|| (), |_| current_user()),
+            edited: RwSignal::new(None),
         };
         provide_context(state);
         state
@@ -23,7 +27,21 @@ impl AuthState {
     }
 
     pub fn refetch(&self) {
+        self.edited.set(None);
         self.user.refetch();
+    }
+
+    /// The signed-in user changed their profile.
+    pub fn edited(&self, user: User) {
+        self.edited.set(Some(user));
+    }
+
+    /// `user` as fetched, with this page's later edits of the same account.
+    pub fn latest(&self, user: User) -> User {
+        self.edited
+            .get()
+            .filter(|edited| edited.id == user.id)
+            .unwrap_or(user)
     }
 }
 
