@@ -37,6 +37,21 @@ need_debian_tool() {
 need_debian_tool CHROMIUM_PATH chromium "the end-to-end tests" /usr/bin/chromium /usr/bin/chromium-browser
 need_debian_tool TURNSERVER_PATH coturn "the TURN end-to-end test" /usr/bin/turnserver "$(command -v turnserver || true)"
 need_debian_tool FIREFOX_PATH firefox-esr "the Firefox end-to-end test" /usr/bin/firefox-esr
+# The mail scenarios and the invitation e2e test talk to a real SMTP server on loopback:
+# Debian's python3-aiosmtpd (a module, not a binary, so it is checked by importing it).
+export AIOSMTPD_PYTHON="${AIOSMTPD_PYTHON:-/usr/bin/python3}"
+if ! "$AIOSMTPD_PYTHON" -c 'import aiosmtpd' 2>/dev/null; then
+  if command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    stage "Installing python3-aiosmtpd from Debian"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get install -y -qq python3-aiosmtpd >/dev/null || { apt-get update -qq && apt-get install -y -qq python3-aiosmtpd >/dev/null; }
+  else
+    echo "python3-aiosmtpd is needed for the mail tests and was not found."
+    echo "Install it (Debian/Ubuntu: sudo apt-get install python3-aiosmtpd), or point the tests at"
+    echo "a Python that has it: AIOSMTPD_PYTHON=/path/to/python3 ./scripts/test.sh"
+    exit 1
+  fi
+fi
 
 # One server build serves both steps: `cargo test` builds the video-meet binary with the
 # test feature set, and the end-to-end suite runs that binary.

@@ -201,3 +201,51 @@ pub struct AttendanceList {
     pub title: String,
     pub entries: Vec<AttendanceEntry>,
 }
+
+/// `POST /api/v1/meetings/{code}/invitations`: addresses to invite by email.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InviteRequest {
+    /// At most `MAX_INVITES_PER_REQUEST` addresses; one already invited is left as it is.
+    pub emails: Vec<String>,
+}
+
+pub const MAX_INVITES_PER_REQUEST: usize = 50;
+
+/// Where an invitee's mail is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "snake_case")]
+pub enum InvitationStatus {
+    /// Waiting for its turn.
+    Queued,
+    /// The SMTP server took the last mail.
+    Sent,
+    /// The last attempt failed; another follows (`last_error` says why).
+    Retrying,
+    /// Given up after several attempts.
+    Failed,
+}
+
+/// One invitee, as the host sees them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct Invitation {
+    pub email: String,
+    pub status: InvitationStatus,
+    /// What the last mail was: `invitation`, `update`, `cancellation` or `reminder`.
+    pub last_mail: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_error: Option<String>,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+/// `GET /api/v1/meetings/{code}/invitations` (host only).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct InvitationList {
+    /// False when this server has no SMTP server configured: nothing can be mailed.
+    pub enabled: bool,
+    pub invitations: Vec<Invitation>,
+}

@@ -189,6 +189,25 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_RESUME_SECS", default_value_t = 30)]
     pub resume_secs: u64,
 
+    /// SMTP server for invitation mail; without it, invitations by email are off.
+    /// `smtps://user:pass@host:465` (TLS), `smtp://user:pass@host:587?tls=required`
+    /// (STARTTLS), or `smtp://host:25` (plain, for a relay on this machine). Keep credentials
+    /// in the environment variable rather than on the command line.
+    #[arg(long, env = "VIDEO_MEET_SMTP_URL", hide_env_values = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of invitation mail, e.g. `Video Meet <meet@example.com>`.
+    #[arg(long, env = "VIDEO_MEET_SMTP_FROM")]
+    pub smtp_from: Option<String>,
+
+    /// Reminder mail goes out this many minutes before a meeting starts (0: no reminders).
+    #[arg(long, env = "VIDEO_MEET_REMINDER_MINUTES", default_value_t = 15)]
+    pub reminder_minutes: u32,
+
+    /// Invitations one host may send per hour (each address counts once per meeting).
+    #[arg(long, env = "VIDEO_MEET_INVITES_PER_HOUR", default_value_t = 100)]
+    pub invites_per_hour: u32,
+
     /// Log format.
     #[arg(long, env = "VIDEO_MEET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -240,6 +259,9 @@ impl Config {
         }
         if self.turn_only && self.turn_urls.is_empty() {
             return Err("--turn-only needs TURN servers: set --turn-urls and --turn-secret".into());
+        }
+        if self.smtp_url.is_some() && self.smtp_from.is_none() {
+            return Err("--smtp-url needs --smtp-from (the sender of invitation mail)".into());
         }
         if !self.turn_urls.is_empty() && self.turn_secret.is_none() {
             return Err(

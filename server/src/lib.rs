@@ -11,6 +11,7 @@ pub mod db;
 pub mod error;
 pub mod http;
 pub mod ids;
+pub mod mail;
 pub mod meetings;
 pub mod rooms;
 pub mod sfu;
@@ -108,6 +109,11 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         source,
     })?;
     rooms.set_sfu(sfu);
+    let mailer = match (&config.smtp_url, &config.smtp_from) {
+        (Some(url), Some(from)) => Some(mail::Mailer::new(url, from).map_err(StartError::Config)?),
+        _ => None,
+    };
+    let mail = mail::Outbox::new(mailer, config.reminder_minutes, config.public_url());
     let (presence, presence_rx) = tokio::sync::mpsc::channel(rooms::PRESENCE_QUEUE);
     rooms.set_presence(presence);
     tokio::spawn(attendance::write_forever(db.clone(), presence_rx));
@@ -135,6 +141,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
             Duration::from_secs(60),
         ),
         rooms,
+        mail,
         leptos: leptos_options(&config),
         metrics,
         config: Arc::new(config),
@@ -256,6 +263,7 @@ pub async fn spawn(mut config: Config) -> Result<Running, StartError> {
         state.db.clone(),
         Duration::from_secs(3600),
     ))];
+    upkeep.extend(state.mail.sender(state.db.clone()));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
     let task = match tls {

@@ -26,6 +26,8 @@ pub struct AppState {
     /// Password checks in progress per address and per account or meeting.
     pub in_flight: crate::auth::in_flight::InFlight,
     pub rooms: Rooms,
+    /// Invitation mail (off without `--smtp-url`).
+    pub mail: crate::mail::Outbox,
     pub leptos: LeptosOptions,
     pub metrics: PrometheusHandle,
 }

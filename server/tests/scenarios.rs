@@ -10,6 +10,7 @@ mod auth_refresh_rotation;
 mod avatars;
 mod calendar;
 mod chat_durability;
+mod invitations;
 mod meeting_room;
 mod meetings_crud;
 mod ops_and_pages;

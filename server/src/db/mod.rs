@@ -3,6 +3,7 @@
 pub mod attendance;
 pub mod avatars;
 pub mod chat;
+pub mod invitations;
 pub mod meetings;
 pub mod refresh_tokens;
 pub mod users;

@@ -5,8 +5,7 @@ use super::meetings::find_hosted;
 use crate::auth::extract::AuthUser;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::meetings::ics::{self, Invite};
-use crate::meetings::to_meeting;
+use crate::meetings::ics;
 use crate::state::AppState;
 use axum::extract::{Path, State};
 use axum::http::header;
@@ -38,38 +37,15 @@ pub async fn invite(
         "Only the host can download this meeting's invitation.",
     )
     .await?;
-    let Some(starts_at) = row.starts_at else {
+    let host = db::users::by_id(&state.db, &user)
+        .await?
+        .ok_or(AppError::NotFound("No such account."))?;
+    let Some(body) = ics::of_meeting(&row, &host, &state.config.public_url(), false, None) else {
         return Err(AppError::Conflict {
             message: "This meeting has no start time, so there is nothing to put in a calendar.",
             field: None,
         });
     };
-    let host = db::users::by_id(&state.db, &user)
-        .await?
-        .ok_or(AppError::NotFound("No such account."))?;
-    let public_url = state.config.public_url();
-    let domain = public_url
-        .split("://")
-        .nth(1)
-        .unwrap_or(&public_url)
-        .split(['/', ':'])
-        .next()
-        .unwrap_or("localhost")
-        .to_owned();
-    let url = to_meeting(&row, &public_url).join_url;
-    let key = db::key_of(&row.id);
-    let body = ics::calendar(&Invite {
-        key: &key,
-        domain: &domain,
-        title: &row.title,
-        starts_at,
-        duration_minutes: row.duration_minutes,
-        join_url: &url,
-        organizer_name: &host.display_name,
-        organizer_email: &host.email,
-        sequence: row.sequence.unwrap_or(0).clamp(0, u32::MAX as i64) as u32,
-        cancelled: false,
-    });
     let disposition = format!("attachment; filename=\"{}.ics\"", row.code);
     Ok((
         [

@@ -194,7 +194,13 @@ pub async fn update(
     let row = find_hosted(&state, &code, &user, ONLY_HOST_CHANGES).await?;
     let mut checked = meetings::check_update(row.fields(), &req).map_err(AppError::Validation)?;
     apply_password(&state, &mut checked).await?;
+    let before = row.clone();
     let row = db::meetings::update(&state.db, &row, checked.fields).await?;
+    if state.mail.enabled()
+        && let Some(host) = db::users::by_id(&state.db, &user).await?
+    {
+        state.mail.changed(&state.db, &before, &row, &host).await?;
+    }
     Ok(Json(meetings::to_meeting(&row, &state.config.public_url())))
 }
 
@@ -218,6 +224,11 @@ pub async fn delete(
 ) -> AppResult<StatusCode> {
     let row = find_hosted(&state, &code, &user, ONLY_HOST_CHANGES).await?;
     db::meetings::delete(&state.db, &row).await?;
+    if state.mail.enabled()
+        && let Some(host) = db::users::by_id(&state.db, &user).await?
+    {
+        state.mail.cancelled(&state.db, &row, &host).await?;
+    }
     // Anyone still in it is told, and the room closes.
     state.rooms.end(
         &protocol::MeetingCode(row.code.clone()),

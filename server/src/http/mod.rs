@@ -5,6 +5,7 @@ pub mod attendance;
 pub mod auth;
 pub mod avatars;
 pub mod chat_log;
+pub mod invitations;
 pub mod invite;
 pub mod join;
 pub mod limits;
@@ -48,6 +49,10 @@ pub fn api_router(state: AppState) -> Router {
         .route("/meetings/{code}/chat", get(chat_log::chat_log))
         .route("/meetings/{code}/attendance", get(attendance::attendance))
         .route("/meetings/{code}/invite.ics", get(invite::invite))
+        .route(
+            "/meetings/{code}/invitations",
+            get(invitations::list).post(invitations::invite),
+        )
         .route("/openapi.json", get(openapi::document))
         .fallback(|| async { AppError::NotFound("No such API route.") })
         .layer(middleware::from_fn_with_state(

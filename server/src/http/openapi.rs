@@ -34,6 +34,8 @@ use utoipa::{Modify, OpenApi};
         super::chat_log::chat_log,
         super::attendance::attendance,
         super::invite::invite,
+        super::invitations::list,
+        super::invitations::invite,
     ),
     modifiers(&Sessions),
     tags(

@@ -3,6 +3,8 @@
 //! calendars replace the event they have; a cancellation is the same UID, one step later, with
 //! `STATUS:CANCELLED` and `METHOD:CANCEL`.
 
+use crate::db::meetings::MeetingRow;
+use crate::db::users::UserRow;
 use chrono::{DateTime, Duration, Utc};
 use icalendar::{Calendar, Component, Event, EventLike, EventStatus, Property};
 
@@ -21,6 +23,43 @@ pub struct Invite<'a> {
     /// How many times the meeting changed since it was created.
     pub sequence: u32,
     pub cancelled: bool,
+    /// The invitee a mailed copy is for (an `ATTENDEE` line), if any.
+    pub attendee: Option<&'a str>,
+}
+
+/// The invitation of a scheduled meeting (`None` without a start time). A cancellation is
+/// one sequence step after the meeting's last change.
+pub fn of_meeting(
+    row: &MeetingRow,
+    host: &UserRow,
+    public_url: &str,
+    cancelled: bool,
+    attendee: Option<&str>,
+) -> Option<String> {
+    let starts_at = row.starts_at?;
+    let domain = public_url
+        .split("://")
+        .nth(1)
+        .unwrap_or(public_url)
+        .split(['/', ':'])
+        .next()
+        .unwrap_or("localhost");
+    let url = super::to_meeting(row, public_url).join_url;
+    let key = crate::db::key_of(&row.id);
+    let sequence = row.sequence.unwrap_or(0).clamp(0, u32::MAX as i64 - 1) as u32;
+    Some(calendar(&Invite {
+        key: &key,
+        domain,
+        title: &row.title,
+        starts_at,
+        duration_minutes: row.duration_minutes,
+        join_url: &url,
+        organizer_name: &host.display_name,
+        organizer_email: &host.email,
+        sequence: sequence + u32::from(cancelled),
+        cancelled,
+        attendee,
+    }))
 }
 
 pub fn uid(key: &str, domain: &str) -> String {
@@ -49,6 +88,13 @@ pub fn calendar(invite: &Invite<'_>) -> String {
                 .add_parameter("CN", invite.organizer_name)
                 .done(),
         );
+    if let Some(attendee) = invite.attendee {
+        event.append_property(
+            Property::new("ATTENDEE", format!("mailto:{attendee}"))
+                .add_parameter("RSVP", "FALSE")
+                .done(),
+        );
+    }
     let mut calendar = Calendar::new();
     calendar
         .append_property(Property::new(
@@ -80,6 +126,7 @@ mod tests {
             organizer_email: "ada@example.com",
             sequence,
             cancelled,
+            attendee: None,
         })
     }
 

@@ -92,7 +92,7 @@ pub fn check_update(
     Ok(Checked { fields, password })
 }
 
-fn rfc3339(t: DateTime<Utc>) -> String {
+pub fn rfc3339(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Secs, true)
 }
 

@@ -1,5 +1,6 @@
 //! Shared test harness: a real server on 127.0.0.1 with SurrealDB in memory, and clients.
 
+pub mod smtp;
 pub mod ws;
 
 use reqwest::{Client, Response, StatusCode};

@@ -1,0 +1,275 @@
+//! Invitations by email: the host invites addresses to a scheduled meeting; each invitee gets
+//! the invitation (with the `.ics`), an update when the meeting changes, a cancellation when it
+//! is deleted, and a reminder before it starts. Requests only queue mail (rendered, in
+//! SurrealDB); `queue::send_forever` hands it to the SMTP server and retries with backoff, so
+//! a slow or broken mail server never holds up a request.
+
+pub mod compose;
+pub mod queue;
+
+use crate::db::invitations::{self, NewMail};
+use crate::db::meetings::MeetingRow;
+use crate::db::users::UserRow;
+use crate::db::{Db, DbResult};
+use crate::meetings::ics;
+use chrono::{DateTime, Utc};
+use compose::{About, Kind};
+use lettre::message::{Attachment, Mailbox, MultiPart, SinglePart, header::ContentType};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use std::sync::Arc;
+use std::time::Duration;
+use surrealdb::types::RecordId;
+use tokio::sync::Notify;
+
+/// The SMTP connection settings and the sender.
+pub struct Mailer {
+    transport: AsyncSmtpTransport<Tokio1Executor>,
+    from: Mailbox,
+}
+
+impl Mailer {
+    /// From `--smtp-url` and `--smtp-from`; a bad URL or sender is a start-up error.
+    pub fn new(url: &str, from: &str) -> Result<Self, String> {
+        let transport = AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+            .map_err(|e| format!("--smtp-url: {e}"))?
+            .timeout(Some(Duration::from_secs(15)))
+            .build();
+        let from = from
+            .parse()
+            .map_err(|e| format!("--smtp-from {from:?}: {e}"))?;
+        Ok(Self { transport, from })
+    }
+
+    /// Hands one mail to the SMTP server.
+    pub async fn send(&self, job: &invitations::MailJob) -> Result<(), String> {
+        let to: Mailbox = job
+            .recipient
+            .parse()
+            .map_err(|e| format!("bad address: {e}"))?;
+        let builder = Message::builder()
+            .from(self.from.clone())
+            .to(to)
+            .subject(job.subject.clone());
+        let message = match &job.ics {
+            Some(ics) => {
+                let method = if job.kind == Kind::Cancellation.as_str() {
+                    "CANCEL"
+                } else {
+                    "REQUEST"
+                };
+                let calendar =
+                    ContentType::parse(&format!("text/calendar; charset=utf-8; method={method}"))
+                        .expect("a fixed, valid content type");
+                builder.multipart(
+                    MultiPart::mixed()
+                        .singlepart(SinglePart::plain(job.body.clone()))
+                        .singlepart(
+                            Attachment::new("invite.ics".into()).body(ics.clone(), calendar),
+                        ),
+                )
+            }
+            None => builder.singlepart(SinglePart::plain(job.body.clone())),
+        }
+        .map_err(|e| format!("cannot build the message: {e}"))?;
+        self.transport
+            .send(message)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Queues invitation mail; shared by the request handlers.
+#[derive(Clone)]
+pub struct Outbox {
+    mailer: Option<Arc<Mailer>>,
+    wake: Arc<Notify>,
+    reminder: Option<chrono::Duration>,
+    public_url: String,
+}
+
+impl Outbox {
+    pub fn new(mailer: Option<Mailer>, reminder_minutes: u32, public_url: String) -> Self {
+        Self {
+            mailer: mailer.map(Arc::new),
+            wake: Arc::new(Notify::new()),
+            reminder: (reminder_minutes > 0)
+                .then(|| chrono::Duration::minutes(i64::from(reminder_minutes))),
+            public_url,
+        }
+    }
+
+    /// Is mail configured?
+    pub fn enabled(&self) -> bool {
+        self.mailer.is_some()
+    }
+
+    /// The sender task, when mail is configured.
+    pub fn sender(&self, db: Db) -> Option<tokio::task::JoinHandle<()>> {
+        let mailer = self.mailer.clone()?;
+        Some(tokio::spawn(queue::send_forever(
+            db,
+            mailer,
+            self.wake.clone(),
+        )))
+    }
+
+    /// Invites `emails` (checked, lower-case) to a scheduled meeting; addresses already invited
+    /// are left alone. Returns how many were new.
+    pub async fn invite(
+        &self,
+        db: &Db,
+        meeting: &MeetingRow,
+        host: &UserRow,
+        emails: &[String],
+    ) -> DbResult<usize> {
+        let mut added = 0;
+        for email in emails {
+            let Some(invitation) = invitations::create(db, &meeting.id, &host.id, email).await?
+            else {
+                continue;
+            };
+            added += 1;
+            self.queue(db, meeting, host, &invitation, email, Kind::Invitation)
+                .await?;
+            self.queue_reminder(db, meeting, host, &invitation, email)
+                .await?;
+        }
+        self.wake.notify_one();
+        Ok(added)
+    }
+
+    /// The meeting changed: if what invitees see changed (title, time, length), each gets an
+    /// update; reminders follow the new time.
+    pub async fn changed(
+        &self,
+        db: &Db,
+        before: &MeetingRow,
+        after: &MeetingRow,
+        host: &UserRow,
+    ) -> DbResult<()> {
+        let seen = |m: &MeetingRow| (m.title.clone(), m.starts_at, m.duration_minutes);
+        if seen(before) == seen(after) {
+            return Ok(());
+        }
+        invitations::drop_pending(db, &after.id, Kind::Reminder.as_str()).await?;
+        for invitation in invitations::of_meeting(db, &after.id).await? {
+            self.queue(
+                db,
+                after,
+                host,
+                &invitation.id,
+                &invitation.email,
+                Kind::Update,
+            )
+            .await?;
+            self.queue_reminder(db, after, host, &invitation.id, &invitation.email)
+                .await?;
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    /// The meeting was deleted: each invitee gets a cancellation; no more reminders.
+    pub async fn cancelled(&self, db: &Db, meeting: &MeetingRow, host: &UserRow) -> DbResult<()> {
+        invitations::drop_pending(db, &meeting.id, Kind::Reminder.as_str()).await?;
+        for invitation in invitations::of_meeting(db, &meeting.id).await? {
+            self.queue(
+                db,
+                meeting,
+                host,
+                &invitation.id,
+                &invitation.email,
+                Kind::Cancellation,
+            )
+            .await?;
+        }
+        self.wake.notify_one();
+        Ok(())
+    }
+
+    async fn queue_reminder(
+        &self,
+        db: &Db,
+        meeting: &MeetingRow,
+        host: &UserRow,
+        invitation: &RecordId,
+        email: &str,
+    ) -> DbResult<()> {
+        let (Some(before), Some(starts_at)) = (self.reminder, meeting.starts_at) else {
+            return Ok(());
+        };
+        let due = starts_at - before;
+        if due <= Utc::now() {
+            // Invited (or moved) inside the reminder window: the invitation is reminder enough.
+            return Ok(());
+        }
+        self.queue_at(db, meeting, host, invitation, email, Kind::Reminder, due)
+            .await
+    }
+
+    async fn queue(
+        &self,
+        db: &Db,
+        meeting: &MeetingRow,
+        host: &UserRow,
+        invitation: &RecordId,
+        email: &str,
+        kind: Kind,
+    ) -> DbResult<()> {
+        self.queue_at(db, meeting, host, invitation, email, kind, Utc::now())
+            .await
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    async fn queue_at(
+        &self,
+        db: &Db,
+        meeting: &MeetingRow,
+        host: &UserRow,
+        invitation: &RecordId,
+        email: &str,
+        kind: Kind,
+        due_at: DateTime<Utc>,
+    ) -> DbResult<()> {
+        // Only scheduled meetings are invited to; one whose schedule was removed gets nothing.
+        let Some(starts_at) = meeting.starts_at else {
+            return Ok(());
+        };
+        let join_url = crate::meetings::to_meeting(meeting, &self.public_url).join_url;
+        let draft = compose::draft(
+            kind,
+            &About {
+                title: &meeting.title,
+                starts_at,
+                duration_minutes: meeting.duration_minutes,
+                join_url: &join_url,
+                host_name: &host.display_name,
+                needs_password: meeting.password_hash.is_some(),
+            },
+        );
+        let ics = match kind {
+            Kind::Reminder => None,
+            _ => ics::of_meeting(
+                meeting,
+                host,
+                &self.public_url,
+                kind == Kind::Cancellation,
+                Some(email),
+            ),
+        };
+        invitations::queue(
+            db,
+            NewMail {
+                invitation: invitation.clone(),
+                kind: kind.as_str(),
+                recipient: email.to_owned(),
+                subject: draft.subject,
+                body: draft.body,
+                ics,
+                due_at,
+            },
+        )
+        .await
+    }
+}

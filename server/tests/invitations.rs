@@ -1,0 +1,321 @@
+//! Scenario: the host invites people by email to a scheduled meeting. The invitation (with its
+//! `.ics`), a reminder, an update and a cancellation arrive at a real SMTP server on loopback;
+//! a broken or silent SMTP server never holds up a request and its failure shows per invitee;
+//! without SMTP the feature says it is off; only the host invites, within an hourly limit.
+
+use crate::common::smtp::{SmtpSink, free_port};
+use crate::common::{TestServer, error_of};
+use protocol::{InvitationList, InvitationStatus};
+use reqwest::{Client, StatusCode};
+use serde_json::{Value, json};
+use std::time::{Duration, Instant};
+use video_meet::config::Config;
+
+fn mail_config(smtp_url: String) -> Config {
+    let mut config = Config::for_tests();
+    config.smtp_url = Some(smtp_url);
+    config.smtp_from = Some("Video Meet <meet@example.com>".into());
+    config.reminder_minutes = 60;
+    config
+}
+
+/// A meeting starting `in_secs` from now, as RFC 3339.
+fn starting_in(in_secs: i64) -> String {
+    (chrono::Utc::now() + chrono::Duration::seconds(in_secs))
+        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+}
+
+async fn scheduled(server: &TestServer, host: &Client, title: &str, starts_at: &str) -> String {
+    let m: Value = server
+        .create_meeting(
+            host,
+            json!({ "title": title, "starts_at": starts_at, "duration_minutes": 30 }),
+        )
+        .await
+        .json()
+        .await
+        .unwrap();
+    m["code"].as_str().unwrap().to_owned()
+}
+
+async fn invite(
+    server: &TestServer,
+    host: &Client,
+    code: &str,
+    emails: &[&str],
+) -> reqwest::Response {
+    host.post(server.url(&format!("/api/v1/meetings/{code}/invitations")))
+        .json(&json!({ "emails": emails }))
+        .send()
+        .await
+        .unwrap()
+}
+
+async fn list(server: &TestServer, host: &Client, code: &str) -> InvitationList {
+    host.get(server.url(&format!("/api/v1/meetings/{code}/invitations")))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+/// Polls the host's list until `done` holds.
+async fn until(
+    server: &TestServer,
+    host: &Client,
+    code: &str,
+    done: impl Fn(&InvitationList) -> bool,
+) -> InvitationList {
+    for _ in 0..100 {
+        let got = list(server, host, code).await;
+        if done(&got) {
+            return got;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!(
+        "the invitations never got there: {:?}",
+        list(server, host, code).await
+    );
+}
+
+#[tokio::test]
+async fn invitation_reminder_update_and_cancellation_arrive_by_mail() {
+    let smtp = SmtpSink::start().await;
+    let server = TestServer::with_config(mail_config(smtp.url())).await;
+    let host = server.signed_in("host@example.com", "Hedy").await;
+    // The reminder is due 60 minutes before the start: 5 seconds from now.
+    let code = scheduled(&server, &host, "Roadmap", &starting_in(3600 + 5)).await;
+
+    let res = invite(
+        &server,
+        &host,
+        &code,
+        &["ann@example.com", "not-an-address"],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let error = error_of(res).await;
+    assert!(
+        error["fields"]["emails"]
+            .as_str()
+            .unwrap()
+            .contains("not-an-address")
+    );
+    assert!(
+        list(&server, &host, &code).await.invitations.is_empty(),
+        "nothing queued"
+    );
+
+    let res = invite(
+        &server,
+        &host,
+        &code,
+        &["Ann@Example.com", "bo@example.org", "ann@example.com"],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let invited = smtp.wait_for("Invitation: Roadmap", 2).await;
+    let ann = invited
+        .iter()
+        .find(|m| m.to.contains("ann@example.com"))
+        .expect("Ann's invitation");
+    assert!(ann.text.contains("Hedy invites you"), "{}", ann.text);
+    assert!(ann.text.contains(&format!("/meeting/{code}")));
+    assert_eq!(ann.ics_prop("METHOD").as_deref(), Some("REQUEST"));
+    assert_eq!(ann.ics_prop("SUMMARY").as_deref(), Some("Roadmap"));
+    assert!(
+        ann.ics
+            .as_deref()
+            .unwrap()
+            .contains("ATTENDEE;RSVP=FALSE:mailto:ann@example.com")
+    );
+    let uid = ann.ics_prop("UID").unwrap();
+    let sent = until(&server, &host, &code, |l| {
+        l.invitations.len() == 2
+            && l.invitations
+                .iter()
+                .all(|i| i.status == InvitationStatus::Sent)
+    })
+    .await;
+    assert!(sent.enabled);
+    assert_eq!(sent.invitations[0].last_mail, "invitation");
+
+    // Inviting Ann again sends her nothing new.
+    let res = invite(&server, &host, &code, &["ann@example.com"]).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+
+    let reminded = smtp.wait_for("Reminder: Roadmap", 2).await;
+    assert!(reminded[0].ics.is_none());
+    assert!(reminded[0].text.contains("Join:"));
+
+    // A new title: each invitee gets the update, same UID, next sequence.
+    let res = host
+        .patch(server.url(&format!("/api/v1/meetings/{code}")))
+        .json(&json!({ "title": "Roadmap 2027" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    let updated = smtp.wait_for("Updated: Roadmap 2027", 2).await;
+    assert_eq!(updated[0].ics_prop("UID"), Some(uid.clone()));
+    assert_eq!(updated[0].ics_prop("SEQUENCE").as_deref(), Some("1"));
+    // A change invitees do not see (the lobby) mails nobody.
+    let before = smtp.received().len();
+    host.patch(server.url(&format!("/api/v1/meetings/{code}")))
+        .json(&json!({ "lobby": true }))
+        .send()
+        .await
+        .unwrap();
+
+    let res = host
+        .delete(server.url(&format!("/api/v1/meetings/{code}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::NO_CONTENT);
+    let cancelled = smtp.wait_for("Cancelled: Roadmap 2027", 2).await;
+    assert_eq!(cancelled[0].ics_prop("METHOD").as_deref(), Some("CANCEL"));
+    assert_eq!(
+        cancelled[0].ics_prop("STATUS").as_deref(),
+        Some("CANCELLED")
+    );
+    assert_eq!(cancelled[0].ics_prop("UID"), Some(uid));
+    let seq: u32 = cancelled[0].ics_prop("SEQUENCE").unwrap().parse().unwrap();
+    assert!(seq >= 2, "a cancellation comes after every change: {seq}");
+    assert_eq!(
+        smtp.received().len(),
+        before + 2,
+        "the lobby change sent nothing, the deletion one mail each"
+    );
+}
+
+#[tokio::test]
+async fn a_broken_or_silent_smtp_server_never_holds_up_a_request() {
+    // Silent: accepts connections and never says a word.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_port = silent.local_addr().unwrap().port();
+    let _keep = tokio::spawn(async move {
+        let mut held = Vec::new();
+        while let Ok((socket, _)) = silent.accept().await {
+            held.push(socket);
+        }
+    });
+    let server =
+        TestServer::with_config(mail_config(format!("smtp://127.0.0.1:{silent_port}"))).await;
+    let host = server.signed_in("silent@example.com", "Sid").await;
+    let code = scheduled(&server, &host, "Quiet", &starting_in(86_400)).await;
+    let started = Instant::now();
+    let res = invite(
+        &server,
+        &host,
+        &code,
+        &["ann@example.com", "bo@example.com"],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "took {:?}",
+        started.elapsed()
+    );
+    let listed = res.json::<InvitationList>().await.unwrap();
+    assert!(
+        listed
+            .invitations
+            .iter()
+            .all(|i| i.status == InvitationStatus::Queued)
+    );
+    // Other requests go on meanwhile.
+    let started = Instant::now();
+    let res = host
+        .get(server.url("/api/v1/meetings"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(started.elapsed() < Duration::from_secs(2));
+
+    // Refused: nothing listens. The host sees the failure and that it will be retried.
+    let server =
+        TestServer::with_config(mail_config(format!("smtp://127.0.0.1:{}", free_port()))).await;
+    let host = server.signed_in("refused@example.com", "Rae").await;
+    let code = scheduled(&server, &host, "Nowhere", &starting_in(86_400)).await;
+    let res = invite(&server, &host, &code, &["ann@example.com"]).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let retrying = until(&server, &host, &code, |l| {
+        l.invitations
+            .first()
+            .is_some_and(|i| i.status == InvitationStatus::Retrying)
+    })
+    .await;
+    assert!(
+        retrying.invitations[0]
+            .last_error
+            .as_deref()
+            .is_some_and(|e| !e.is_empty())
+    );
+}
+
+#[tokio::test]
+async fn without_smtp_it_is_off_and_only_the_host_invites_within_a_limit() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("nomail@example.com", "Nia").await;
+    let code = scheduled(&server, &host, "Local", &starting_in(86_400)).await;
+    let off = list(&server, &host, &code).await;
+    assert!(!off.enabled);
+    let res = invite(&server, &host, &code, &["ann@example.com"]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert!(
+        error_of(res).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("not set up")
+    );
+
+    let smtp = SmtpSink::start().await;
+    let mut config = mail_config(smtp.url());
+    config.invites_per_hour = 3;
+    let server = TestServer::with_config(config).await;
+    let host = server.signed_in("limit@example.com", "Lee").await;
+    let code = scheduled(&server, &host, "Busy", &starting_in(86_400)).await;
+    let other = server.signed_in("other@example.com", "Oz").await;
+    let res = invite(&server, &other, &code, &["ann@example.com"]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = other
+        .get(server.url(&format!("/api/v1/meetings/{code}/invitations")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+
+    let res = invite(
+        &server,
+        &host,
+        &code,
+        &["a@example.com", "b@example.com", "c@example.com"],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let res = invite(&server, &host, &code, &["d@example.com"]).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(res.headers().contains_key("retry-after"));
+
+    // An unscheduled meeting has nothing to put in a calendar.
+    let m: Value = server
+        .create_meeting(&host, json!({ "title": "Always open" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let res = invite(
+        &server,
+        &host,
+        m["code"].as_str().unwrap(),
+        &["e@example.com"],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+}
