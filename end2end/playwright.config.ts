@@ -4,6 +4,7 @@ import { defineConfig } from '@playwright/test';
 import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { basePort, coturnArgs, turnPorts, turnSecret, turnserver } from './turn';
+import { maildir, smtpPort, smtpPython } from './smtp';
 
 const root = path.resolve(__dirname, '..');
 const port = basePort;
@@ -68,7 +69,15 @@ export default defineConfig({
     },
   },
   webServer: [
-    appServer(port, []),
+    // The SMTP server first: the main app server mails invitations through it.
+    {
+      command: `rm -rf "${maildir}" && "${smtpPython}" -m aiosmtpd -n -l 127.0.0.1:${smtpPort} -c aiosmtpd.handlers.Mailbox "${maildir}"`,
+      port: smtpPort,
+      reuseExistingServer: false,
+      timeout: 20_000,
+      stdout: 'ignore',
+    },
+    appServer(port, [`--smtp-url smtp://127.0.0.1:${smtpPort}`, `--smtp-from 'Video Meet <meet@example.com>'`]),
     // The relay-only servers for relay.spec.ts: TURN credentials for the coturn below, and
     // for one the test starts and kills itself.
     ...[turnPorts.shared, turnPorts.killable].map((turnPort, i) =>

@@ -2,8 +2,9 @@
 // meeting, and afterwards who came and what was said.
 import { expect, test } from '@playwright/test';
 import { createMeeting, join, person, tileOf } from './call-fixtures';
-import { gotoHydrated } from './fixtures';
+import { gotoHydrated, seriousViolations } from './fixtures';
 import { readFile } from 'fs/promises';
+import { received } from '../smtp';
 
 test('the host downloads the invitation, and after the meeting reads who came and the chat', async ({ browser }) => {
   const host = await person(browser, 'Hana');
@@ -67,6 +68,7 @@ test('a profile picture is uploaded from the dashboard and shown on a camera-off
   const shown = profile.getByTestId('avatar-image');
   await expect(shown).toHaveJSProperty('naturalWidth', 256);
   await expect(ada.page.getByRole('banner').getByTestId('avatar-image')).toBeVisible();
+  expect(await seriousViolations(ada.page), 'dashboard with a profile picture').toEqual([]);
   // The name is edited in the same card; an empty one is refused on the field.
   await profile.getByLabel('Display name').fill(' ');
   await profile.getByRole('button', { name: 'Save name' }).click();
@@ -89,4 +91,53 @@ test('a profile picture is uploaded from the dashboard and shown on a camera-off
   await expect(tileOf(ada.page, 'Bob').getByTestId('avatar-initials')).toHaveText('B');
   await ada.context.close();
   await bob.context.close();
+});
+
+test('the host schedules a meeting and invites people by email; without mail set up the card says so', async ({ browser }) => {
+  const host = await person(browser, 'Ines');
+  await gotoHydrated(host.page, '/dashboard');
+  const form = host.page.getByRole('form', { name: 'New meeting' });
+  await form.getByLabel('Title').fill('Kick-off');
+  await form.getByLabel('Starts (optional)').fill('2099-09-01T10:00');
+  await form.getByRole('button', { name: 'Create meeting' }).click();
+  const card = host.page.getByTestId('meeting-card').filter({ hasText: 'Kick-off' });
+  await expect(card).toBeVisible();
+
+  await card.getByTestId('show-invitations').click();
+  const emails = card.getByTestId('invite-emails');
+  await emails.fill('ann@example.com, not-an-address');
+  await card.getByTestId('send-invites').click();
+  await expect(card.getByRole('alert').filter({ hasText: 'not-an-address' })).toBeVisible();
+  await emails.fill('ann@example.com\nbo@example.org');
+  await card.getByTestId('send-invites').click();
+  await expect(emails).toHaveValue('');
+  const invitees = card.getByTestId('invitee');
+  await expect(invitees).toHaveCount(2);
+  // The list follows the mail: queued, then sent once the SMTP server took it.
+  await expect(invitees.nth(0)).toHaveAttribute('data-status', 'sent');
+  await expect(invitees.nth(1)).toHaveAttribute('data-status', 'sent');
+  expect(await seriousViolations(host.page), 'dashboard with invitations open').toEqual([]);
+
+  await expect(async () => {
+    const mails = (await received()).filter((m) => m.includes('Subject: Invitation: Kick-off'));
+    expect(mails.length).toBe(2);
+    expect(mails.join('\n')).toContain('To: ann@example.com');
+    expect(mails.join('\n')).toContain('text/calendar');
+  }).toPass({ timeout: 10_000 });
+
+  // The same calendar file, downloaded from the card.
+  const [download] = await Promise.all([host.page.waitForEvent('download'), card.getByTestId('download-ics').click()]);
+  expect(await readFile(await download.path(), 'utf8')).toContain('SUMMARY:Kick-off\r\n');
+
+  // A server without SMTP: the card says invitations by email are off.
+  const base = test.info().project.use.baseURL!.replace(/:(\d+)$/, (_, p) => `:${Number(p) + 1}`);
+  const other = await person(browser, 'Omar', { baseURL: base });
+  const res = await other.context.request.post('/api/v1/meetings', { data: { title: 'Elsewhere', starts_at: '2099-06-01T08:00:00Z' } });
+  expect(res.status()).toBe(201);
+  await gotoHydrated(other.page, '/dashboard');
+  const otherCard = other.page.getByTestId('meeting-card').filter({ hasText: 'Elsewhere' });
+  await otherCard.getByTestId('show-invitations').click();
+  await expect(otherCard.getByTestId('mail-off')).toContainText('not set up on this server');
+  await host.context.close();
+  await other.context.close();
 });

@@ -1,4 +1,5 @@
 // Helpers for the end-to-end tests: navigate and wait for hydration, make unique users.
+import AxeBuilder from '@axe-core/playwright';
 import { expect, type Page } from '@playwright/test';
 
 /** Goes to `url` and waits until the WASM app has hydrated the page. The test build's WASM is
@@ -27,3 +28,12 @@ export async function registerViaUi(page: Page, name: string, email: string) {
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByRole('heading', { name: 'Your meetings' })).toBeVisible();
 }
+
+/** Serious and critical axe violations on the page as it is now, WCAG 2.1 A and AA. */
+export async function seriousViolations(page: Page) {
+  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
+  return results.violations
+    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
+}
+

@@ -2,22 +2,13 @@
 // the room's controls work by keyboard alone with a visible focus, live changes are
 // announced, and the room fits a phone in portrait and landscape. Screenshots at phone and
 // desktop sizes go to the test's output folder (target/e2e-results/…).
-import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { createMeeting, join, openPreJoin, person, tileOf } from './call-fixtures';
-import { gotoHydrated } from './fixtures';
+import { gotoHydrated, seriousViolations } from './fixtures';
 
 const PHONE = { width: 390, height: 844 };
 const PHONE_LANDSCAPE = { width: 844, height: 390 };
 const DESKTOP = { width: 1280, height: 800 };
-
-/** Serious and critical axe violations on the page as it is now, WCAG 2.1 A and AA. */
-async function seriousViolations(page: Page) {
-  const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze();
-  return results.violations
-    .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-    .map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).slice(0, 3).join(', ')})`);
-}
 
 async function screenshot(page: Page, name: string) {
   await page.screenshot({ path: test.info().outputPath(`${name}.png`) });

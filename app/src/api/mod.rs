@@ -151,6 +151,30 @@ pub async fn remove_avatar() -> Result<User, UiError> {
     ssr::answer(ssr::call(Method::DELETE, "/users/me/avatar", None::<&()>).await)
 }
 
+/// A meeting's invitees and where their mail is, for its host.
+#[server]
+pub async fn meeting_invitations(code: String) -> Result<protocol::InvitationList, UiError> {
+    let path = format!(
+        "/meetings/{}/invitations",
+        ssr::answer(path_segment(&code))?
+    );
+    ssr::answer(ssr::call(Method::GET, &path, None::<&()>).await)
+}
+
+/// Invites people to a meeting by email.
+#[server(input = Json)]
+pub async fn invite_people(
+    code: String,
+    emails: Vec<String>,
+) -> Result<protocol::InvitationList, UiError> {
+    let path = format!(
+        "/meetings/{}/invitations",
+        ssr::answer(path_segment(&code))?
+    );
+    let request = protocol::InviteRequest { emails };
+    ssr::answer(ssr::call(Method::POST, &path, Some(&request)).await)
+}
+
 /// Who came to a meeting and when, for its host.
 #[server]
 pub async fn meeting_attendance(code: String) -> Result<protocol::AttendanceList, UiError> {

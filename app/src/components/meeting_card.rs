@@ -2,6 +2,7 @@
 
 use super::attendance::AttendanceView;
 use super::chat_log::ChatLogView;
+use super::invitations::InvitationsView;
 use super::local_time::LocalTime;
 use super::meeting_form::MeetingForm;
 use crate::api::delete_meeting;
@@ -28,11 +29,17 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
     let editing = RwSignal::new(false);
     let chat = RwSignal::new(false);
     let attendance = RwSignal::new(false);
+    let inviting = RwSignal::new(false);
     let confirming = RwSignal::new(false);
     let copied = RwSignal::new(false);
     let code = meeting.code.0.clone();
-    let (card_code, shown_code, chat_code, attendance_code) =
-        (code.clone(), code.clone(), code.clone(), code.clone());
+    let (card_code, shown_code, chat_code, attendance_code, invite_code) = (
+        code.clone(),
+        code.clone(),
+        code.clone(),
+        code.clone(),
+        code.clone(),
+    );
     let delete_code = StoredValue::new(code);
     let delete = Action::new(move |code: &String| delete_meeting(code.clone()));
     Effect::new(move |_| {
@@ -76,6 +83,9 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
                     </button>
                     {meeting.starts_at.is_some().then(|| view! {
                         <a href=format!("/api/v1/meetings/{}/invite.ics", meeting.code) download class=BUTTON data-testid="download-ics">"Add to calendar"</a>
+                        <button type="button" class=BUTTON data-testid="show-invitations" on:click=move |_| inviting.update(|i| *i = !*i) aria-expanded=move || inviting.get().to_string()>
+                            "Invite"
+                        </button>
                     })}
                     <button type="button" class=BUTTON data-testid="show-chat" on:click=move |_| chat.update(|c| *c = !*c) aria-expanded=move || chat.get().to_string()>
                         "Chat"
@@ -105,6 +115,9 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
                 </div>
             </div>
             <p class="text-sm text-red-600 dark:text-red-400" role="alert">{delete_error}</p>
+            <Show when=move || inviting.get()>
+                <InvitationsView code=invite_code.clone() />
+            </Show>
             <Show when=move || chat.get()>
                 <ChatLogView code=chat_code.clone() />
             </Show>

@@ -9,6 +9,7 @@ pub mod device_select;
 pub mod form;
 pub mod header;
 pub mod icons;
+pub mod invitations;
 pub mod lobby;
 pub mod local_time;
 pub mod meeting_card;
