@@ -50,16 +50,69 @@ async function timeJoin(browser, base, code, i) {
       }
     };
     new MutationObserver(hook).observe(document.body, { childList: true, subtree: true });
+    // Phases: the first time each thing happens after the click (requests, socket messages
+    // by type, peer-connection states), to see where the time goes.
+    w.marks = {};
+    const mark = (k) => { w.marks[k] ??= performance.now(); };
+    const fetch0 = window.fetch;
+    window.fetch = function (...a) {
+      mark('http_request_sent');
+      return fetch0.apply(this, a).then((r) => { mark('http_response'); return r; });
+    };
+    const WS = window.WebSocket;
+    const type = (d) => { try { return JSON.parse(d).type; } catch { return 'other'; } };
+    window.WebSocket = Object.assign(function (url, protocols) {
+      mark('ws_created');
+      const ws = protocols === undefined ? new WS(url) : new WS(url, protocols);
+      ws.addEventListener('open', () => mark('ws_open'));
+      ws.addEventListener('message', (e) => mark(`ws_in_${type(e.data)}`));
+      const send = ws.send.bind(ws);
+      ws.send = (d) => { mark(`ws_out_${type(d)}`); send(d); };
+      return ws;
+    }, { prototype: WS.prototype, CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3 });
+    const PC = window.RTCPeerConnection;
+    window.RTCPeerConnection = Object.assign(function (config) {
+      mark('pc_created');
+      const pc = new PC(config);
+      pc.addEventListener('iceconnectionstatechange', () => mark(`ice_${pc.iceConnectionState}`));
+      pc.addEventListener('connectionstatechange', () => mark(`pc_${pc.connectionState}`));
+      pc.addEventListener('track', () => mark('track'));
+      return pc;
+    }, { prototype: PC.prototype, generateCertificate: PC.generateCertificate });
+    for (const name of ['setLocalDescription', 'setRemoteDescription']) {
+      const f = PC.prototype[name];
+      PC.prototype[name] = function (d, ...rest) {
+        mark(`${name}_${d?.type ?? 'implicit'}`);
+        return f.call(this, d, ...rest).then((r) => { mark(`${name}_done`); return r; });
+      };
+    }
     const button = [...document.querySelectorAll('button')].find((b) => b.textContent.includes('Join meeting'));
     w.clickedAt = performance.now();
     button.click();
   });
   await page.waitForFunction(() => window.firstFrameAt !== null, null, { timeout: 10_000 });
-  const ms = await page.evaluate(() => window.firstFrameAt - window.clickedAt);
+  const { ms, phases } = await page.evaluate(() => {
+    const phases = {};
+    for (const [k, t] of Object.entries(window.marks)) phases[k] = t - window.clickedAt;
+    return { ms: window.firstFrameAt - window.clickedAt, phases };
+  });
   await page.getByTestId('leave').click();
   await context.close();
+  phaseLog.push({ base, phases });
   return ms;
 }
+
+/** Each phase's p50 (ms after the click) over the joins against `base`, in time order. */
+function phaseTable(base) {
+  const byPhase = {};
+  for (const { phases } of phaseLog.filter((p) => p.base === base)) {
+    for (const [k, v] of Object.entries(phases)) (byPhase[k] ??= []).push(v);
+  }
+  return Object.entries(byPhase)
+    .map(([phase, v]) => [phase, Number(percentile([...v].sort((a, b) => a - b), 50).toFixed(1)), v.length])
+    .sort((a, b) => a[1] - b[1]);
+}
+const phaseLog = [];
 
 /** Two RTCPeerConnections in one page: the floor any signaling path adds to. */
 async function timeBaseline(browser, base) {
@@ -157,6 +210,12 @@ try {
     row('join to first remote frame (SFU)', result.join_to_first_frame_sfu),
     row('baseline (2 PCs, one page)', result.baseline_two_peer_connections),
   ]);
+  for (const [label, base] of [['P2P', p2p.server.base], ['SFU', sfu.server.base]]) {
+    const table = phaseTable(base);
+    result[`phases_${label.toLowerCase()}_p50_ms`] = Object.fromEntries(table.map(([k, v]) => [k, v]));
+    console.log(`\n${label}: first time each thing happened after the click (p50 over the joins)`);
+    printTable([['phase', 'ms after click', 'joins'], ...table.map(([k, v, n]) => [k, String(v), String(n)])]);
+  }
   writeJson(out, result);
 } finally {
   await browser.close();
