@@ -86,6 +86,12 @@ async function timeJoin(browser, base, code, i) {
         return f.call(this, d, ...rest).then((r) => { mark(`${name}_done`); return r; });
       };
     }
+    // Main-thread tasks over 50 ms after the click: time the page could not react to the
+    // network (socket messages and peer-connection events wait behind them).
+    w.longTasks = [];
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) w.longTasks.push([e.startTime - w.clickedAt, e.duration]);
+    }).observe({ type: 'longtask' });
     const button = [...document.querySelectorAll('button')].find((b) => b.textContent.includes('Join meeting'));
     w.clickedAt = performance.now();
     button.click();
@@ -94,6 +100,10 @@ async function timeJoin(browser, base, code, i) {
   const { ms, phases } = await page.evaluate(() => {
     const phases = {};
     for (const [k, t] of Object.entries(window.marks)) phases[k] = t - window.clickedAt;
+    const early = window.longTasks.filter(([start]) => start >= 0 && start < window.firstFrameAt - window.clickedAt);
+    phases.long_tasks_ms_before_first_frame = early.reduce((sum, [, d]) => sum + d, 0);
+    phases.long_tasks_before_first_frame = early.length;
+    if (early.length) phases.long_task_first_starts = early[0][0];
     return { ms: window.firstFrameAt - window.clickedAt, phases };
   });
   await page.getByTestId('leave').click();

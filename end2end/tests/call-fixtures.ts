@@ -61,6 +61,8 @@ export async function join(
   if (opts.password) await p.page.getByLabel('Meeting password').fill(opts.password);
   await p.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(p.page.getByTestId(opts.lobby ? 'waiting' : 'room')).toBeVisible();
+  // The room is drawn while the socket connects; a test goes on once the server seated us.
+  if (!opts.lobby) await expect(p.page.getByTestId('meeting')).toHaveAttribute('data-phase', 'incall');
 }
 
 export function myTile(page: Page): Locator {

@@ -150,6 +150,7 @@ pub async fn join(
         role,
         display_name,
         avatar,
+        waits: row.lobby && !role.runs_room(),
     }))
 }
 

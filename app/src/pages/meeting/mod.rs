@@ -66,8 +66,10 @@ fn Meeting(info: MeetingInfo) -> impl IntoView {
         }
         .into_any(),
     };
-    // Only a change of screen re-renders; Joining → InCall keeps nothing but that is intended.
+    // Only a change of screen re-renders. While joining, the room is drawn as soon as the
+    // ticket says no lobby holds me (see `room_early`).
     let screen = Memo::new(move |_| match state.phase.get() {
+        Phase::Joining if state.room_early.get() => Phase::InCall,
         Phase::Joining => Phase::Lobby,
         Phase::Reconnecting => Phase::InCall,
         other => other,
