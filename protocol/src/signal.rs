@@ -129,10 +129,6 @@ pub struct JoinTicket {
     /// Path of the joiner's profile picture, if any.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<String>,
-    /// The meeting's lobby will hold this joiner until a host or moderator admits them (so
-    /// the browser shows the waiting screen, not the room, while it connects).
-    #[serde(default)]
-    pub waits: bool,
 }
 
 /// How media flows in a meeting right now (decided by the server, per meeting).

@@ -147,10 +147,6 @@ impl DeviceProblem {
 #[derive(Clone, Copy)]
 pub struct CallState {
     pub phase: RwSignal<Phase>,
-    /// The join ticket came and the lobby will not hold me: the room is drawn while the
-    /// socket connects, so the page's costliest render overlaps the network instead of
-    /// holding up the media handshake after `welcome`.
-    pub room_early: RwSignal<bool>,
     /// Me, once the server has seated me.
     pub me: RwSignal<Option<PeerInfo>>,
     pub my_name: RwSignal<String>,
@@ -203,7 +199,6 @@ impl CallState {
     pub fn new() -> Self {
         Self {
             phase: RwSignal::new(Phase::Lobby),
-            room_early: RwSignal::new(false),
             me: RwSignal::new(None),
             my_name: RwSignal::new(String::new()),
             peers: RwSignal::new(Vec::new()),

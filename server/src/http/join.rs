@@ -150,7 +150,6 @@ pub async fn join(
         role,
         display_name,
         avatar,
-        waits: row.lobby && !role.runs_room(),
     }))
 }
 

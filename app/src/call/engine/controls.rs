@@ -183,7 +183,6 @@ pub fn enter(state: CallState, ticket: JoinTicket) {
     e.close_call();
     let config = rtc_config(&ticket.ice_servers, ticket.relay_only);
     state.my_name.set(ticket.display_name.clone());
-    state.room_early.set(!ticket.waits);
     *e.call.borrow_mut() = Some(Call {
         ticket,
         config,

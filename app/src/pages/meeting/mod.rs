@@ -66,10 +66,8 @@ fn Meeting(info: MeetingInfo) -> impl IntoView {
         }
         .into_any(),
     };
-    // Only a change of screen re-renders. While joining, the room is drawn as soon as the
-    // ticket says no lobby holds me (see `room_early`).
+    // Only a change of screen re-renders; Joining → InCall keeps nothing but that is intended.
     let screen = Memo::new(move |_| match state.phase.get() {
-        Phase::Joining if state.room_early.get() => Phase::InCall,
         Phase::Joining => Phase::Lobby,
         Phase::Reconnecting => Phase::InCall,
         other => other,

@@ -48,7 +48,6 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
         }
         pending.set(true);
         error.set(None);
-        state.room_early.set(false);
         let request = JoinRequest {
             display_name: Some(name.get_untracked()).filter(|n| !n.trim().is_empty()),
             password: Some(password.get_untracked()).filter(|p| !p.is_empty()),

@@ -41,9 +41,6 @@ pub fn Room(title: String) -> impl IntoView {
             <div class="flex flex-wrap items-center justify-between gap-2 px-3">
                 <h1 class="truncate text-base font-semibold sm:text-lg">{title}</h1>
                 <div class="flex flex-wrap items-center gap-2" aria-live="polite">
-                    <Show when=move || state.phase.get() == Phase::Joining>
-                        <p class="rounded-md bg-slate-800 px-3 py-1 text-sm" role="status" data-testid="connecting">"Connecting…"</p>
-                    </Show>
                     <Show when=reconnecting>
                         <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="status" data-testid="reconnecting">
                             "Connection lost. Reconnecting…"
