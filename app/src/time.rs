@@ -72,17 +72,6 @@ pub fn rfc3339_to_local_input(iso: &str) -> String {
     iso.get(..16).unwrap_or_default().to_owned()
 }
 
-#[cfg(test)]
-mod tests {
-    use super::utc_text;
-
-    #[test]
-    fn utc_text_is_readable() {
-        assert_eq!(utc_text("2026-11-25T09:05:00Z"), "2026-11-25 09:05 UTC");
-        assert_eq!(utc_text("garbage"), "garbage");
-    }
-}
-
 /// `HH:MM` of a moment (milliseconds since the epoch): local time in the browser, UTC on the
 /// server (which never renders chat, so nothing has to match).
 pub fn clock(ms: i64) -> String {
@@ -99,5 +88,16 @@ pub fn clock(ms: i64) -> String {
             minutes.div_euclid(60).rem_euclid(24),
             minutes.rem_euclid(60)
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::utc_text;
+
+    #[test]
+    fn utc_text_is_readable() {
+        assert_eq!(utc_text("2026-11-25T09:05:00Z"), "2026-11-25 09:05 UTC");
+        assert_eq!(utc_text("garbage"), "garbage");
     }
 }
