@@ -2,12 +2,14 @@
 // Firefox is a patched build it downloads (not reachable here), and its BiDi mode needs
 // commands ESR 140 does not have yet; these few BiDi commands are all the tests need.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import WebSocket from 'ws';
 
 export const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
+/** Headless Firefox has no screen to capture: screen-share tests run it on an Xvfb display. */
+export const xvfbPath = process.env.XVFB_PATH ?? '/usr/bin/Xvfb';
 
 const prefs: Record<string, string | number | boolean> = {
   // Fake camera and microphone, no permission prompt.
@@ -40,6 +42,7 @@ export class Firefox {
     private ws: WebSocket,
     private profile: string,
     public context: string,
+    private xvfb?: ChildProcess,
   ) {
     ws.on('message', (data) => {
       const msg = JSON.parse(String(data));
@@ -51,14 +54,26 @@ export class Firefox {
     });
   }
 
-  static async launch(): Promise<Firefox> {
+  /** `screen`: on its own virtual display (Xvfb), so `getDisplayMedia` has a screen. */
+  static async launch(opts: { screen?: boolean } = {}): Promise<Firefox> {
+    let xvfb: ChildProcess | undefined;
+    let display: string | undefined;
+    if (opts.screen) {
+      display = `:${100 + Math.floor(Math.random() * 800)}`;
+      xvfb = spawn(xvfbPath, [display, '-screen', '0', '1280x720x24', '-nolisten', 'tcp'], { stdio: 'ignore' });
+      const socket = `/tmp/.X11-unix/X${display.slice(1)}`;
+      for (let i = 0; !existsSync(socket); i++) {
+        if (i > 100) throw new Error(`Xvfb did not start on ${display}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
     const profile = mkdtempSync(path.join(tmpdir(), 'vm-firefox-'));
     writeFileSync(
       path.join(profile, 'user.js'),
       Object.entries(prefs).map(([k, v]) => `user_pref(${JSON.stringify(k)}, ${JSON.stringify(v)});`).join('\n'),
     );
-    const proc = spawn(firefoxPath, ['--headless', '--remote-debugging-port=0', '--profile', profile, '--no-remote'], {
-      env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: '1' },
+    const proc = spawn(firefoxPath, [...(display ? [] : ['--headless']), '--remote-debugging-port=0', '--profile', profile, '--no-remote'], {
+      env: { ...process.env, MOZ_CRASHREPORTER_DISABLE: '1', ...(display ? { DISPLAY: display } : {}) },
       stdio: ['ignore', 'ignore', 'pipe'],
     });
     const url = await new Promise<string>((resolve, reject) => {
@@ -79,7 +94,7 @@ export class Firefox {
       ws.once('open', resolve);
       ws.once('error', reject);
     });
-    const ff = new Firefox(proc, ws, profile, '');
+    const ff = new Firefox(proc, ws, profile, '', xvfb);
     await ff.send('session.new', { capabilities: { alwaysMatch: { acceptInsecureCerts: true } } });
     const tree = await ff.send('browsingContext.getTree', {});
     ff.context = tree.contexts[0].context;
@@ -108,6 +123,29 @@ export class Firefox {
     return (out.result as Remote).value as T;
   }
 
+  /**
+   * A real mouse click on `selector`'s centre: a user gesture, which `getDisplayMedia` needs
+   * (`element.click()` from a script, even one evaluated with `userActivation`, was refused
+   * with InvalidStateError in the room).
+   */
+  async click(selector: string) {
+    const [x, y] = await this.evaluate<number[]>(`(() => {
+      const r = document.querySelector(${JSON.stringify(selector)}).getBoundingClientRect();
+      return [Math.round(r.x + r.width / 2), Math.round(r.y + r.height / 2)];
+    })()`).then((v) => (v as unknown as Remote[]).map((n) => Number(n.value)));
+    await this.send('input.performActions', {
+      context: this.context,
+      actions: [{
+        type: 'pointer', id: 'mouse', parameters: { pointerType: 'mouse' },
+        actions: [
+          { type: 'pointerMove', x, y },
+          { type: 'pointerDown', button: 0 },
+          { type: 'pointerUp', button: 0 },
+        ],
+      }],
+    });
+  }
+
   /** Polls `expression` until it is truthy. */
   async waitFor(expression: string, what: string, timeoutMs = 30_000) {
     const deadline = Date.now() + timeoutMs;
@@ -124,6 +162,7 @@ export class Firefox {
     } catch {}
     this.ws.close();
     this.proc.kill('SIGKILL');
+    this.xvfb?.kill('SIGKILL');
     rmSync(this.profile, { recursive: true, force: true });
   }
 }

@@ -37,6 +37,7 @@ need_debian_tool() {
 need_debian_tool CHROMIUM_PATH chromium "the end-to-end tests" /usr/bin/chromium /usr/bin/chromium-browser
 need_debian_tool TURNSERVER_PATH coturn "the TURN end-to-end test" /usr/bin/turnserver "$(command -v turnserver || true)"
 need_debian_tool FIREFOX_PATH firefox-esr "the Firefox end-to-end test" /usr/bin/firefox-esr
+need_debian_tool XVFB_PATH xvfb "the Firefox screen-share test (headless Firefox has no screen)" /usr/bin/Xvfb
 # The mail scenarios and the invitation e2e test talk to a real SMTP server on loopback:
 # Debian's python3-aiosmtpd (a module, not a binary, so it is checked by importing it).
 export AIOSMTPD_PYTHON="${AIOSMTPD_PYTHON:-/usr/bin/python3}"

@@ -1,7 +1,7 @@
 // Firefox (Debian's firefox-esr, over WebDriver BiDi: see ../firefox.ts) in an SFU call with
 // two Chromiums (its RTX and codec signalling differ from Chromium's, and everyone must still
 // see and hear everyone), and in a two-person peer-to-peer call with Chromium: pre-join,
-// media both ways, mute state both ways.
+// media both ways, mute state both ways, screen share (Firefox on an Xvfb display).
 import { test, expect } from '@playwright/test';
 import { Firefox } from '../firefox';
 import {
@@ -66,8 +66,9 @@ test('Firefox and Chromium in one SFU call see and hear each other', async ({ br
   }
 });
 
-test('Chromium and Firefox in a two-person call (peer-to-peer): video and audio both ways, mute seen both ways, pre-join in Firefox', async ({ browser, baseURL }) => {
-  const ff = await Firefox.launch();
+test('Chromium and Firefox in a two-person call (peer-to-peer): video and audio both ways, mute seen both ways, Firefox shares its screen, pre-join in Firefox', async ({ browser, baseURL }) => {
+  // On a virtual display: headless Firefox has no screen to share.
+  const ff = await Firefox.launch({ screen: true });
   try {
     const chro = await person(browser, 'Chro');
     await trackPeerConnections(chro);
@@ -104,6 +105,18 @@ test('Chromium and Firefox in a two-person call (peer-to-peer): video and audio 
       `document.querySelector('${tileSelector('Chro')}')?.getAttribute('data-muted') === 'true'`,
       "Chro's mute shows in Firefox",
     );
+
+    // Firefox shares its screen: Chromium gets it as a separate tile that plays, and it goes
+    // when the share stops.
+    await ff.click('[data-testid="toggle-screen"]');
+    await ff.waitFor(
+      `document.querySelector('[data-testid="toggle-screen"]')?.getAttribute('aria-label') === 'Stop sharing screen'`,
+      'Firefox is sharing',
+    );
+    const screenOnChro = tileOf(chro.page, 'Fox', true);
+    await expectVideoPlaying(screenOnChro);
+    await ff.evaluate(`document.querySelector('[data-testid="toggle-screen"]').click()`);
+    await expect(screenOnChro).toHaveCount(0);
     await chro.context.close();
   } finally {
     await ff.close();
