@@ -21,6 +21,22 @@ const framesOf = (name: string) =>
 const audioBytesOf = (name: string) =>
   `Number(document.querySelector('${tileSelector(name)}')?.getAttribute('data-audio-bytes') ?? 0)`;
 
+/** Firefox through the pre-join screen as the guest "Fox": the preview plays, the name field
+ * and the join button work, and the room shows. */
+async function joinAsFox(ff: Firefox, url: string) {
+  await ff.goto(url);
+  await ff.waitFor(`document.body.hasAttribute('data-hydrated')`, 'the page hydrated', 60_000);
+  await ff.waitFor(`document.querySelector('[data-tile="tile-me"][data-camera-off="false"]')`, 'the camera preview plays');
+  await ff.waitFor(`document.querySelector('[data-testid="toggle-mic"]') && document.querySelector('[data-testid="toggle-camera"]')`, 'the preview controls show');
+  await ff.evaluate(`(() => {
+    const input = document.querySelector('input[name="display_name"]');
+    Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, 'Fox');
+    input.dispatchEvent(new Event('input', { bubbles: true }));
+    [...document.querySelectorAll('button')].find((b) => b.textContent.includes('Join meeting')).click();
+  })()`);
+  await ff.waitFor(`document.querySelector('[data-testid="room"]')`, 'the room shows');
+}
+
 test('Firefox and Chromium in one SFU call see and hear each other', async ({ browser, baseURL }) => {
   const ff = await Firefox.launch();
   try {
@@ -31,16 +47,7 @@ test('Firefox and Chromium in one SFU call see and hear each other', async ({ br
     await join(mium, code);
 
     // Fox joins as a guest through the same pre-join screen.
-    await ff.goto(`${baseURL}/meeting/${code}`);
-    await ff.waitFor(`document.body.hasAttribute('data-hydrated')`, 'the page hydrated', 60_000);
-    await ff.waitFor(`document.querySelector('[data-tile="tile-me"][data-camera-off="false"]')`, 'the camera preview plays');
-    await ff.evaluate(`(() => {
-      const input = document.querySelector('input[name="display_name"]');
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, 'Fox');
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-      [...document.querySelectorAll('button')].find((b) => b.textContent.includes('Join meeting')).click();
-    })()`);
-    await ff.waitFor(`document.querySelector('[data-testid="room"]')`, 'the room shows');
+    await joinAsFox(ff, `${baseURL}/meeting/${code}`);
 
     // Chromium receives Firefox's video and audio...
     for (const viewer of [chro, mium]) {
@@ -76,17 +83,7 @@ test('Chromium and Firefox in a two-person call (peer-to-peer): video and audio 
     await join(chro, code);
 
     // Firefox's pre-join: the preview plays, the name field and the join button work.
-    await ff.goto(`${baseURL}/meeting/${code}`);
-    await ff.waitFor(`document.body.hasAttribute('data-hydrated')`, 'the page hydrated', 60_000);
-    await ff.waitFor(`document.querySelector('[data-tile="tile-me"][data-camera-off="false"]')`, 'the camera preview plays');
-    await ff.waitFor(`document.querySelector('[data-testid="toggle-mic"]') && document.querySelector('[data-testid="toggle-camera"]')`, 'the preview controls show');
-    await ff.evaluate(`(() => {
-      const input = document.querySelector('input[name="display_name"]');
-      Object.getOwnPropertyDescriptor(HTMLInputElement.prototype, 'value').set.call(input, 'Fox');
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-      [...document.querySelectorAll('button')].find((b) => b.textContent.includes('Join meeting')).click();
-    })()`);
-    await ff.waitFor(`document.querySelector('[data-testid="room"]')`, 'the room shows');
+    await joinAsFox(ff, `${baseURL}/meeting/${code}`);
 
     // Two people: a direct connection, media both ways.
     await expectVideoPlaying(tileOf(chro.page, 'Fox'));

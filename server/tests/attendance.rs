@@ -2,13 +2,12 @@
 //! guests by name); a join, a leave and a rejoin make three stays; only the host may read it,
 //! as JSON or CSV.
 
-use crate::common::TestServer;
 use crate::common::ws::{hello, meeting, send, ticket};
+use crate::common::{TestServer, eventually};
 use protocol::AttendanceList;
 use protocol::signal::ClientMsg;
 use reqwest::{Client, StatusCode};
 use serde_json::json;
-use std::time::Duration;
 
 async fn list(server: &TestServer, client: &Client, code: &str) -> AttendanceList {
     client
@@ -28,17 +27,12 @@ async fn until(
     code: &str,
     done: impl Fn(&AttendanceList) -> bool,
 ) -> AttendanceList {
-    for _ in 0..50 {
-        let got = list(server, host, code).await;
-        if done(&got) {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "attendance never got there: {:?}",
-        list(server, host, code).await
-    );
+    eventually(
+        "the attendance record to get there",
+        || list(server, host, code),
+        done,
+    )
+    .await
 }
 
 #[tokio::test]

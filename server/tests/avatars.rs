@@ -89,6 +89,12 @@ async fn upload(
         .unwrap()
 }
 
+/// The bytes served at an avatar path, to anyone.
+async fn picture_at(server: &TestServer, path: &str) -> Vec<u8> {
+    let res = server.client().get(server.url(path)).send().await.unwrap();
+    res.bytes().await.unwrap().to_vec()
+}
+
 async fn me(server: &TestServer, client: &Client) -> User {
     client
         .get(server.url("/api/v1/users/me"))
@@ -172,15 +178,7 @@ async fn bad_uploads_are_refused_clearly_and_store_nothing() {
     let bob = server.signed_in("bob@example.com", "Bob").await;
     let res = upload(&server, &bob, picture(ImageFormat::Png), "image/png").await;
     let before: User = res.json().await.unwrap();
-    let before_bytes = server
-        .client()
-        .get(server.url(before.avatar.as_deref().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let before_bytes = picture_at(&server, before.avatar.as_deref().unwrap()).await;
 
     let cases: [(&str, Vec<u8>, StatusCode, &str, &str); 4] = [
         (
@@ -225,15 +223,7 @@ async fn bad_uploads_are_refused_clearly_and_store_nothing() {
             "{what} changes nothing"
         );
     }
-    let after_bytes = server
-        .client()
-        .get(server.url(before.avatar.as_deref().unwrap()))
-        .send()
-        .await
-        .unwrap()
-        .bytes()
-        .await
-        .unwrap();
+    let after_bytes = picture_at(&server, before.avatar.as_deref().unwrap()).await;
     assert_eq!(after_bytes, before_bytes);
 
     // Signed out, nothing can be uploaded.

@@ -4,7 +4,7 @@
 //! without SMTP the feature says it is off; only the host invites, within an hourly limit.
 
 use crate::common::smtp::{SmtpSink, free_port};
-use crate::common::{TestServer, error_of};
+use crate::common::{TestServer, error_of, eventually};
 use protocol::{InvitationList, InvitationStatus};
 use reqwest::{Client, StatusCode};
 use serde_json::{Value, json};
@@ -68,17 +68,12 @@ async fn until(
     code: &str,
     done: impl Fn(&InvitationList) -> bool,
 ) -> InvitationList {
-    for _ in 0..100 {
-        let got = list(server, host, code).await;
-        if done(&got) {
-            return got;
-        }
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    panic!(
-        "the invitations never got there: {:?}",
-        list(server, host, code).await
-    );
+    eventually(
+        "the invitations state to get there",
+        || list(server, host, code),
+        done,
+    )
+    .await
 }
 
 #[tokio::test]

@@ -123,6 +123,7 @@ impl Outbox {
         host: &UserRow,
         emails: &[String],
     ) -> DbResult<usize> {
+        let mailing = self.mailing(db, meeting, host);
         let mut added = 0;
         for email in emails {
             let Some(invitation) = invitations::create(db, &meeting.id, &host.id, email).await?
@@ -130,10 +131,8 @@ impl Outbox {
                 continue;
             };
             added += 1;
-            self.queue(db, meeting, host, &invitation, email, Kind::Invitation)
-                .await?;
-            self.queue_reminder(db, meeting, host, &invitation, email)
-                .await?;
+            mailing.queue(&invitation, email, Kind::Invitation).await?;
+            mailing.queue_reminder(&invitation, email).await?;
         }
         self.wake.notify_one();
         Ok(added)
@@ -152,51 +151,72 @@ impl Outbox {
         if seen(before) == seen(after) {
             return Ok(());
         }
-        invitations::drop_pending(db, &after.id, Kind::Reminder.as_str()).await?;
-        for invitation in invitations::of_meeting(db, &after.id).await? {
-            self.queue(
-                db,
-                after,
-                host,
-                &invitation.id,
-                &invitation.email,
-                Kind::Update,
-            )
-            .await?;
-            self.queue_reminder(db, after, host, &invitation.id, &invitation.email)
-                .await?;
-        }
-        self.wake.notify_one();
-        Ok(())
+        self.to_every_invitee(db, after, host, Kind::Update).await
     }
 
     /// The meeting was deleted: each invitee gets a cancellation; no more reminders.
     pub async fn cancelled(&self, db: &Db, meeting: &MeetingRow, host: &UserRow) -> DbResult<()> {
+        self.to_every_invitee(db, meeting, host, Kind::Cancellation)
+            .await
+    }
+
+    /// Pending reminders are dropped; each invitee gets `kind`, and a new reminder unless the
+    /// meeting is cancelled.
+    async fn to_every_invitee(
+        &self,
+        db: &Db,
+        meeting: &MeetingRow,
+        host: &UserRow,
+        kind: Kind,
+    ) -> DbResult<()> {
         invitations::drop_pending(db, &meeting.id, Kind::Reminder.as_str()).await?;
+        let mailing = self.mailing(db, meeting, host);
         for invitation in invitations::of_meeting(db, &meeting.id).await? {
-            self.queue(
-                db,
-                meeting,
-                host,
-                &invitation.id,
-                &invitation.email,
-                Kind::Cancellation,
-            )
-            .await?;
+            mailing
+                .queue(&invitation.id, &invitation.email, kind)
+                .await?;
+            if kind != Kind::Cancellation {
+                mailing
+                    .queue_reminder(&invitation.id, &invitation.email)
+                    .await?;
+            }
         }
         self.wake.notify_one();
         Ok(())
     }
 
-    async fn queue_reminder(
-        &self,
-        db: &Db,
-        meeting: &MeetingRow,
-        host: &UserRow,
-        invitation: &RecordId,
-        email: &str,
-    ) -> DbResult<()> {
-        let (Some(before), Some(starts_at)) = (self.reminder, meeting.starts_at) else {
+    fn mailing<'a>(
+        &'a self,
+        db: &'a Db,
+        meeting: &'a MeetingRow,
+        host: &'a UserRow,
+    ) -> Mailing<'a> {
+        Mailing {
+            outbox: self,
+            db,
+            meeting,
+            host,
+        }
+    }
+}
+
+/// Mail about one meeting from its host, being queued.
+struct Mailing<'a> {
+    outbox: &'a Outbox,
+    db: &'a Db,
+    meeting: &'a MeetingRow,
+    host: &'a UserRow,
+}
+
+impl Mailing<'_> {
+    /// Queues `kind` to go now.
+    async fn queue(&self, invitation: &RecordId, email: &str, kind: Kind) -> DbResult<()> {
+        self.queue_at(invitation, email, kind, Utc::now()).await
+    }
+
+    /// Queues the reminder for the meeting's start, if that is still ahead.
+    async fn queue_reminder(&self, invitation: &RecordId, email: &str) -> DbResult<()> {
+        let (Some(before), Some(starts_at)) = (self.outbox.reminder, self.meeting.starts_at) else {
             return Ok(());
         };
         let due = starts_at - before;
@@ -204,39 +224,22 @@ impl Outbox {
             // Invited (or moved) inside the reminder window: the invitation is reminder enough.
             return Ok(());
         }
-        self.queue_at(db, meeting, host, invitation, email, Kind::Reminder, due)
-            .await
+        self.queue_at(invitation, email, Kind::Reminder, due).await
     }
 
-    async fn queue(
-        &self,
-        db: &Db,
-        meeting: &MeetingRow,
-        host: &UserRow,
-        invitation: &RecordId,
-        email: &str,
-        kind: Kind,
-    ) -> DbResult<()> {
-        self.queue_at(db, meeting, host, invitation, email, kind, Utc::now())
-            .await
-    }
-
-    #[allow(clippy::too_many_arguments)]
     async fn queue_at(
         &self,
-        db: &Db,
-        meeting: &MeetingRow,
-        host: &UserRow,
         invitation: &RecordId,
         email: &str,
         kind: Kind,
         due_at: DateTime<Utc>,
     ) -> DbResult<()> {
+        let (meeting, host, public_url) = (self.meeting, self.host, &self.outbox.public_url);
         // Only scheduled meetings are invited to; one whose schedule was removed gets nothing.
         let Some(starts_at) = meeting.starts_at else {
             return Ok(());
         };
-        let join_url = crate::meetings::to_meeting(meeting, &self.public_url).join_url;
+        let join_url = crate::meetings::to_meeting(meeting, public_url).join_url;
         let draft = compose::draft(
             kind,
             &About {
@@ -253,13 +256,13 @@ impl Outbox {
             _ => ics::of_meeting(
                 meeting,
                 host,
-                &self.public_url,
+                public_url,
                 kind == Kind::Cancellation,
                 Some(email),
             ),
         };
         invitations::queue(
-            db,
+            self.db,
             NewMail {
                 invitation: invitation.clone(),
                 kind: kind.as_str(),

@@ -113,3 +113,21 @@ pub fn cookie_value(res: &Response, name: &str) -> Option<String> {
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
 }
+
+/// Polls `fetch` every 100 ms until `done` holds for what it returns (at most ~10 s), for
+/// what the server does off the request's path (records, mail); panics with the last value.
+pub async fn eventually<T: std::fmt::Debug, F: std::future::Future<Output = T>>(
+    what: &str,
+    mut fetch: impl FnMut() -> F,
+    done: impl Fn(&T) -> bool,
+) -> T {
+    let mut last = fetch().await;
+    for _ in 0..100 {
+        if done(&last) {
+            return last;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        last = fetch().await;
+    }
+    panic!("{what} never happened; last seen: {last:?}");
+}
