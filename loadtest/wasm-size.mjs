@@ -19,7 +19,7 @@ const path =
   args.find((a, i) => !a.startsWith('--') && !(i > 0 && args[i - 1].startsWith('--'))) ??
   'target/front/wasm32-unknown-unknown/wasm-release/frontend.wasm';
 if (!existsSync(path)) {
-  console.error(`${path} not found: build the release bundle first (cargo leptos build --release)`);
+  console.error(`${path} not found: build the release bundle first (./scripts/bench.sh, or trunk build --release)`);
   process.exit(1);
 }
 

@@ -3,9 +3,7 @@
 # from the release server with an empty cache. Prints a table, writes
 # bench-results/first-load.json. SKIP_BUILD=1 reuses a build.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-"$ROOT/scripts/setup.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  cargo leptos build --release
-  node "$ROOT/scripts/precompress.mjs"
+  build_release
 fi
 node loadtest/first-load.mjs "$@"

@@ -3,8 +3,7 @@
 # RTCPeerConnections in one page. Prints a table and writes bench-results/join.json.
 # Set SKIP_BUILD=1 to reuse a build. Extra arguments go to loadtest/join-bench.mjs.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-"$ROOT/scripts/setup.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  cargo leptos build --release
+  build_release
 fi
 node loadtest/join-bench.mjs "$@"

@@ -3,9 +3,8 @@
 # pinned to CPU 1. Runs a room of each size in BOTS (default "10 15 20 25"), prints a table per room
 # and writes bench-results/sfu-<n>.json. Set SKIP_BUILD=1 to reuse a build.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-"$ROOT/scripts/setup.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  cargo leptos build --release
+  build_release
   cargo build --release -p loadtest --bin sfu-bench
 fi
 port=3230

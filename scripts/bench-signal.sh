@@ -6,9 +6,8 @@
 # bench-results/signal-<n>.json. Set SKIP_BUILD=1 to reuse a build; PARTICIPANTS="10000 5000"
 # picks the runs.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-"$ROOT/scripts/setup.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  cargo leptos build --release
+  build_release
   cargo build --release -p loadtest --bin signal-bench
 fi
 # One file descriptor per connection in each process, and some spare: as many as allowed.

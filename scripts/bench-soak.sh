@@ -2,8 +2,7 @@
 # Memory soak of the release server with nothing scraping /metrics (see loadtest/soak-bench.mjs).
 # Prints a table and writes bench-results/soak.json. Set SKIP_BUILD=1 to reuse a build.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-"$ROOT/scripts/setup.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  cargo leptos build --release
+  build_release
 fi
 node loadtest/soak-bench.mjs "$@"

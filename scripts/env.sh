@@ -4,10 +4,46 @@ set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 export PATH="$ROOT/node_modules/.bin:${CARGO_HOME:-$HOME/.cargo}/bin:$PATH"
-# cargo-leptos 0.3.10+ needs a newer rustc than this project's 1.95.
-CARGO_LEPTOS_VERSION="0.3.9"
+# Trunk builds the browser bundle (Trunk.toml); 0.22 needs a newer rustc than this project's 1.95.
+TRUNK_VERSION="0.21.14"
 # Must equal the wasm-bindgen crate in Cargo.lock (pinned with `=` in Cargo.toml).
 WASM_BINDGEN_VERSION="$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"$/\1/p')"
 export LEPTOS_SITE_ROOT="target/site" LEPTOS_SITE_PKG_DIR="pkg" LEPTOS_OUTPUT_NAME="video-meet"
 
 say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
+
+# The browser bundle: the WASM, JS and CSS in target/site/pkg, built by Trunk in its own target
+# directory (a server build can run beside it without waiting for cargo's lock). Pass --release
+# for the optimised bundle (`wasm-release` profile, wasm-opt -Oz, minified CSS).
+build_frontend() { CARGO_TARGET_DIR="$ROOT/target/front" trunk build "$@"; }
+
+# The release app, as run.sh serves it: the server's release build (the long part: ~9 min cold
+# on 2 cores) runs in the background while the tools install (scripts/setup.sh, only what is
+# missing) and Trunk builds the bundle; then the bundle is compressed once (brotli 11, gzip 9)
+# for the server to send as stored. Prints each step with the time since the start.
+build_release() {
+  local started=$SECONDS log="$ROOT/target/server-release-build.log" server
+  elapsed() { local s=$((SECONDS - started)); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+  mkdir -p "$ROOT/target"
+  say "Building the server (release) in the background; its log: $log"
+  cargo build --release -p video-meet >"$log" 2>&1 &
+  server=$!
+  # Whatever fails below, the background build does not outlive this script.
+  trap 'kill $server 2>/dev/null || true' EXIT
+  "$ROOT/scripts/setup.sh"
+  say "Building the browser bundle (release) [$(elapsed)]"
+  build_frontend --release
+  node "$ROOT/scripts/precompress.mjs"
+  say "Bundle ready [$(elapsed)]; waiting for the server build"
+  while kill -0 "$server" 2>/dev/null; do
+    printf '    %s crates compiled [%s]\n' "$(grep -c '^ *Compiling' "$log" || true)" "$(elapsed)"
+    sleep 30 & wait $! || true
+  done
+  if ! wait "$server"; then
+    tail -n 40 "$log"
+    echo "The server build failed; full log: $log"
+    exit 1
+  fi
+  trap - EXIT
+  say "Release build done [$(elapsed)]"
+}

@@ -63,7 +63,7 @@ stage "API fuzzing (Schemathesis against the OpenAPI document, live server)"
 SERVER_BIN="$ROOT/target/debug/video-meet" "$ROOT/scripts/api-fuzz.sh"
 
 stage "Building the browser bundle (WASM + CSS)"
-cargo leptos build --frontend-only
+build_frontend
 # As run.sh does, so the suite runs against precompressed files (a lower quality: the test
 # bundle is unoptimised and large).
 PRECOMPRESS_QUALITY=5 node "$ROOT/scripts/precompress.mjs"

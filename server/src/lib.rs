@@ -61,7 +61,7 @@ pub enum StartError {
     Serve(std::io::Error),
 }
 
-/// Where the Leptos build output is: cargo-leptos's `LEPTOS_*` variables when present,
+/// Where the browser bundle is: the `LEPTOS_*` variables (scripts/env.sh) when present,
 /// otherwise the repo layout, so `target/release/video-meet` started by hand finds its files.
 fn leptos_options(config: &Config) -> LeptosOptions {
     let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
