@@ -17,28 +17,24 @@ say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 # for the optimised bundle (`wasm-release` profile, wasm-opt -Oz, minified CSS).
 build_frontend() { CARGO_TARGET_DIR="$ROOT/target/front" trunk build "$@"; }
 
-# The release app, as run.sh serves it: the server's release build (the long part: ~9 min cold
-# on 2 cores) runs in the background while the tools install (scripts/setup.sh, only what is
-# missing) and Trunk builds the bundle; then the bundle is compressed once (brotli 11, gzip 9)
-# for the server to send as stored. Prints each step with the time since the start.
+# The release app, as run.sh serves it: the tools (scripts/setup.sh, only what is missing),
+# then the server's release build (the long part) in the background beside Trunk's bundle
+# build; then the bundle is compressed once (brotli 11, gzip 9) for the server to send as
+# stored. Prints each step with the time since the start. (Installing the tools beside the
+# server build was tried: as equals they slowed its serial SurrealDB chain, at the lowest
+# priority they starved; both were slower. docs/benchmarks.md, "First run".)
 build_release() {
   local started=$SECONDS log="$ROOT/target/server-release-build.log" server
   elapsed() { local s=$((SECONDS - started)); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
+  "$ROOT/scripts/setup.sh"
   mkdir -p "$ROOT/target"
-  say "Building the server (release) in the background; its log: $log"
+  say "Building the server (release) in the background [$(elapsed)]; its log: $log"
   cargo build --release -p video-meet >"$log" 2>&1 &
   server=$!
   # Whatever fails below, the background build does not outlive this script.
   trap 'kill $server 2>/dev/null || true' EXIT
-  # At the lowest priority: they take only the CPU the server build leaves idle (its SurrealDB
-  # chain compiles one crate at a time). Competing as equals, they slowed that chain so much
-  # that a first run took longer than installing first and building after.
-  (
-    renice -n 19 -p "$BASHPID" >/dev/null
-    "$ROOT/scripts/setup.sh"
-    say "Building the browser bundle (release) [$(elapsed)]"
-    build_frontend --release
-  )
+  say "Building the browser bundle (release) [$(elapsed)]"
+  build_frontend --release
   node "$ROOT/scripts/precompress.mjs"
   say "Bundle ready [$(elapsed)]; waiting for the server build"
   while kill -0 "$server" 2>/dev/null; do
