@@ -39,36 +39,44 @@ function rssKiB(pid) {
   return Number(/VmRSS:\s+(\d+)/.exec(status)[1]);
 }
 
-async function loginThroughput() {
-  const body = JSON.stringify({ email: 'bench@example.com', password: 'bench-password-1', display_name: 'Bench' });
-  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
-  if (reg.status !== 201) throw new Error(`register failed: ${reg.status}`);
-  const login = JSON.stringify({ email: 'bench@example.com', password: 'bench-password-1' });
+// `clients` loops of `request` (true when it succeeded) for `seconds`: rate and latency.
+async function hammer(clients, request) {
   const latencies = [];
   let failures = 0;
   const deadline = performance.now() + seconds * 1000;
   const worker = async () => {
     while (performance.now() < deadline) {
       const t0 = performance.now();
-      const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: login });
-      await res.arrayBuffer();
-      if (res.status === 200) latencies.push(performance.now() - t0);
+      if (await request()) latencies.push(performance.now() - t0);
       else failures += 1;
     }
   };
   const started = performance.now();
-  await Promise.all(Array.from({ length: loginConcurrency }, worker));
+  await Promise.all(Array.from({ length: clients }, worker));
   const elapsed = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   return {
-    concurrency: loginConcurrency,
+    concurrency: clients,
     seconds: Number(elapsed.toFixed(2)),
-    logins: latencies.length,
+    count: latencies.length,
     failures,
     per_second: Number((latencies.length / elapsed).toFixed(1)),
-    p50_ms: Number(percentile(latencies, 50).toFixed(1)),
-    p95_ms: Number(percentile(latencies, 95).toFixed(1)),
+    p50_ms: Number(percentile(latencies, 50).toFixed(2)),
+    p95_ms: Number(percentile(latencies, 95).toFixed(2)),
   };
+}
+
+async function loginThroughput() {
+  const body = JSON.stringify({ email: 'bench@example.com', password: 'bench-password-1', display_name: 'Bench' });
+  const reg = await fetch(`${base}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+  if (reg.status !== 201) throw new Error(`register failed: ${reg.status}`);
+  const login = JSON.stringify({ email: 'bench@example.com', password: 'bench-password-1' });
+  const { count, ...rest } = await hammer(loginConcurrency, async () => {
+    const res = await fetch(`${base}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: login });
+    await res.arrayBuffer();
+    return res.status === 200;
+  });
+  return { logins: count, ...rest };
 }
 
 // The dashboard's meeting list: one signed-in host with `count` meetings, listed by
@@ -85,35 +93,15 @@ async function meetingList(count = 100) {
     });
     if (res.status !== 201) throw new Error(`create meeting failed: ${res.status} ${await res.text()}`);
   }
-  const latencies = [];
-  let failures = 0;
   let listed = 0;
-  const deadline = performance.now() + seconds * 1000;
-  const worker = async () => {
-    while (performance.now() < deadline) {
-      const t0 = performance.now();
-      const res = await fetch(`${base}/api/v1/meetings`, { headers: { cookie } });
-      const rows = await res.json();
-      if (res.status === 200) {
-        latencies.push(performance.now() - t0);
-        listed = rows.upcoming.length + rows.past.length;
-      } else failures += 1;
-    }
-  };
-  const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, worker));
-  const elapsed = (performance.now() - started) / 1000;
-  latencies.sort((a, b) => a - b);
-  return {
-    meetings: count,
-    listed,
-    concurrency,
-    lists: latencies.length,
-    failures,
-    per_second: Number((latencies.length / elapsed).toFixed(1)),
-    p50_ms: Number(percentile(latencies, 50).toFixed(2)),
-    p95_ms: Number(percentile(latencies, 95).toFixed(2)),
-  };
+  const { count: lists, ...rest } = await hammer(concurrency, async () => {
+    const res = await fetch(`${base}/api/v1/meetings`, { headers: { cookie } });
+    const rows = await res.json();
+    if (res.status !== 200) return false;
+    listed = rows.upcoming.length + rows.past.length;
+    return true;
+  });
+  return { meetings: count, listed, lists, ...rest };
 }
 
 const server = await startServer({ bin, port, extra: ['--auth-failures-max', '1000000'] });
