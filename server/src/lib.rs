@@ -118,7 +118,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     rooms.set_presence(presence);
     tokio::spawn(attendance::write_forever(db.clone(), presence_rx));
     Ok(AppState {
-        db,
+        db: Arc::new(db),
         keys: Arc::new(auth::tokens::TokenKeys::new(
             &secret,
             config.access_ttl_secs,
@@ -260,10 +260,10 @@ pub async fn spawn(mut config: Config) -> Result<Running, StartError> {
     };
     let state = build_state(config).await?;
     let mut upkeep = vec![tokio::spawn(auth::session::sweep_forever(
-        state.db.clone(),
+        db::Db::clone(&state.db),
         Duration::from_secs(3600),
     ))];
-    upkeep.extend(state.mail.sender(state.db.clone()));
+    upkeep.extend(state.mail.sender(db::Db::clone(&state.db)));
     let app = router(state.clone()).into_make_service_with_connect_info::<SocketAddr>();
     let (shutdown, rx) = tokio::sync::oneshot::channel::<()>();
     let task = match tls {

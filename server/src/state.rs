@@ -13,7 +13,10 @@ use std::sync::Arc;
 
 #[derive(Clone)]
 pub struct AppState {
-    pub db: Db,
+    /// Shared, not cloned with the state: every clone of a SurrealDB handle opens a session
+    /// of its own in the engine (a UUID, a copy of the session and its maps, and an event
+    /// each way), and axum clones the state several times per request.
+    pub db: Arc<Db>,
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
     pub hasher: PasswordHasher,
