@@ -14,7 +14,7 @@ use chrono::{DateTime, Utc};
 use protocol::MeetingCode;
 use protocol::UserId;
 use protocol::room::{ChatMessage, HostAction, Reaction};
-use protocol::signal::{MediaState, PeerId, PeerInfo, Role, ServerMsg, Topology};
+use protocol::signal::{MediaState, PeerId, Role, ServerMsg, Topology};
 pub use room::{ChatNames, Effect, Entry, Identity, Room, RoomError, SWITCH_BACK_DELAY};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
@@ -26,10 +26,11 @@ use tokio::sync::mpsc;
 pub type Outbox = mpsc::Sender<Outgoing>;
 
 /// What a socket is given to send: a message for it alone, or the text of one sent to many,
-/// serialized once (a chat line to a room of 50 is encoded once, not 49 times).
+/// serialized once (a chat line to a room of 50 is encoded once, not 49 times). Boxed: a
+/// channel allocates room for 32 of these up front, and a `ServerMsg` is 160 bytes.
 #[derive(Debug, Clone)]
 pub enum Outgoing {
-    Msg(ServerMsg),
+    Msg(Box<ServerMsg>),
     Shared(Arc<str>),
 }
 
@@ -37,7 +38,7 @@ impl Outgoing {
     /// The message itself (a shared one parsed back; for tests and diagnostics).
     pub fn into_msg(self) -> Option<ServerMsg> {
         match self {
-            Outgoing::Msg(msg) => Some(msg),
+            Outgoing::Msg(msg) => Some(*msg),
             Outgoing::Shared(text) => serde_json::from_str(&text).ok(),
         }
     }
@@ -57,7 +58,6 @@ pub struct Seat {
     pub peer: PeerId,
     pub session: u64,
     pub resume_token: String,
-    pub others: Vec<PeerInfo>,
     pub topology: Topology,
     /// Joined into the lobby (admission may have come since: ask `Rooms::is_waiting`).
     pub waiting: bool,
@@ -210,9 +210,11 @@ impl Rooms {
             .insert(resume_token.clone(), (code.clone(), peer.clone()));
         self.apply(&mut registry, &code, effects);
         metrics::gauge!("meeting_participants").increment(1.0);
-        let (others, topology, waiting) = match entry {
-            Entry::Seated(welcome) => (welcome.others, welcome.topology, false),
-            Entry::Waiting => (Vec::new(), Topology::P2p, true),
+        // The seat lives as long as the socket: it keeps no copy of the peer list (that
+        // went out in `welcome`).
+        let (topology, waiting) = match entry {
+            Entry::Seated(welcome) => (welcome.topology, false),
+            Entry::Waiting => (Topology::P2p, true),
         };
         Ok(Seat {
             code,
@@ -221,7 +223,6 @@ impl Rooms {
             peer,
             session: 1,
             resume_token,
-            others,
             topology,
             waiting,
         })
@@ -304,7 +305,7 @@ impl Rooms {
         let mut queued = Vec::new();
         while let Ok(out) = unsent.try_recv() {
             if let Outgoing::Msg(msg) = out {
-                queued.push(msg);
+                queued.push(*msg);
             }
         }
         let effects = room.disconnect(&seat.peer, seat.session, queued, Instant::now());
@@ -353,7 +354,6 @@ impl Rooms {
             peer,
             session: welcome.session,
             resume_token: new_token,
-            others: welcome.others,
             topology: welcome.topology,
             waiting: false,
         })
@@ -439,7 +439,7 @@ fn apply(registry: &mut Registry, outside: &Outside, code: &MeetingCode, effects
     };
     for effect in effects {
         match effect {
-            Effect::Send { to, msg } => put(registry, code, &to, Outgoing::Msg(msg)),
+            Effect::Send { to, msg } => put(registry, code, &to, Outgoing::Msg(Box::new(msg))),
             Effect::Broadcast { to, msg } => {
                 let Ok(text) = serde_json::to_string(&msg) else {
                     continue;
@@ -568,7 +568,6 @@ mod tests {
         let a = seated(&rooms, ticket("aaa-aaaa-aaa", "A", 6), tx_a, &mut rx_a);
         let b = seated(&rooms, ticket("aaa-aaaa-aaa", "B", 6), tx_b, &mut rx_b);
         let c = seated(&rooms, ticket("ccc-cccc-ccc", "C", 6), tx_c, &mut rx_c);
-        assert_eq!(b.others.len(), 1);
         assert!(matches!(
             next(&mut rx_a).await,
             Some(ServerMsg::PeerJoined { .. })

@@ -50,10 +50,12 @@ pub async fn ws_handler(
         }
     }
     // Small buffers: signaling messages are small, and the defaults cost ~130 KB per socket.
-    // The frame limit sits above MAX_MESSAGE_BYTES so oversized messages still reach us and
-    // get a polite `too_large` instead of a dropped connection.
+    // The read buffer is touched whole on every read, so it is resident for every idle
+    // socket: 1 KiB (an offer of a few KiB takes a few reads). The frame limit sits above
+    // MAX_MESSAGE_BYTES so oversized messages still reach us and get a polite `too_large`
+    // instead of a dropped connection.
     let slot = state.sockets.open(client.0);
-    ws.read_buffer_size(4 * 1024)
+    ws.read_buffer_size(1024)
         .write_buffer_size(4 * 1024)
         .max_message_size(4 * MAX_MESSAGE_BYTES)
         .max_frame_size(4 * MAX_MESSAGE_BYTES)
@@ -155,7 +157,7 @@ async fn run(mut socket: WebSocket, state: AppState, _slot: Slot) {
     // Reading (with the heartbeat) and writing run apart, so a write stuck on a client that
     // stopped reading never stops the heartbeat or the reading side.
     let (sink, stream) = socket.split();
-    let (replies, replies_rx) = mpsc::channel::<ServerMsg>(REPLIES_QUEUED);
+    let (replies, replies_rx) = mpsc::channel::<Box<ServerMsg>>(REPLIES_QUEUED);
     // `welcome` (or `waiting`) is the first message in the inbox.
     let writer = tokio::spawn(write(sink, inbox, replies_rx));
     let left = session(stream, &state, &seat, &replies).await;
@@ -179,7 +181,7 @@ async fn run(mut socket: WebSocket, state: AppState, _slot: Slot) {
 async fn write(
     mut sink: SplitSink<WebSocket, Message>,
     mut inbox: mpsc::Receiver<Outgoing>,
-    mut replies: mpsc::Receiver<ServerMsg>,
+    mut replies: mpsc::Receiver<Box<ServerMsg>>,
 ) -> mpsc::Receiver<Outgoing> {
     loop {
         let text = tokio::select! {
@@ -291,11 +293,11 @@ async fn session(
     mut stream: SplitStream<WebSocket>,
     state: &AppState,
     seat: &Seat,
-    replies: &mpsc::Sender<ServerMsg>,
+    replies: &mpsc::Sender<Box<ServerMsg>>,
 ) -> bool {
     // Queued for the writer; `false` when the writer has stopped or the client does not read
     // its answers.
-    let answer = |msg: ServerMsg| replies.try_send(msg).is_ok();
+    let answer = |msg: ServerMsg| replies.try_send(Box::new(msg)).is_ok();
     let mut heartbeat = tokio::time::interval(HEARTBEAT);
     heartbeat.tick().await;
     let mut last_heard = Instant::now();
@@ -330,11 +332,13 @@ async fn session(
                     Ok(_) if seat.waiting && state.rooms.is_waiting(&seat.code, &seat.peer) => {
                         Some(chat::waiting())
                     }
-                    Ok(ClientMsg::Chat { nonce, to, text }) => {
-                        Some(chat::send(state, seat, &mut social, nonce, to, text).await)
-                    }
+                    // Boxed: the database's futures are large, and inline they would make
+                    // every idle socket's task as large as a query in flight.
+                    Ok(ClientMsg::Chat { nonce, to, text }) => Some(
+                        Box::pin(chat::send(state, seat, &mut social, nonce, to, text)).await,
+                    ),
                     Ok(ClientMsg::ChatHistory { before }) => {
-                        Some(chat::history(state, seat, before).await)
+                        Some(Box::pin(chat::history(state, seat, before)).await)
                     }
                     Ok(ClientMsg::Hand { .. } | ClientMsg::React { .. })
                         if !social.take(Instant::now()) =>
