@@ -6,6 +6,7 @@
 pub mod attendance;
 pub mod auth;
 pub mod avatar;
+pub mod chat_store;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -118,6 +119,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     rooms.set_presence(presence);
     tokio::spawn(attendance::write_forever(db.clone(), presence_rx));
     Ok(AppState {
+        chat: chat_store::ChatStore::start(db.clone()),
         db: Arc::new(db),
         keys: Arc::new(auth::tokens::TokenKeys::new(
             &secret,

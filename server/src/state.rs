@@ -17,6 +17,8 @@ pub struct AppState {
     /// of its own in the engine (a UUID, a copy of the session and its maps, and an event
     /// each way), and axum clones the state several times per request.
     pub db: Arc<Db>,
+    /// Chat messages are stored through one task, many per commit.
+    pub chat: crate::chat_store::ChatStore,
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
     pub hasher: PasswordHasher,

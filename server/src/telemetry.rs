@@ -25,6 +25,8 @@ const LATENCY_BUCKETS: &[f64] = &[
 const SFU_BUCKETS: &[f64] = &[
     0.000_025, 0.000_05, 0.000_1, 0.000_2, 0.000_5, 0.001, 0.002, 0.005, 0.01, 0.05,
 ];
+/// Chat messages per transaction (`crate::chat_store`).
+const BATCH_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0];
 /// How often recorded samples are folded into their buckets when nobody scrapes.
 const UPKEEP_EVERY: Duration = Duration::from_secs(5);
 
@@ -44,6 +46,11 @@ pub fn metrics_handle() -> PrometheusHandle {
                 .set_buckets_for_metric(
                     metrics_exporter_prometheus::Matcher::Full("sfu_datagram_seconds".into()),
                     SFU_BUCKETS,
+                )
+                .expect("the bucket list is a non-empty constant")
+                .set_buckets_for_metric(
+                    metrics_exporter_prometheus::Matcher::Full("chat_store_batch_size".into()),
+                    BATCH_BUCKETS,
                 )
                 .expect("the bucket list is a non-empty constant")
                 .build_recorder();

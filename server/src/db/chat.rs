@@ -1,4 +1,4 @@
-//! Queries on the `chat_message` table: store one message, page a room's history as one
+//! Queries on the `chat_message` table: store messages (a batch in one transaction), page a room's history as one
 //! participant may see it, and read a meeting's public chat for its host.
 
 use super::{Db, DbResult};
@@ -33,51 +33,72 @@ impl ChatRow {
 }
 
 /// A message to store: `meeting` is the meeting's record key, `room` the live room's id.
-pub struct NewMessage<'a> {
-    pub meeting: &'a str,
-    pub room: &'a str,
-    pub from: &'a PeerId,
+/// Owned: it may wait in `crate::chat_store`'s queue.
+#[derive(Debug, Clone)]
+pub struct NewMessage {
+    pub meeting: String,
+    pub room: String,
+    pub from: PeerId,
     pub from_name: String,
-    pub to: Option<&'a PeerId>,
+    pub to: Option<PeerId>,
     pub to_name: Option<String>,
     pub text: String,
 }
 
-/// Stores a message and returns it as readers get it. When this returns, SurrealDB has
-/// committed it.
-pub async fn store(db: &Db, new: NewMessage<'_>) -> DbResult<ChatMessage> {
+/// A row as `INSERT` takes it (`id` sets the record's key).
+#[derive(Debug, Clone, SurrealValue)]
+struct InsertRow {
+    id: RecordId,
+    meeting: RecordId,
+    room: String,
+    sort_key: String,
+    from_peer: String,
+    from_name: String,
+    to_peer: Option<String>,
+    to_name: Option<String>,
+    text: String,
+    at: DateTime<Utc>,
+}
+
+/// Stores messages in one transaction and returns them as readers get them, in the same
+/// order. When this returns, SurrealDB has committed all of them (or none: an error).
+pub async fn store_all(db: &Db, batch: Vec<NewMessage>) -> DbResult<Vec<ChatMessage>> {
     let at = Utc::now();
-    let sort_key = format!(
-        "{:013}{}",
-        at.timestamp_millis().max(0),
-        &crate::ids::random_key()[..8]
-    );
-    db.query(
-        "CREATE ONLY $id SET meeting = $meeting, room = $room, sort_key = $sort_key, \
-         from_peer = $from_peer, from_name = $from_name, to_peer = $to_peer, \
-         to_name = $to_name, text = $text, at = $at RETURN NONE",
-    )
-    .bind(("id", RecordId::new("chat_message", sort_key.clone())))
-    .bind(("meeting", RecordId::new("meeting", new.meeting.to_owned())))
-    .bind(("room", new.room.to_owned()))
-    .bind(("sort_key", sort_key.clone()))
-    .bind(("from_peer", new.from.0.clone()))
-    .bind(("from_name", new.from_name.clone()))
-    .bind(("to_peer", new.to.map(|p| p.0.clone())))
-    .bind(("to_name", new.to_name.clone()))
-    .bind(("text", new.text.clone()))
-    .bind(("at", at))
-    .await?
-    .check()?;
-    Ok(ChatMessage {
-        id: sort_key,
-        from: new.from.clone(),
-        from_name: new.from_name,
-        to: new.to.cloned(),
-        to_name: new.to_name,
-        text: new.text,
-        at_ms: at.timestamp_millis(),
-    })
+    let mut rows = Vec::with_capacity(batch.len());
+    let mut stored = Vec::with_capacity(batch.len());
+    for new in batch {
+        let sort_key = format!(
+            "{:013}{}",
+            at.timestamp_millis().max(0),
+            &crate::ids::random_key()[..8]
+        );
+        rows.push(InsertRow {
+            id: RecordId::new("chat_message", sort_key.clone()),
+            meeting: RecordId::new("meeting", new.meeting),
+            room: new.room,
+            sort_key: sort_key.clone(),
+            from_peer: new.from.0.clone(),
+            from_name: new.from_name.clone(),
+            to_peer: new.to.as_ref().map(|p| p.0.clone()),
+            to_name: new.to_name.clone(),
+            text: new.text.clone(),
+            at,
+        });
+        stored.push(ChatMessage {
+            id: sort_key,
+            from: new.from,
+            from_name: new.from_name,
+            to: new.to,
+            to_name: new.to_name,
+            text: new.text,
+            at_ms: at.timestamp_millis(),
+        });
+    }
+    db.query("INSERT INTO chat_message $rows RETURN NONE")
+        .bind(("rows", rows))
+        .await?
+        .check()?;
+    Ok(stored)
 }
 
 /// The page of `room`'s messages before `before` that `me` may see (to everyone, or private

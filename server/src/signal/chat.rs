@@ -48,27 +48,25 @@ pub async fn send(
         }
     };
     let new = NewMessage {
-        meeting: &seat.meeting,
-        room: &seat.room,
-        from: &seat.peer,
+        meeting: seat.meeting.clone(),
+        room: seat.room.clone(),
+        from: seat.peer.clone(),
         from_name: names.from,
-        to: to.as_ref(),
+        to,
         to_name: names.to,
         text,
     };
-    match db::chat::store(&state.db, new).await {
+    match state.chat.store(new).await {
         Ok(message) => {
             metrics::counter!("chat_messages_total").increment(1);
             state.rooms.chat(seat, message.clone());
             ServerMsg::ChatAck { nonce, message }
         }
-        Err(e) => {
-            tracing::warn!(error = %e, "chat message not stored");
-            error(
-                SignalErrorCode::Unavailable,
-                "The message could not be saved, so it was not sent. Try again.",
-            )
-        }
+        // The reason is logged by the storing task.
+        Err(_) => error(
+            SignalErrorCode::Unavailable,
+            "The message could not be saved, so it was not sent. Try again.",
+        ),
     }
 }
 
