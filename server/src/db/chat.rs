@@ -1,11 +1,13 @@
-//! Queries on the `chat_message` table: store messages (a batch in one transaction), page a room's history as one
-//! participant may see it, and read a meeting's public chat for its host.
+//! Queries on the `chat_message` table: store messages (a batch in one transaction), page a
+//! room's history as one participant may see it, and read a meeting's public chat for its
+//! host.
 
 use super::{Db, DbResult};
 use chrono::{DateTime, Utc};
 use protocol::room::{CHAT_PAGE, ChatMessage};
 use protocol::signal::PeerId;
-use surrealdb::types::{RecordId, SurrealValue};
+// `Value`: named by the code `#[surreal(flatten)]` generates.
+use surrealdb::types::{RecordId, SurrealValue, Value};
 
 #[derive(Debug, Clone, SurrealValue)]
 struct ChatRow {
@@ -45,55 +47,46 @@ pub struct NewMessage {
     pub text: String,
 }
 
-/// A row as `INSERT` takes it (`id` sets the record's key).
+/// A row as `INSERT` takes it: what readers get, plus the record's key (`id`) and where it
+/// belongs.
 #[derive(Debug, Clone, SurrealValue)]
 struct InsertRow {
     id: RecordId,
     meeting: RecordId,
     room: String,
-    sort_key: String,
-    from_peer: String,
-    from_name: String,
-    to_peer: Option<String>,
-    to_name: Option<String>,
-    text: String,
-    at: DateTime<Utc>,
+    #[surreal(flatten)]
+    row: ChatRow,
 }
 
 /// Stores messages in one transaction and returns them as readers get them, in the same
 /// order. When this returns, SurrealDB has committed all of them (or none: an error).
 pub async fn store_all(db: &Db, batch: Vec<NewMessage>) -> DbResult<Vec<ChatMessage>> {
     let at = Utc::now();
-    let mut rows = Vec::with_capacity(batch.len());
-    let mut stored = Vec::with_capacity(batch.len());
-    for new in batch {
-        let sort_key = format!(
-            "{:013}{}",
-            at.timestamp_millis().max(0),
-            &crate::ids::random_key()[..8]
-        );
-        rows.push(InsertRow {
-            id: RecordId::new("chat_message", sort_key.clone()),
-            meeting: RecordId::new("meeting", new.meeting),
-            room: new.room,
-            sort_key: sort_key.clone(),
-            from_peer: new.from.0.clone(),
-            from_name: new.from_name.clone(),
-            to_peer: new.to.as_ref().map(|p| p.0.clone()),
-            to_name: new.to_name.clone(),
-            text: new.text.clone(),
-            at,
-        });
-        stored.push(ChatMessage {
-            id: sort_key,
-            from: new.from,
-            from_name: new.from_name,
-            to: new.to,
-            to_name: new.to_name,
-            text: new.text,
-            at_ms: at.timestamp_millis(),
-        });
-    }
+    let rows: Vec<InsertRow> = batch
+        .into_iter()
+        .map(|new| {
+            let sort_key = format!(
+                "{:013}{}",
+                at.timestamp_millis().max(0),
+                &crate::ids::random_key()[..8]
+            );
+            InsertRow {
+                id: RecordId::new("chat_message", sort_key.clone()),
+                meeting: RecordId::new("meeting", new.meeting),
+                room: new.room,
+                row: ChatRow {
+                    sort_key,
+                    from_peer: new.from.0,
+                    from_name: new.from_name,
+                    to_peer: new.to.map(|p| p.0),
+                    to_name: new.to_name,
+                    text: new.text,
+                    at,
+                },
+            }
+        })
+        .collect();
+    let stored = rows.iter().map(|r| r.row.clone().message()).collect();
     db.query("INSERT INTO chat_message $rows RETURN NONE")
         .bind(("rows", rows))
         .await?
