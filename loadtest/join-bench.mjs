@@ -4,8 +4,14 @@
 // one page with the same fake camera. Prints a table, writes JSON.
 // Usage (repo root, after a release build):
 //   node loadtest/join-bench.mjs [--joins 20] [--out bench-results/join.json] [--chromium /usr/bin/chromium]
+//     [--profile DIR]   also record the last join of each path with the CPU profiler (click to
+//                       first frame): DIR/join-<path>.cpuprofile (opens in DevTools) and the
+//                       functions with the most time printed. Names need a bundle built with
+//                       wasm-opt -g; the profiler's own cost makes that join slower.
 import { chromium } from '@playwright/test';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
+import path from 'node:path';
 import { parseArgs, percentile, printTable, startServer, writeJson } from './lib.mjs';
 
 const args = parseArgs();
@@ -13,6 +19,7 @@ const joins = Number(args.joins ?? 20);
 const out = args.out ?? 'bench-results/join.json';
 const port = Number(args.port ?? 3220);
 const executablePath = args.chromium ?? process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+const profileDir = args.profile;
 
 const browserArgs = [
   '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
@@ -32,13 +39,19 @@ function summary(samples) {
 }
 
 /** One join: pre-join screen with the camera already open, then click and wait for a frame. */
-async function timeJoin(browser, base, code, i) {
+async function timeJoin(browser, base, code, i, profileAs = null) {
   const context = await browser.newContext({ baseURL: base });
   const page = await context.newPage();
+  const cdp = profileAs ? await context.newCDPSession(page) : null;
   await page.goto(`/meeting/${code}`);
   await page.locator('body[data-hydrated]').waitFor({ state: 'attached' });
   await page.locator('[data-tile="tile-me"][data-camera-off="false"]').waitFor();
   await page.getByLabel('Your name').fill(`Joiner ${i}`);
+  if (cdp) {
+    await cdp.send('Profiler.enable');
+    await cdp.send('Profiler.setSamplingInterval', { interval: 200 });
+    await cdp.send('Profiler.start');
+  }
   await page.evaluate(() => {
     const w = window;
     w.firstFrameAt = null;
@@ -97,6 +110,7 @@ async function timeJoin(browser, base, code, i) {
     button.click();
   });
   await page.waitForFunction(() => window.firstFrameAt !== null, null, { timeout: 10_000 });
+  if (cdp) writeProfile(profileAs, (await cdp.send('Profiler.stop')).profile);
   const { ms, phases } = await page.evaluate(() => {
     const phases = {};
     for (const [k, t] of Object.entries(window.marks)) phases[k] = t - window.clickedAt;
@@ -110,6 +124,36 @@ async function timeJoin(browser, base, code, i) {
   await context.close();
   phaseLog.push({ base, phases });
   return ms;
+}
+
+/** Saves a CPU profile and prints where its time went: self time per function, and time
+ *  including callees for functions of our WASM (a function counted once per sample). */
+function writeProfile(name, profile) {
+  mkdirSync(profileDir, { recursive: true });
+  const file = path.join(profileDir, `join-${name}.cpuprofile`);
+  writeFileSync(file, JSON.stringify(profile));
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
+  const parent = new Map();
+  for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n.id);
+  const label = (n) => `${n.callFrame.functionName || '(anonymous)'}${n.callFrame.url.endsWith('.wasm') ? ' [wasm]' : ''}`;
+  const self = new Map();
+  const total = new Map();
+  profile.samples.forEach((id, i) => {
+    const us = profile.timeDeltas[i + 1] ?? 0;
+    const node = byId.get(id);
+    self.set(label(node), (self.get(label(node)) ?? 0) + us);
+    const seen = new Set();
+    for (let n = node; n; n = byId.get(parent.get(n.id))) {
+      if (!n.callFrame.url.endsWith('.wasm') || seen.has(label(n))) continue;
+      seen.add(label(n));
+      total.set(label(n), (total.get(label(n)) ?? 0) + us);
+    }
+  });
+  const top = (m) => [...m].sort((a, b) => b[1] - a[1]).slice(0, 30).map(([f, us]) => [f.slice(0, 110), (us / 1000).toFixed(1)]);
+  console.log(`\n${name}: CPU profile of one join (${file}), self time`);
+  printTable([['function', 'ms'], ...top(self)]);
+  console.log(`\n${name}: our WASM functions, time including callees`);
+  printTable([['function', 'ms'], ...top(total)]);
 }
 
 /** Each phase's p50 (ms after the click) over the joins against `base`, in time order. */
@@ -199,6 +243,11 @@ try {
     joinMs.push(await timeJoin(browser, p2p.server.base, p2p.code, i));
     sfuMs.push(await timeJoin(browser, sfu.server.base, sfu.code, i));
     baselineMs.push(await timeBaseline(browser, p2p.server.base));
+  }
+  if (profileDir) {
+    // Outside the figures: the profiler slows the page it watches.
+    await timeJoin(browser, p2p.server.base, p2p.code, joins + 1, 'p2p');
+    await timeJoin(browser, sfu.server.base, sfu.code, joins + 1, 'sfu');
   }
   const result = {
     measured_at: new Date().toISOString(),

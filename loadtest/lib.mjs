@@ -24,7 +24,7 @@ export async function startServer({ bin = 'target/release/video-meet', port, db 
   const dbUrl = db === 'mem' ? 'mem://' : `surrealkv://${path.join(dataDir, 'db')}`;
   const child = spawn(bin, [
     '--addr', `127.0.0.1:${port}`, '--media-addr', '127.0.0.1:0', '--db', dbUrl, '--data-dir', dataDir, '--log', 'warn', ...extra,
-  ], { env: { ...process.env, LEPTOS_SITE_ROOT: 'target/site' }, stdio: ['ignore', 'ignore', 'inherit'] });
+  ], { env: { LEPTOS_SITE_ROOT: 'target/site', ...process.env }, stdio: ['ignore', 'ignore', 'inherit'] });
   const base = `http://127.0.0.1:${port}`;
   for (let i = 0; ; i++) {
     try {

@@ -46,14 +46,14 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
         if pending.get_untracked() {
             return;
         }
-        pending.set(true);
-        error.set(None);
         let request = JoinRequest {
             display_name: Some(name.get_untracked()).filter(|n| !n.trim().is_empty()),
             password: Some(password.get_untracked()).filter(|p| !p.is_empty()),
             guest_key: actions::guest_key(),
         };
         let code = code.clone();
+        // The request is queued before the effects these signals wake (one queue, in order),
+        // so it leaves before the page redraws the form.
         leptos::task::spawn_local(async move {
             match join_meeting(code, request).await {
                 Ok(ticket) => actions::enter(state, ticket),
@@ -61,6 +61,8 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
             }
             pending.set(false);
         });
+        pending.set(true);
+        error.set(None);
     };
     let joining = Signal::derive(move || pending.get() || state.phase.get() == Phase::Joining);
     let guest_blocked = move || !info.allows_guests && !signed_in.get();
