@@ -39,3 +39,29 @@ test('deleting a meeting ends it for the people in it', async ({ browser }) => {
   await host.context.close();
   await guest.context.close();
 });
+
+test('"Copy link" puts the meeting link on the clipboard, in the room and on the dashboard', async ({ browser }) => {
+  const host = await person(browser, 'Cleo');
+  await host.context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const res = await host.context.request.post('/api/v1/meetings', { data: { title: 'Copy me' } });
+  expect(res.status()).toBe(201);
+  const { code, join_url: joinUrl } = await res.json();
+  const clipboard = () => host.page.evaluate(() => navigator.clipboard.readText());
+
+  await join(host, code);
+  const copy = host.page.getByTestId('room-copy-link');
+  await copy.click();
+  await expect(copy).toHaveText('Link copied');
+  expect(await clipboard()).toBe(new URL(`/meeting/${code}`, host.page.url()).href);
+  // The label goes back, so a second copy says so again.
+  await expect(copy).toHaveText('Copy link', { timeout: 6_000 });
+
+  await host.page.getByTestId('leave').click();
+  await host.page.goto('/dashboard');
+  await host.page.evaluate(() => navigator.clipboard.writeText(''));
+  const card = host.page.getByTestId('copy-link');
+  await card.click();
+  await expect(card).toHaveText('Link copied');
+  expect(await clipboard()).toBe(joinUrl);
+  await host.context.close();
+});

@@ -2,6 +2,7 @@
 
 use super::attendance::AttendanceView;
 use super::chat_log::ChatLogView;
+use super::copy_link::CopyLink;
 use super::invitations::InvitationsView;
 use super::local_time::LocalTime;
 use super::meeting_form::MeetingForm;
@@ -12,18 +13,6 @@ use protocol::Meeting;
 
 const BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-500/50 dark:border-slate-700 dark:hover:bg-slate-800";
 
-fn copy_to_clipboard(text: &str) -> bool {
-    #[cfg(feature = "hydrate")]
-    {
-        if let Some(window) = web_sys::window() {
-            let _ = window.navigator().clipboard().write_text(text);
-            return true;
-        }
-    }
-    let _ = text;
-    false
-}
-
 #[component]
 pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
     let editing = RwSignal::new(false);
@@ -31,7 +20,6 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
     let attendance = RwSignal::new(false);
     let inviting = RwSignal::new(false);
     let confirming = RwSignal::new(false);
-    let copied = RwSignal::new(false);
     let code = meeting.code.0.clone();
     let (card_code, shown_code, chat_code, attendance_code, invite_code) = (
         code.clone(),
@@ -78,9 +66,7 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
                 </div>
                 <div class="flex flex-wrap gap-2">
                     <A href=href attr:class=BUTTON>"Open"</A>
-                    <button type="button" class=BUTTON on:click=move |_| copied.set(copy_to_clipboard(&join_url)) aria-live="polite">
-                        {move || if copied.get() { "Link copied" } else { "Copy link" }}
-                    </button>
+                    <CopyLink link=join_url class=BUTTON testid="copy-link" />
                     {meeting.starts_at.is_some().then(|| view! {
                         <a href=format!("/api/v1/meetings/{}/invite.ics", meeting.code) download class=BUTTON data-testid="download-ics">"Add to calendar"</a>
                         <button type="button" class=BUTTON data-testid="show-invitations" on:click=move |_| inviting.update(|i| *i = !*i) aria-expanded=move || inviting.get().to_string()>

@@ -5,6 +5,7 @@ pub mod avatar;
 pub mod call_controls;
 pub mod chat;
 pub mod chat_log;
+pub mod copy_link;
 pub mod device_select;
 pub mod form;
 pub mod header;

@@ -6,6 +6,7 @@ use crate::call::layout::{STAGE_STRIP, grid_class, stage};
 use crate::call::{CallState, Phase};
 use crate::components::call_controls::ControlBar;
 use crate::components::chat::ChatPanel;
+use crate::components::copy_link::CopyLink;
 use crate::components::device_select::DeviceSelects;
 use crate::components::lobby::LobbyPanel;
 use crate::components::participants::ParticipantsPanel;
@@ -13,6 +14,8 @@ use crate::components::video_tile::VideoTile;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use protocol::room::Request;
+
+const COPY_LINK: &str = "shrink-0 rounded-md border border-slate-700 px-2 py-1 text-xs font-medium text-slate-200 hover:bg-slate-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-400";
 
 #[component]
 pub fn Room(title: String) -> impl IntoView {
@@ -39,7 +42,10 @@ pub fn Room(title: String) -> impl IntoView {
         // controls pinned to the bottom (clear of a phone's home indicator).
         <div class="fixed inset-0 z-40 flex flex-col gap-2 bg-slate-950 pt-2 text-slate-100" data-testid="room">
             <div class="flex flex-wrap items-center justify-between gap-2 px-3">
-                <h1 class="truncate text-base font-semibold sm:text-lg">{title}</h1>
+                <div class="flex min-w-0 items-center gap-2">
+                    <h1 class="truncate text-base font-semibold sm:text-lg">{title}</h1>
+                    <CopyLink class=COPY_LINK testid="room-copy-link" />
+                </div>
                 <div class="flex flex-wrap items-center gap-2" aria-live="polite">
                     <Show when=reconnecting>
                         <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="status" data-testid="reconnecting">
