@@ -3,7 +3,7 @@
 
 use crate::bot::Bot;
 use futures_util::{SinkExt, StreamExt};
-use protocol::signal::{ClientMsg, JoinTicket, PROTOCOL_VERSION, PeerId, ServerMsg};
+use protocol::signal::{ClientMsg, JoinTicket, MediaState, PROTOCOL_VERSION, PeerId, ServerMsg};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -92,6 +92,16 @@ pub async fn join_with(
             other => return Err(JoinError(format!("no welcome: {other:?}"))),
         }
     };
+    // What it sends, as a browser announces it: the SFU forwards a microphone only while
+    // its owner says it is on.
+    let media = MediaState {
+        audio: true,
+        video: true,
+        ..MediaState::default()
+    };
+    ws.send(send(&ClientMsg::Media { media }))
+        .await
+        .map_err(|e| fail("media", e))?;
     ws.send(send(&ClientMsg::SfuConnect))
         .await
         .map_err(|e| fail("sfu_connect", e))?;

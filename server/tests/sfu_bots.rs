@@ -1,11 +1,12 @@
 //! Scenario: a six-person meeting through the SFU over loopback UDP, with str0m bots as
 //! browsers (real server, real `/ws` signaling, real sockets): everyone receives everyone
 //! else's audio and video; a bot that vanishes without a goodbye is removed, and the others'
-//! sessions drop its tracks.
+//! sessions drop its tracks. A host's mute holds even against a client that ignores it.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, ws};
 use loadtest::client::{BotHandle as Handle, join, join_with};
-use protocol::signal::TrackKind;
+use protocol::room::HostAction;
+use protocol::signal::{ClientMsg, TrackKind};
 use serde_json::{Value, json};
 use std::time::{Duration, Instant};
 
@@ -143,4 +144,47 @@ async fn a_bot_that_can_only_use_tcp_joins_over_ice_tcp() {
     .await;
     udp.stop();
     tcp.stop();
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_host_mute_stops_the_audio_of_a_client_that_ignores_it() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("mute-host@example.com", "Host").await;
+    let code = ws::meeting(
+        &server,
+        &host,
+        json!({ "title": "Mute", "allow_guests": true }),
+    )
+    .await;
+    let ticket = ws::ticket(&server, &host, &code, json!({})).await;
+    let (mut host_ws, _, _, _) = ws::hello(&server, &ticket).await;
+    // Bots keep sending audio whatever they are told: a client that ignores `force_muted`.
+    let talker = join(&server.base, &code, "Talker").await.unwrap();
+    let listener = join(&server.base, &code, "Listener").await.unwrap();
+    let heard = |kind| listener.bot.lock().unwrap().frames_from(&talker.peer, kind);
+    wait_until(
+        "the listener hears the talker",
+        Duration::from_secs(20),
+        || heard(TrackKind::Mic) > 10,
+    )
+    .await;
+
+    let mute = HostAction::Mute {
+        peer: talker.peer.clone(),
+    };
+    ws::send(&mut host_ws, &ClientMsg::Host { action: mute }).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let (audio, video) = (heard(TrackKind::Mic), heard(TrackKind::Camera));
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert_eq!(
+        heard(TrackKind::Mic),
+        audio,
+        "the SFU forwards no audio of someone the host muted"
+    );
+    assert!(
+        heard(TrackKind::Camera) > video + 10,
+        "their video still flows"
+    );
+    talker.stop();
+    listener.stop();
 }

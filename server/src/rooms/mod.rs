@@ -475,6 +475,11 @@ fn apply(registry: &mut Registry, outside: &Outside, code: &MeetingCode, effects
                 }
                 metrics::gauge!("meeting_participants").decrement(1.0);
             }
+            Effect::Media { peer, media } => {
+                if let Some(sfu) = sfu {
+                    sfu.send(Command::media(code.clone(), peer, &media));
+                }
+            }
             Effect::Switched(to) => {
                 let to = match to {
                     Topology::Sfu => "sfu",

@@ -69,6 +69,9 @@ pub enum Effect {
     Broadcast { to: Vec<PeerId>, msg: ServerMsg },
     /// `peer` is gone for good: forget its resume token, free its socket, tell the SFU.
     Left { peer: PeerId, resume_token: String },
+    /// The room changed `peer`'s media (a host muted it): the SFU forwards by this, not
+    /// by what the participant's own client does.
+    Media { peer: PeerId, media: MediaState },
     /// The room changed topology (for metrics).
     Switched(Topology),
     /// `peer` took a seat (for attendance; its departure is `Left`).

@@ -126,7 +126,7 @@ pub async fn run(
                     None | Some(Command::Shutdown) => break,
                     Some(Command::Connect { code, peer }) => engine.handle_connect(now, code, peer),
                     Some(Command::Answer { code, peer, sdp }) => engine.handle_answer(now, &code, &peer, &sdp),
-                    Some(Command::Screen { code, peer, stream }) => engine.handle_screen(now, &code, &peer, stream),
+                    Some(Command::Media { code, peer, screen, mic }) => engine.handle_media(now, &code, &peer, screen, mic),
                     Some(Command::Leave { code, peer }) => engine.handle_leave(now, &code, &peer),
                 }
             }

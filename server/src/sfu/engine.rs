@@ -5,7 +5,7 @@
 
 use super::peer::{Participant, Pid, Published, TrackIn};
 use protocol::MeetingCode;
-use protocol::signal::{PeerId, ServerMsg, SignalErrorCode};
+use protocol::signal::{PeerId, ServerMsg, SignalErrorCode, TrackKind};
 use rustc_hash::FxHashMap;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
@@ -61,6 +61,8 @@ struct Counters {
     frames_in: metrics::Counter,
     frames_out: metrics::Counter,
     forward_errors: metrics::Counter,
+    /// Microphone frames not forwarded because their publisher is muted.
+    frames_muted: metrics::Counter,
     /// Keyframe requests from subscribers, before the throttle.
     pli_in: metrics::Counter,
     fir_in: metrics::Counter,
@@ -77,6 +79,7 @@ impl Counters {
             frames_in: metrics::counter!("sfu_frames_in_total"),
             frames_out: metrics::counter!("sfu_frames_out_total"),
             forward_errors: metrics::counter!("sfu_forward_errors_total"),
+            frames_muted: metrics::counter!("sfu_frames_muted_total"),
             pli_in: metrics::counter!("sfu_keyframe_requests_in_total", "kind" => "pli"),
             fir_in: metrics::counter!("sfu_keyframe_requests_in_total", "kind" => "fir"),
             keyframes_out: metrics::counter!("sfu_keyframe_requests_total"),
@@ -233,13 +236,15 @@ impl Engine {
         self.process();
     }
 
-    /// `peer` shares its screen (with this stream id) or stopped sharing (`None`).
-    pub fn handle_screen(
+    /// `peer` announced its media: sharing its screen (with this stream id) or not
+    /// (`None`), and its microphone on or off.
+    pub fn handle_media(
         &mut self,
         now: Instant,
         code: &MeetingCode,
         peer: &PeerId,
         screen: Option<String>,
+        mic: bool,
     ) {
         self.begin(now);
         let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
@@ -248,6 +253,7 @@ impl Engine {
         let Some(p) = self.participants.get_mut(&id) else {
             return;
         };
+        p.mic_on = mic;
         if p.screen_stream == screen {
             return;
         }
@@ -634,9 +640,13 @@ impl Engine {
         let Some(track) = p.published(data.mid).map(|t| t.track.clone()) else {
             return;
         };
+        self.counters.frames_in.increment(1);
+        if track.kind == TrackKind::Mic && !p.mic_on {
+            self.counters.frames_muted.increment(1);
+            return;
+        }
         // The subscribers, copied once per frame: writing to them needs `&mut self`.
         let members = self.rooms.get(&p.code).cloned();
-        self.counters.frames_in.increment(1);
         if !data.contiguous && !track.kind.is_audio() {
             self.request_keyframe(from, track.mid, KeyframeRequestKind::Pli);
         }

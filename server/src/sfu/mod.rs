@@ -10,7 +10,7 @@ pub mod tcp;
 pub mod udp;
 
 use protocol::MeetingCode;
-use protocol::signal::{PeerId, ServerMsg};
+use protocol::signal::{MediaState, PeerId, ServerMsg};
 use std::net::SocketAddr;
 use tokio::sync::mpsc;
 
@@ -27,17 +27,31 @@ pub enum Command {
         peer: PeerId,
         sdp: String,
     },
-    /// The participant's screen share started (its stream id) or stopped.
-    Screen {
+    /// The participant's announced media: the screen share's stream id while sharing, and
+    /// whether the microphone is on (its audio is forwarded only then).
+    Media {
         code: MeetingCode,
         peer: PeerId,
-        stream: Option<String>,
+        screen: Option<String>,
+        mic: bool,
     },
     Leave {
         code: MeetingCode,
         peer: PeerId,
     },
     Shutdown,
+}
+
+impl Command {
+    /// What the SFU needs of `peer`'s announced media (or the media a host left it with).
+    pub fn media(code: MeetingCode, peer: PeerId, media: &MediaState) -> Self {
+        Command::Media {
+            code,
+            peer,
+            screen: media.screen.then(|| media.screen_stream.clone()).flatten(),
+            mic: media.audio,
+        }
+    }
 }
 
 /// Delivers a signaling message from the SFU to one participant.

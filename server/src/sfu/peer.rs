@@ -104,6 +104,9 @@ pub struct Participant {
     pub addrs: Vec<(Protocol, SocketAddr)>,
     /// The screen share's stream id while sharing.
     pub screen_stream: Option<String>,
+    /// The microphone is on, as the participant last announced. Its audio is forwarded only
+    /// then, so "muted" on everyone's screen (by the person or by a host) is what they hear.
+    pub mic_on: bool,
     /// When the last datagram from this participant arrived (creation until the first).
     pub last_heard: Instant,
     /// NACK totals str0m last reported per m-line (`true`: sent by the browser on an m-line I
@@ -179,6 +182,7 @@ impl Participant {
             timeout: now,
             addrs: Vec::new(),
             screen_stream: None,
+            mic_on: true,
             last_heard: now,
             nack_totals: Vec::new(),
         })

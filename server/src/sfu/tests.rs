@@ -271,3 +271,31 @@ fn a_participant_on_ice_tcp_sends_and_receives() {
     assert!(net.bot(&udp).frames_from(&tcp, TrackKind::Camera) > 20);
     assert!(net.bot(&udp).frames_from(&tcp, TrackKind::Mic) > 20);
 }
+
+#[test]
+fn a_muted_microphone_is_not_forwarded_until_it_is_on_again() {
+    let mut net = Net::new();
+    let a = net.join("a");
+    let b = net.join("b");
+    net.run(Duration::from_secs(2));
+    let heard = |net: &Net| net.bot(&b).frames_from(&a, TrackKind::Mic);
+    let camera = |net: &Net| net.bot(&b).frames_from(&a, TrackKind::Camera);
+    assert!(heard(&net) > 20, "a is heard before muting");
+
+    // a says its microphone is off (or a host muted it), yet its bot keeps sending audio.
+    let code = net.code.clone();
+    net.sfu.handle_media(net.now, &code, &a, None, false);
+    net.run(Duration::from_millis(100));
+    let (muted_at, camera_at) = (heard(&net), camera(&net));
+    net.run(Duration::from_secs(1));
+    assert_eq!(
+        heard(&net),
+        muted_at,
+        "no audio of a muted microphone reaches b"
+    );
+    assert!(camera(&net) > camera_at + 10, "a's video still flows");
+
+    net.sfu.handle_media(net.now, &code, &a, None, true);
+    net.run(Duration::from_secs(1));
+    assert!(heard(&net) > muted_at + 20, "a is heard again once unmuted");
+}

@@ -415,30 +415,17 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
             "That screen stream id is not valid.",
         )),
         ClientMsg::Media { media } => {
-            let stream = screen_stream(&media);
+            let command = media_command(seat, &media);
             state.rooms.set_media(&seat.code, &seat.peer, media);
-            sfu(Command::Screen {
-                code: seat.code.clone(),
-                peer: seat.peer.clone(),
-                stream,
-            })
+            sfu(command)
         }
         ClientMsg::SfuConnect => {
-            let stream = state
-                .rooms
-                .media_of(&seat.code, &seat.peer)
-                .and_then(|m| screen_stream(&m));
+            let media = state.rooms.media_of(&seat.code, &seat.peer);
             sfu(Command::Connect {
                 code: seat.code.clone(),
                 peer: seat.peer.clone(),
             })
-            .or_else(|| {
-                sfu(Command::Screen {
-                    code: seat.code.clone(),
-                    peer: seat.peer.clone(),
-                    stream,
-                })
-            })
+            .or_else(|| media.and_then(|m| sfu(media_command(seat, &m))))
         }
         ClientMsg::SfuAnswer { sdp } if valid_sdp(&sdp) => sfu(Command::Answer {
             code: seat.code.clone(),
@@ -489,9 +476,9 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
     }
 }
 
-/// The screen share's stream id while sharing.
-fn screen_stream(media: &MediaState) -> Option<String> {
-    media.screen.then(|| media.screen_stream.clone()).flatten()
+/// What the SFU needs of a participant's announced media.
+fn media_command(seat: &Seat, media: &MediaState) -> Command {
+    Command::media(seat.code.clone(), seat.peer.clone(), media)
 }
 
 #[cfg(test)]

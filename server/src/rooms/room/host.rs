@@ -198,6 +198,10 @@ impl Room {
         let update = ServerMsg::PeerUpdated {
             peer: member.info.clone(),
         };
+        out.push(Effect::Media {
+            peer: peer.clone(),
+            media: member.info.media.clone(),
+        });
         self.send_or_hold(
             peer,
             ServerMsg::ForceMuted {
@@ -366,6 +370,12 @@ mod tests {
                 .iter()
                 .any(|m| matches!(m, ServerMsg::PeerUpdated { peer } if !peer.media.audio)),
             "the room sees the mute at once"
+        );
+        assert!(
+            effects.iter().any(
+                |e| matches!(e, Effect::Media { peer, media } if peer == &id("G") && !media.audio)
+            ),
+            "the SFU is told, so it stops forwarding G's microphone"
         );
         // Mute all by a moderator spares the host.
         let effects = room.act(&id("P"), HostAction::MuteAll, t0).unwrap();
