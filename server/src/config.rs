@@ -185,6 +185,11 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_NO_MEDIA_TCP")]
     pub no_media_tcp: bool,
 
+    /// How the SFU forwards media: `frames` (str0m depacketizes and packetizes again per
+    /// subscriber) or `rtp` (packets go on as they came, renumbered per subscriber).
+    #[arg(long, env = "VIDEO_MEET_SFU_FORWARDING", value_enum, default_value_t)]
+    pub sfu_forwarding: crate::sfu::Forwarding,
+
     /// How long a participant whose connection dropped keeps their place, in seconds.
     #[arg(long, env = "VIDEO_MEET_RESUME_SECS", default_value_t = 30)]
     pub resume_secs: u64,

@@ -101,6 +101,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let sfu = sfu::Sfu::start(
         config.media_addr,
         !config.no_media_tcp,
+        config.sfu_forwarding,
         move |bound| candidate_config.media_candidate(bound),
         Box::new(move |code, peer, msg| deliver_to.deliver(&code, &peer, msg)),
     )

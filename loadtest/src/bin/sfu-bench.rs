@@ -5,7 +5,9 @@
 //! server's `sfu_datagram_seconds` histogram). Prints a table and writes JSON.
 //!
 //! Usage: sfu-bench --server http://127.0.0.1:3230 --pid <server pid> [--bots 25]
-//!        [--seconds 20] [--video-fps 30] [--video-bytes 2500] [--out bench-results/sfu-25.json]
+//!        [--seconds 20] [--video-fps 30] [--video-bytes 2500] [--forwarding frames]
+//!        [--out bench-results/sfu-25.json]
+//! `--forwarding` only labels the results: the server's `--sfu-forwarding` decides.
 //! Audio is 50 frames/s of 80 bytes (Opus-sized); video is synthetic VP8-framed bytes.
 //! `scripts/bench-sfu.sh` starts the release server pinned to one core and this on the other.
 
@@ -24,6 +26,7 @@ struct Args {
     out: String,
     video_fps: u32,
     video_bytes: usize,
+    forwarding: String,
 }
 
 fn args() -> Args {
@@ -43,6 +46,7 @@ fn args() -> Args {
         video_bytes: get("video-bytes", "2500")
             .parse()
             .expect("--video-bytes is a number"),
+        forwarding: get("forwarding", "frames"),
     }
 }
 
@@ -190,6 +194,7 @@ async fn main() {
             "bots (publish audio + video, receive all)",
             format!("{}", args.bots),
         ),
+        ("server's forwarding mode", args.forwarding.clone()),
         ("window", format!("{wall:.1} s")),
         (
             "datagrams in / out per second",
@@ -221,6 +226,7 @@ async fn main() {
     }
     let json = serde_json::json!({
         "bots": args.bots,
+        "forwarding": args.forwarding,
         "video_fps": args.video_fps,
         "video_bytes": args.video_bytes,
         "window_secs": wall,

@@ -66,10 +66,12 @@ pub async fn run(
     socket: UdpSocket,
     candidate: SocketAddr,
     tcp: Option<(TcpListener, SocketAddr)>,
+    forwarding: super::Forwarding,
     mut commands: mpsc::Receiver<Command>,
     deliver: Deliver,
 ) {
-    let mut engine = Engine::new(candidate, tcp.as_ref().map(|(_, c)| *c), Instant::now());
+    let tcp_at = tcp.as_ref().map(|(_, c)| *c);
+    let mut engine = Engine::new(candidate, tcp_at, forwarding, Instant::now());
     let tcp_candidate = tcp.as_ref().map(|(_, c)| *c).unwrap_or(candidate);
     let (tcp_tx, mut tcp_rx) = mpsc::channel(TCP_EVENTS);
     if let Some((listener, _)) = tcp {

@@ -3,6 +3,7 @@
 //! tokio: inputs are `handle_*` with `now` passed in, outputs come from `poll_output` and
 //! `poll_timeout`. After any change to an `Rtc` it is drained until it returns a timeout.
 
+use super::Forwarding;
 use super::peer::{Participant, Pid, Published, TrackIn};
 use protocol::MeetingCode;
 use protocol::signal::{PeerId, ServerMsg, SignalErrorCode, TrackKind};
@@ -18,6 +19,7 @@ use std::time::{Duration, Instant};
 pub const MEDIA_SILENCE: Duration = Duration::from_secs(10);
 use str0m::media::{KeyframeRequestKind, MediaData, Mid};
 use str0m::net::{Protocol, Receive};
+use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite};
 use str0m::{Event, IceConnectionState, Input};
 
 /// What the engine wants done.
@@ -42,6 +44,7 @@ pub struct Engine {
     /// The addresses in our ICE candidates: UDP, and passive TCP (ICE-TCP) if enabled.
     candidate: SocketAddr,
     tcp_candidate: Option<SocketAddr>,
+    forwarding: Forwarding,
     now: Instant,
     next_id: u64,
     /// Keyed by ids and codes the server made (Fx hashing: looked up for every frame).
@@ -95,10 +98,16 @@ fn log_code(code: &MeetingCode) -> String {
 }
 
 impl Engine {
-    pub fn new(candidate: SocketAddr, tcp_candidate: Option<SocketAddr>, now: Instant) -> Self {
+    pub fn new(
+        candidate: SocketAddr,
+        tcp_candidate: Option<SocketAddr>,
+        forwarding: Forwarding,
+        now: Instant,
+    ) -> Self {
         Self {
             candidate,
             tcp_candidate,
+            forwarding,
             now,
             next_id: 0,
             participants: FxHashMap::default(),
@@ -155,6 +164,7 @@ impl Engine {
             peer.clone(),
             self.candidate,
             self.tcp_candidate,
+            self.forwarding == Forwarding::Rtp,
             now,
         ) {
             Ok(p) => p,
@@ -560,6 +570,7 @@ impl Engine {
             if !matches!(
                 event,
                 Event::MediaData(_)
+                    | Event::RtpPacket(_)
                     | Event::MediaEgressStats(_)
                     | Event::MediaIngressStats(_)
                     | Event::PeerStats(_)
@@ -574,6 +585,7 @@ impl Engine {
                     return;
                 }
                 Event::MediaData(data) => self.forward(id, data),
+                Event::RtpPacket(packet) => self.forward_rtp(id, packet),
                 Event::Connected => {
                     // Media can flow to it only now (DTLS done): a keyframe of every video it
                     // receives, so its first frames decode at once.
@@ -622,8 +634,10 @@ impl Engine {
             let allowed = p.published(mid).is_some_and(|t| t.keyframes.allow(now));
             allowed
                 && p.rtc
-                    .writer(mid)
-                    .is_some_and(|mut w| w.request_keyframe(None, kind).is_ok())
+                    .direct_api()
+                    .stream_rx_by_mid(mid, None)
+                    .map(|s| s.request_keyframe(kind))
+                    .is_some()
         });
         if sent == Some(true) {
             self.counters.keyframes_out.increment(1);
@@ -655,7 +669,7 @@ impl Engine {
                 continue;
             }
             let written = self.guarded(to, |q| {
-                let mid = q.open_mid_for(&track)?;
+                let (_, mid) = q.open_out_for(&track)?;
                 let writer = q.rtc.writer(mid)?;
                 let pt = writer.match_params(data.params)?;
                 let writer = match data.ext_vals.audio_level {
@@ -676,6 +690,85 @@ impl Engine {
                     self.counters.forward_errors.increment(1);
                 }
                 _ => {}
+            }
+        }
+    }
+
+    /// RTP-mode forwarding: the publisher's packet is written to every subscriber's m-line for
+    /// that track as it came, with the subscriber's payload type and sequence numbers.
+    fn forward_rtp(&mut self, from: Pid, packet: RtpPacket) {
+        let Some(p) = self.participants.get_mut(&from) else {
+            return;
+        };
+        let Some(mid) = p.mid_for_ssrc(packet.header.ssrc) else {
+            return;
+        };
+        let Some(track) = p.published(mid).map(|t| t.track.clone()) else {
+            return;
+        };
+        self.counters.frames_in.increment(1);
+        if track.kind == TrackKind::Mic && !p.mic_on {
+            self.counters.frames_muted.increment(1);
+            return;
+        }
+        let pt_in = packet.header.payload_type;
+        let Some(params) = p
+            .rtc
+            .codec_config()
+            .params()
+            .iter()
+            .find(|c| c.pt() == pt_in)
+            .copied()
+        else {
+            return;
+        };
+        let members = self.rooms.get(&p.code).cloned();
+        let header = &packet.header;
+        let ext_vals = ExtensionValues {
+            audio_level: header.ext_vals.audio_level,
+            voice_activity: header.ext_vals.voice_activity,
+            video_orientation: header.ext_vals.video_orientation,
+            ..Default::default()
+        };
+        // Video packets are kept for retransmission on a subscriber's NACK; audio is not.
+        let nackable = !track.kind.is_audio();
+        for to in members.unwrap_or_default() {
+            if to == from {
+                continue;
+            }
+            let written = self.guarded(to, |q| {
+                if !q.rtc.is_connected() {
+                    return None;
+                }
+                let (i, mid) = q.open_out_for(&track)?;
+                let out = &mut q.outs[i];
+                let pt = match out.pt {
+                    Some((seen, mine)) if seen == pt_in => mine,
+                    _ => {
+                        let mine = q.rtc.codec_config().match_params(params)?.pt();
+                        out.pt = Some((pt_in, mine));
+                        mine
+                    }
+                };
+                let seq = out.seq.map(*packet.seq_no)?;
+                let mut api = q.rtc.direct_api();
+                api.stream_tx_by_mid(mid, None)?.write_rtp(
+                    RtpWrite::new(
+                        pt,
+                        seq.into(),
+                        header.timestamp,
+                        packet.timestamp,
+                        packet.payload.clone(),
+                    )
+                    .marker(header.marker)
+                    .ext_vals(ext_vals.clone())
+                    .nackable(nackable),
+                );
+                Some(())
+            });
+            if written == Some(Some(())) {
+                self.counters.frames_out.increment(1);
+                self.mark_dirty(to);
             }
         }
     }

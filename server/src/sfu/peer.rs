@@ -3,14 +3,16 @@
 //! negotiation state). The server always offers; the browser answers.
 
 use super::keyframe::KeyframeThrottle;
+use super::rtp::SeqRewrite;
 use protocol::MeetingCode;
 use protocol::signal::{PeerId, ServerMsg, SfuPublish, SfuTrack, TrackKind};
 use std::net::SocketAddr;
 use std::sync::{Arc, Weak};
 use std::time::Instant;
 use str0m::change::{SdpAnswer, SdpPendingOffer};
-use str0m::media::{Direction, MediaKind, Mid};
+use str0m::media::{Direction, MediaKind, Mid, Pt};
 use str0m::net::{Protocol, TcpType};
+use str0m::rtp::Ssrc;
 use str0m::{Candidate, IceCreds, Rtc, RtcConfig};
 
 /// A participant's id inside the SFU (cheap to copy; `PeerId`s are strings).
@@ -69,6 +71,10 @@ pub struct TrackOut {
     pub track: Weak<TrackIn>,
     pub kind: MediaKind,
     pub state: OutState,
+    /// RTP mode: this track's sequence numbers on my m-line.
+    pub seq: SeqRewrite,
+    /// RTP mode: the publisher's payload type last seen and mine for it.
+    pub pt: Option<(Pt, Pt)>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -94,7 +100,10 @@ pub struct Participant {
     /// reuses), so without this a long meeting's session would grow with every track that
     /// ever came and went. Receivers go by the offer's labels, not by `msid`, so a reused
     /// m-line's old stream id does not matter.
-    free: Vec<(Mid, MediaKind)>,
+    /// With each, where its sequence numbers go on (RTP mode).
+    free: Vec<(Mid, MediaKind, SeqRewrite)>,
+    /// RTP mode: the m-line each incoming SSRC belongs to, as str0m mapped it.
+    rx_mids: Vec<(Ssrc, Mid)>,
     pending: Option<SdpPendingOffer>,
     /// The publish m-lines are not yet in an offer.
     first_offer: bool,
@@ -129,13 +138,15 @@ impl Participant {
     }
 
     /// A fresh session: ICE-lite on the SFU's one address, credentials we choose (their ufrag
-    /// is the demux key for the first STUN packet from a new address).
+    /// is the demux key for the first STUN packet from a new address). `rtp_mode`: media
+    /// comes out as RTP packets and goes in with `write_rtp` (else as frames, `Writer`).
     pub fn new(
         id: Pid,
         code: MeetingCode,
         peer: PeerId,
         candidate: SocketAddr,
         tcp_candidate: Option<SocketAddr>,
+        rtp_mode: bool,
         now: Instant,
     ) -> Result<Self, str0m::RtcError> {
         let creds = IceCreds {
@@ -151,6 +162,7 @@ impl Participant {
             .enable_vp8(true)
             .enable_h264(true)
             .set_ice_lite(true)
+            .set_rtp_mode(rtp_mode)
             // Per m-line stats (NACKs for /metrics) every few seconds.
             .set_stats_interval(Some(std::time::Duration::from_secs(5)))
             .set_local_ice_credentials(creds)
@@ -177,6 +189,7 @@ impl Participant {
             published: Vec::new(),
             outs: Vec::new(),
             free: Vec::new(),
+            rx_mids: Vec::new(),
             pending: None,
             first_offer: true,
             timeout: now,
@@ -202,15 +215,9 @@ impl Participant {
             track: Arc::downgrade(track),
             kind: media_kind(track.kind),
             state: OutState::ToOpen,
+            seq: SeqRewrite::FRESH,
+            pt: None,
         });
-    }
-
-    /// The outgoing m-line carrying `track`, if it is open.
-    pub fn open_mid_for(&self, track: &Arc<TrackIn>) -> Option<Mid> {
-        self.outs.iter().find_map(|o| match o.state {
-            OutState::Open(mid) if o.track.as_ptr() == Arc::as_ptr(track) => Some(mid),
-            _ => None,
-        })
     }
 
     /// The tracks I receive on open m-lines.
@@ -257,10 +264,11 @@ impl Participant {
                     let Some(track) = out.track.upgrade() else {
                         continue;
                     };
-                    let reuse = self.free.iter().position(|(_, k)| *k == out.kind);
+                    let reuse = self.free.iter().position(|(_, k, _)| *k == out.kind);
                     let mid = match reuse {
                         Some(i) => {
-                            let (mid, _) = self.free.swap_remove(i);
+                            let (mid, _, seq) = self.free.swap_remove(i);
+                            out.seq = SeqRewrite::starting_at(seq.next());
                             api.set_direction(mid, Direction::SendOnly);
                             mid
                         }
@@ -338,12 +346,34 @@ impl Participant {
         let free = &mut self.free;
         self.outs.retain(|o| match o.state {
             OutState::NegotiatingStop(mid) => {
-                free.push((mid, o.kind));
+                free.push((mid, o.kind, o.seq));
                 false
             }
             _ => true,
         });
         Ok(opened)
+    }
+
+    /// The open outgoing m-line carrying `track`, and its index in `outs`.
+    pub fn open_out_for(&self, track: &Arc<TrackIn>) -> Option<(usize, Mid)> {
+        self.outs
+            .iter()
+            .enumerate()
+            .find_map(|(i, o)| match o.state {
+                OutState::Open(mid) if o.track.as_ptr() == Arc::as_ptr(track) => Some((i, mid)),
+                _ => None,
+            })
+    }
+
+    /// RTP mode: the m-line of an incoming (main) SSRC.
+    pub fn mid_for_ssrc(&mut self, ssrc: Ssrc) -> Option<Mid> {
+        if let Some((_, mid)) = self.rx_mids.iter().find(|(s, _)| *s == ssrc) {
+            return Some(*mid);
+        }
+        // Asked once per SSRC: a mutable look-up makes str0m poll the whole session again.
+        let mid = self.rtc.direct_api().stream_rx(&ssrc)?.mid();
+        self.rx_mids.push((ssrc, mid));
+        Some(mid)
     }
 
     pub fn publish_kind(&self, mid: Mid) -> Option<TrackKind> {

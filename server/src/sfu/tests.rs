@@ -1,5 +1,6 @@
 //! The SFU engine on a virtual clock with str0m bots in memory: no sockets, no real time.
 
+use super::Forwarding;
 use super::engine::{Engine, Output};
 use loadtest::bot::Bot;
 use protocol::MeetingCode;
@@ -20,12 +21,12 @@ struct Net {
 }
 
 impl Net {
-    fn new() -> Self {
+    fn new(forwarding: Forwarding) -> Self {
         let now = Instant::now();
         let sfu_addr: SocketAddr = "10.0.0.1:5000".parse().unwrap();
         Self {
             now,
-            sfu: Engine::new(sfu_addr, Some(sfu_addr), now),
+            sfu: Engine::new(sfu_addr, Some(sfu_addr), forwarding, now),
             sfu_addr,
             code: MeetingCode("abc-defg-hij".into()),
             bots: Vec::new(),
@@ -136,9 +137,8 @@ impl Net {
     }
 }
 
-#[test]
-fn media_from_each_publisher_reaches_every_subscriber() {
-    let mut net = Net::new();
+fn media_from_each_publisher_reaches_every_subscriber(mode: Forwarding) {
+    let mut net = Net::new(mode);
     let peers: Vec<PeerId> = ["a", "b", "c", "d"].iter().map(|n| net.join(n)).collect();
     net.run(Duration::from_secs(3));
     assert!(net.errors.is_empty(), "{:?}", net.errors);
@@ -161,9 +161,8 @@ fn media_from_each_publisher_reaches_every_subscriber() {
     assert_eq!(net.sfu.participant_count(), 4);
 }
 
-#[test]
-fn a_publisher_leaving_removes_its_tracks_and_the_m_line_is_recycled() {
-    let mut net = Net::new();
+fn a_publisher_leaving_removes_its_tracks_and_the_m_line_is_recycled(mode: Forwarding) {
+    let mut net = Net::new(mode);
     let a = net.join("a");
     let b = net.join("b");
     let c = net.join("c");
@@ -194,9 +193,8 @@ fn a_publisher_leaving_removes_its_tracks_and_the_m_line_is_recycled() {
     assert_eq!(net.sfu.participant_count(), 3);
 }
 
-#[test]
-fn keyframe_requests_are_throttled_per_publisher_track() {
-    let mut net = Net::new();
+fn keyframe_requests_are_throttled_per_publisher_track(mode: Forwarding) {
+    let mut net = Net::new(mode);
     let a = net.join("a");
     let b = net.join("b");
     net.run(Duration::from_secs(2));
@@ -214,9 +212,8 @@ fn keyframe_requests_are_throttled_per_publisher_track() {
     );
 }
 
-#[test]
-fn bad_answers_are_refused_without_harm() {
-    let mut net = Net::new();
+fn bad_answers_are_refused_without_harm(mode: Forwarding) {
+    let mut net = Net::new(mode);
     let a = net.join("a");
     let code = net.code.clone();
     net.sfu.handle_answer(net.now, &code, &a, "v=0\r\nnonsense");
@@ -239,9 +236,8 @@ fn bad_answers_are_refused_without_harm() {
     assert_eq!(net.sfu.participant_count(), 1);
 }
 
-#[test]
-fn a_silent_participant_is_dropped_and_the_others_are_told() {
-    let mut net = Net::new();
+fn a_silent_participant_is_dropped_and_the_others_are_told(mode: Forwarding) {
+    let mut net = Net::new(mode);
     let a = net.join("a");
     let b = net.join("b");
     net.run(Duration::from_secs(2));
@@ -260,9 +256,8 @@ fn a_silent_participant_is_dropped_and_the_others_are_told() {
     );
 }
 
-#[test]
-fn a_participant_on_ice_tcp_sends_and_receives() {
-    let mut net = Net::new();
+fn a_participant_on_ice_tcp_sends_and_receives(mode: Forwarding) {
+    let mut net = Net::new(mode);
     let udp = net.join("udp");
     let tcp = net.join_with("tcp", true);
     net.run(Duration::from_secs(3));
@@ -272,9 +267,8 @@ fn a_participant_on_ice_tcp_sends_and_receives() {
     assert!(net.bot(&udp).frames_from(&tcp, TrackKind::Mic) > 20);
 }
 
-#[test]
-fn a_muted_microphone_is_not_forwarded_until_it_is_on_again() {
-    let mut net = Net::new();
+fn a_muted_microphone_is_not_forwarded_until_it_is_on_again(mode: Forwarding) {
+    let mut net = Net::new(mode);
     let a = net.join("a");
     let b = net.join("b");
     net.run(Duration::from_secs(2));
@@ -299,3 +293,31 @@ fn a_muted_microphone_is_not_forwarded_until_it_is_on_again() {
     net.run(Duration::from_secs(1));
     assert!(heard(&net) > muted_at + 20, "a is heard again once unmuted");
 }
+
+/// Every test runs with each way of forwarding.
+macro_rules! in_both_modes {
+    ($($test:ident),* $(,)?) => {
+        mod frames {
+            $(#[test]
+            fn $test() {
+                super::$test(super::Forwarding::Frames)
+            })*
+        }
+        mod rtp {
+            $(#[test]
+            fn $test() {
+                super::$test(super::Forwarding::Rtp)
+            })*
+        }
+    };
+}
+
+in_both_modes!(
+    media_from_each_publisher_reaches_every_subscriber,
+    a_publisher_leaving_removes_its_tracks_and_the_m_line_is_recycled,
+    keyframe_requests_are_throttled_per_publisher_track,
+    bad_answers_are_refused_without_harm,
+    a_silent_participant_is_dropped_and_the_others_are_told,
+    a_participant_on_ice_tcp_sends_and_receives,
+    a_muted_microphone_is_not_forwarded_until_it_is_on_again,
+);
