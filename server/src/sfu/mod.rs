@@ -55,7 +55,7 @@ impl Command {
     }
 }
 
-/// How media crosses the SFU. RTP is the default: 20-30 % less CPU for the same traffic
+/// How media crosses the SFU. RTP is the default: 18-29 % less CPU for the same traffic
 /// (docs/benchmarks.md, "Forwarding mode").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Forwarding {
