@@ -69,8 +69,8 @@ pub enum Effect {
     Broadcast { to: Vec<PeerId>, msg: ServerMsg },
     /// `peer` is gone for good: forget its resume token, free its socket, tell the SFU.
     Left { peer: PeerId, resume_token: String },
-    /// The room changed `peer`'s media (a host muted it): the SFU forwards by this, not
-    /// by what the participant's own client does.
+    /// `peer`'s media changed (announced, or a host's mute): the SFU forwards by this, not by
+    /// what the participant's own client does.
     Media { peer: PeerId, media: MediaState },
     /// The room changed topology (for metrics).
     Switched(Topology),
@@ -427,14 +427,31 @@ impl Room {
 
     pub fn set_media(&mut self, peer: &PeerId, media: MediaState) -> Vec<Effect> {
         let mut out = Vec::new();
-        if let Some(member) = self.members.get_mut(peer) {
-            member.info.media = media;
-            let msg = ServerMsg::PeerUpdated {
-                peer: member.info.clone(),
-            };
-            self.broadcast(peer, &msg, &mut out);
-        }
+        self.change_media(peer, |m| *m = media, &mut out);
         out
+    }
+
+    /// Changes `peer`'s media (announced by them, or a host's mute) and tells the others and
+    /// the SFU, which forwards by it. `false`: no such member.
+    fn change_media(
+        &mut self,
+        peer: &PeerId,
+        change: impl FnOnce(&mut MediaState),
+        out: &mut Vec<Effect>,
+    ) -> bool {
+        let Some(member) = self.members.get_mut(peer) else {
+            return false;
+        };
+        change(&mut member.info.media);
+        let msg = ServerMsg::PeerUpdated {
+            peer: member.info.clone(),
+        };
+        out.push(Effect::Media {
+            peer: peer.clone(),
+            media: member.info.media.clone(),
+        });
+        self.broadcast(peer, &msg, out);
+        true
     }
 
     /// The participant left (on purpose, or its resume window ran out): gone at once.

@@ -72,7 +72,7 @@ pub async fn run(
 ) {
     let tcp_at = tcp.as_ref().map(|(_, c)| *c);
     let mut engine = Engine::new(candidate, tcp_at, forwarding, Instant::now());
-    let tcp_candidate = tcp.as_ref().map(|(_, c)| *c).unwrap_or(candidate);
+    let tcp_candidate = tcp_at.unwrap_or(candidate);
     let (tcp_tx, mut tcp_rx) = mpsc::channel(TCP_EVENTS);
     if let Some((listener, _)) = tcp {
         tokio::spawn(tcp::accept(listener, tcp_tx));

@@ -645,29 +645,35 @@ impl Engine {
         }
     }
 
-    /// Frame-level forwarding: the publisher's depacketized frame is written to every
-    /// subscriber's m-line for that track, with the subscriber's negotiated payload type.
-    fn forward(&mut self, from: Pid, data: MediaData) {
-        let Some(p) = self.participants.get_mut(&from) else {
-            return;
-        };
-        let Some(track) = p.published(data.mid).map(|t| t.track.clone()) else {
-            return;
-        };
+    /// The track `from` publishes on `mid` and who receives it (copied: writing to them
+    /// needs `&mut self`), counted in; `None` if there is nothing to forward (no such track,
+    /// or a microphone its owner or a host turned off).
+    fn forwarding_of(&mut self, from: Pid, mid: Mid) -> Option<(Arc<TrackIn>, Vec<Pid>)> {
+        let p = self.participants.get_mut(&from)?;
+        let track = p.published(mid).map(|t| t.track.clone())?;
         self.counters.frames_in.increment(1);
         if track.kind == TrackKind::Mic && !p.mic_on {
             self.counters.frames_muted.increment(1);
-            return;
+            return None;
         }
-        // The subscribers, copied once per frame: writing to them needs `&mut self`.
-        let members = self.rooms.get(&p.code).cloned();
+        let subscribers = self
+            .rooms
+            .get(&p.code)
+            .map(|m| m.iter().copied().filter(|to| *to != from).collect())
+            .unwrap_or_default();
+        Some((track, subscribers))
+    }
+
+    /// Frame-level forwarding: the publisher's depacketized frame is written to every
+    /// subscriber's m-line for that track, with the subscriber's negotiated payload type.
+    fn forward(&mut self, from: Pid, data: MediaData) {
+        let Some((track, subscribers)) = self.forwarding_of(from, data.mid) else {
+            return;
+        };
         if !data.contiguous && !track.kind.is_audio() {
             self.request_keyframe(from, track.mid, KeyframeRequestKind::Pli);
         }
-        for to in members.unwrap_or_default() {
-            if to == from {
-                continue;
-            }
+        for to in subscribers {
             let written = self.guarded(to, |q| {
                 let (_, mid) = q.open_out_for(&track)?;
                 let writer = q.rtc.writer(mid)?;
@@ -697,21 +703,13 @@ impl Engine {
     /// RTP-mode forwarding: the publisher's packet is written to every subscriber's m-line for
     /// that track as it came, with the subscriber's payload type and sequence numbers.
     fn forward_rtp(&mut self, from: Pid, packet: RtpPacket) {
+        let pt_in = packet.header.payload_type;
         let Some(p) = self.participants.get_mut(&from) else {
             return;
         };
         let Some(mid) = p.mid_for_ssrc(packet.header.ssrc) else {
             return;
         };
-        let Some(track) = p.published(mid).map(|t| t.track.clone()) else {
-            return;
-        };
-        self.counters.frames_in.increment(1);
-        if track.kind == TrackKind::Mic && !p.mic_on {
-            self.counters.frames_muted.increment(1);
-            return;
-        }
-        let pt_in = packet.header.payload_type;
         let Some(params) = p
             .rtc
             .codec_config()
@@ -722,7 +720,9 @@ impl Engine {
         else {
             return;
         };
-        let members = self.rooms.get(&p.code).cloned();
+        let Some((track, subscribers)) = self.forwarding_of(from, mid) else {
+            return;
+        };
         let header = &packet.header;
         let ext_vals = ExtensionValues {
             audio_level: header.ext_vals.audio_level,
@@ -732,10 +732,7 @@ impl Engine {
         };
         // Video packets are kept for retransmission on a subscriber's NACK; audio is not.
         let nackable = !track.kind.is_audio();
-        for to in members.unwrap_or_default() {
-            if to == from {
-                continue;
-            }
+        for to in subscribers {
             let written = self.guarded(to, |q| {
                 if !q.rtc.is_connected() {
                     return None;

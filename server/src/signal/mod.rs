@@ -19,8 +19,8 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use limit::{Bucket, Slot};
 use protocol::signal::{
-    ClientMsg, EndReason, HEARTBEAT_SECS, IceCandidate, MAX_MESSAGE_BYTES, MediaState,
-    PROTOCOL_VERSION, PeerId, Role, ServerMsg, SignalErrorCode,
+    ClientMsg, EndReason, HEARTBEAT_SECS, IceCandidate, MAX_MESSAGE_BYTES, PROTOCOL_VERSION,
+    PeerId, Role, ServerMsg, SignalErrorCode,
 };
 use std::time::{Duration, Instant};
 use tokio::sync::mpsc;
@@ -414,10 +414,10 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
             SignalErrorCode::BadMessage,
             "That screen stream id is not valid.",
         )),
+        // The room tells the SFU (`Effect::Media`), as it does for a host's mute.
         ClientMsg::Media { media } => {
-            let command = media_command(seat, &media);
             state.rooms.set_media(&seat.code, &seat.peer, media);
-            sfu(command)
+            None
         }
         ClientMsg::SfuConnect => {
             let media = state.rooms.media_of(&seat.code, &seat.peer);
@@ -425,7 +425,10 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
                 code: seat.code.clone(),
                 peer: seat.peer.clone(),
             })
-            .or_else(|| media.and_then(|m| sfu(media_command(seat, &m))))
+            .or_else(|| {
+                // A new session starts with what the participant announced before it.
+                media.and_then(|m| sfu(Command::media(seat.code.clone(), seat.peer.clone(), &m)))
+            })
         }
         ClientMsg::SfuAnswer { sdp } if valid_sdp(&sdp) => sfu(Command::Answer {
             code: seat.code.clone(),
@@ -474,11 +477,6 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
         // Answered by the session loop.
         ClientMsg::Chat { .. } | ClientMsg::ChatHistory { .. } => None,
     }
-}
-
-/// What the SFU needs of a participant's announced media.
-fn media_command(seat: &Seat, media: &MediaState) -> Command {
-    Command::media(seat.code.clone(), seat.peer.clone(), media)
 }
 
 #[cfg(test)]

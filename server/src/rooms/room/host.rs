@@ -191,25 +191,15 @@ impl Room {
     /// Turns `peer`'s microphone off: they are told (their browser stops sending), and the
     /// room sees them muted at once.
     fn mute(&mut self, peer: &PeerId, by_name: &str, out: &mut Vec<Effect>) {
-        let Some(member) = self.members.get_mut(peer) else {
-            return;
-        };
-        member.info.media.audio = false;
-        let update = ServerMsg::PeerUpdated {
-            peer: member.info.clone(),
-        };
-        out.push(Effect::Media {
-            peer: peer.clone(),
-            media: member.info.media.clone(),
-        });
-        self.send_or_hold(
-            peer,
-            ServerMsg::ForceMuted {
-                by: by_name.to_owned(),
-            },
-            out,
-        );
-        self.broadcast(peer, &update, out);
+        if self.change_media(peer, |m| m.audio = false, out) {
+            self.send_or_hold(
+                peer,
+                ServerMsg::ForceMuted {
+                    by: by_name.to_owned(),
+                },
+                out,
+            );
+        }
     }
 
     /// Gives `peer` `role` (`Participant` means "back to what they were": participant or
