@@ -90,9 +90,17 @@ export async function expectVideoPlaying(tile: Locator) {
 /** Waits until audio bytes from the tile's participant keep arriving (from getStats). */
 export async function expectAudioFlowing(tile: Locator) {
   const bytes = async () => Number(await tile.getAttribute('data-audio-bytes'));
-  let before = 0;
-  await expect.poll(async () => (before = await bytes()), { timeout: 20_000 }).toBeGreaterThan(0);
-  await expect.poll(bytes, { timeout: 10_000 }).toBeGreaterThan(before);
+  await expect.poll(bytes, { timeout: 20_000 }).toBeGreaterThan(0);
+  // Each reading is compared with the one before it, not with the first: when the call moves
+  // between peer-to-peer and the SFU the tile's counter starts again from the new connection.
+  let last = await bytes();
+  const grew = async () => {
+    const now = await bytes();
+    const more = now > last;
+    last = now;
+    return more;
+  };
+  await expect.poll(grew, { timeout: 10_000, intervals: [500] }).toBe(true);
 }
 
 declare global {

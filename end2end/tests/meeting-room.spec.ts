@@ -2,7 +2,7 @@
 // late joiners), raised hands, muting and removing someone. Host and two others, so the
 // calls run through the SFU.
 import { expect, test, type Page } from '@playwright/test';
-import { createMeeting, expectAudioFlowing, join, person, tileOf } from './call-fixtures';
+import { connections, createMeeting, expectAudioFlowing, join, person, tileOf, trackPeerConnections } from './call-fixtures';
 
 async function openChat(page: Page) {
   const toggle = page.getByTestId('toggle-chat');
@@ -92,9 +92,13 @@ test('the host mutes one person (silent on the other side) and removes another, 
   const code = await createMeeting(host, { title: 'Host controls', allow_guests: true });
   const pat = await person(browser, 'Pat');
   const rex = await person(browser, 'Rex', { guest: true });
+  await trackPeerConnections(host);
   await join(host, code);
   await join(pat, code);
   await join(rex, code, { guestName: 'Rex' });
+  // Three people move the call from peer-to-peer to the SFU; measure once it has, or the
+  // audio counters start again in the middle of a measurement.
+  await expect.poll(() => connections(host.page), { timeout: 25_000 }).toEqual({ sfu: 1, p2p: 0 });
 
   const patOnHost = tileOf(host.page, 'Pat');
   await expectAudioFlowing(patOnHost);
