@@ -312,6 +312,11 @@ pub enum ServerMsg {
         publish: Vec<SfuPublish>,
         tracks: Vec<SfuTrack>,
     },
+    /// The SFU ended my media session on its own (nothing heard from it in time, or its
+    /// connection failed): send `sfu_connect` for a new one if the meeting still uses the SFU.
+    SfuClosed {
+        message: String,
+    },
     PeerJoined {
         peer: PeerInfo,
     },

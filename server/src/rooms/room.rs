@@ -683,11 +683,12 @@ fn relay_sender(msg: &ServerMsg) -> Option<&PeerId> {
 
 /// Keeps a message for a participant who is reconnecting. Room broadcasts are not kept:
 /// `welcome` on resume carries the current participant list and topology. Of the SFU's offers
-/// only the latest matters; an offer unanswered is re-sent by `sfu_connect` anyway.
+/// and closings only the latest matters; an offer unanswered is re-sent by `sfu_connect`
+/// anyway, and a closing makes every offer before it moot.
 fn hold(held: &mut Vec<ServerMsg>, msg: ServerMsg) {
     match &msg {
-        ServerMsg::SfuOffer { .. } => {
-            held.retain(|m| !matches!(m, ServerMsg::SfuOffer { .. }));
+        ServerMsg::SfuOffer { .. } | ServerMsg::SfuClosed { .. } => {
+            held.retain(|m| !matches!(m, ServerMsg::SfuOffer { .. } | ServerMsg::SfuClosed { .. }));
         }
         _ if relay_sender(&msg).is_none() => return,
         _ => {}

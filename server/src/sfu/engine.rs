@@ -14,9 +14,13 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A session that has sent nothing for this long is gone: browsers send ICE consent checks
-/// every few seconds and RTCP more often. Also the time a new session has to connect.
+/// A connected session that has sent nothing for this long is gone: browsers send ICE
+/// consent checks every few seconds and RTCP more often.
 pub const MEDIA_SILENCE: Duration = Duration::from_secs(10);
+/// How long a session that has not connected yet may stay silent. A busy browser can take
+/// several seconds to answer the offer and more to start its ICE checks (Firefox on a loaded
+/// machine was seen to take 9 s to answer); browsers give up on ICE after about 30 s.
+pub const CONNECT_GRACE: Duration = Duration::from_secs(30);
 use str0m::media::{KeyframeRequestKind, MediaData, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite};
@@ -341,7 +345,7 @@ impl Engine {
             Some(Ok(())) => self.drain(id),
             Some(Err(e)) => {
                 tracing::debug!(error = %e, "sfu: input refused; dropping the session");
-                self.remove(id);
+                self.end_session(id, "Your media session failed.");
                 self.process();
             }
             None => self.process(),
@@ -354,7 +358,7 @@ impl Engine {
         let silent: Vec<Pid> = self
             .participants
             .values()
-            .filter(|p| now.saturating_duration_since(p.last_heard) > MEDIA_SILENCE)
+            .filter(|p| now > silence_deadline(p))
             .map(|p| p.id)
             .collect();
         for id in silent {
@@ -363,7 +367,7 @@ impl Engine {
                 "sfu: no media for a while; dropping the session"
             );
             metrics::counter!("sfu_sessions_timed_out_total").increment(1);
-            self.remove(id);
+            self.end_session(id, "Nothing arrived from your browser for a while.");
         }
         let due: Vec<Pid> = self
             .participants
@@ -374,7 +378,7 @@ impl Engine {
         for id in due {
             match self.guarded(id, |p| p.rtc.handle_input(Input::Timeout(now))) {
                 Some(Ok(())) => self.mark_dirty(id),
-                Some(Err(_)) => self.remove(id),
+                Some(Err(_)) => self.end_session(id, "Your media session failed."),
                 None => {}
             }
         }
@@ -392,7 +396,7 @@ impl Engine {
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.participants
             .values()
-            .map(|p| p.timeout.min(p.last_heard + MEDIA_SILENCE))
+            .map(|p| p.timeout.min(silence_deadline(p)))
             .min()
     }
 
@@ -425,7 +429,7 @@ impl Engine {
             Err(_) => {
                 tracing::error!(participant = id.0, "sfu: a session panicked; dropping it");
                 metrics::counter!("sfu_session_panics_total").increment(1);
-                self.remove(id);
+                self.end_session(id, "Your media session failed.");
                 None
             }
         }
@@ -476,6 +480,22 @@ impl Engine {
             }
             self.offer(other);
         }
+    }
+
+    /// Drops a session the server ends on its own (silence, a failed or panicking `Rtc`, ICE
+    /// lost) and tells its browser, which starts a new one at once if it is still there
+    /// instead of waiting for its own ICE to time out.
+    fn end_session(&mut self, id: Pid, why: &str) {
+        if let Some(p) = self.participants.get(&id) {
+            self.out.push_back(Output::Signal {
+                code: p.code.clone(),
+                peer: p.peer.clone(),
+                msg: ServerMsg::SfuClosed {
+                    message: why.to_owned(),
+                },
+            });
+        }
+        self.remove(id);
     }
 
     fn remove(&mut self, id: Pid) {
@@ -561,7 +581,7 @@ impl Engine {
             Some(Ok(())) => {}
             Some(Err(e)) => {
                 tracing::debug!(error = %e, "sfu: session failed");
-                self.remove(id);
+                self.end_session(id, "Your media session failed.");
                 return;
             }
             None => return,
@@ -581,7 +601,7 @@ impl Engine {
                 Event::IceConnectionStateChange(IceConnectionState::Disconnected) => {
                     // The browser went away without a goodbye (or its path died): it starts
                     // a new session if it is still there.
-                    self.remove(id);
+                    self.end_session(id, "The connection to the media server was lost.");
                     return;
                 }
                 Event::MediaData(data) => self.forward(id, data),
@@ -631,8 +651,12 @@ impl Engine {
     fn request_keyframe(&mut self, origin: Pid, mid: Mid, kind: KeyframeRequestKind) {
         let now = self.now;
         let sent = self.guarded(origin, |p| {
-            let allowed = p.published(mid).is_some_and(|t| t.keyframes.allow(now));
-            allowed
+            // Nothing received on that m-line yet: nobody to ask, and the throttle's slot is
+            // kept for the request that can go out.
+            if p.rtc.direct_api().stream_rx_by_mid(mid, None).is_none() {
+                return false;
+            }
+            p.published(mid).is_some_and(|t| t.keyframes.allow(now))
                 && p.rtc
                     .direct_api()
                     .stream_rx_by_mid(mid, None)
@@ -769,4 +793,15 @@ impl Engine {
             }
         }
     }
+}
+
+/// When a session that stays silent is dropped: `MEDIA_SILENCE` after the last datagram once
+/// connected, `CONNECT_GRACE` before.
+fn silence_deadline(p: &Participant) -> Instant {
+    let allowed = if p.rtc.is_connected() {
+        MEDIA_SILENCE
+    } else {
+        CONNECT_GRACE
+    };
+    p.last_heard + allowed
 }

@@ -18,6 +18,8 @@ struct Net {
     code: MeetingCode,
     bots: Vec<Bot>,
     errors: Vec<ServerMsg>,
+    /// Participants the SFU told that it ended their session (`sfu_closed`).
+    closed: Vec<PeerId>,
 }
 
 impl Net {
@@ -31,6 +33,7 @@ impl Net {
             code: MeetingCode("abc-defg-hij".into()),
             bots: Vec::new(),
             errors: Vec::new(),
+            closed: Vec::new(),
         }
     }
 
@@ -85,6 +88,10 @@ impl Net {
                     Output::Signal { peer, msg, .. } => {
                         if matches!(msg, ServerMsg::Error { .. }) {
                             self.errors.push(msg);
+                            continue;
+                        }
+                        if matches!(msg, ServerMsg::SfuClosed { .. }) {
+                            self.closed.push(peer);
                             continue;
                         }
                         let reply = self
@@ -254,6 +261,29 @@ fn a_silent_participant_is_dropped_and_the_others_are_told(mode: Forwarding) {
         net.bot(&a).offered.iter().all(|(p, _)| *p != b),
         "a's new offer dropped b's tracks"
     );
+    assert_eq!(net.closed, vec![b], "b is told its session ended");
+}
+
+fn a_slow_browser_gets_time_to_connect_and_is_told_when_it_is_dropped(mode: Forwarding) {
+    let mut net = Net::new(mode);
+    let a = net.join("a");
+    // b's browser is busy: the offer goes out, but no answer and no datagram come back.
+    let slow = PeerId("slow".into());
+    let code = net.code.clone();
+    net.sfu.handle_connect(net.now, code, slow.clone());
+    net.pump();
+    // Longer than a connected session may stay silent: a session still connecting waits.
+    net.run(super::engine::MEDIA_SILENCE + Duration::from_secs(5));
+    assert_eq!(
+        net.sfu.participant_count(),
+        2,
+        "not dropped while connecting"
+    );
+    assert!(net.closed.is_empty());
+    net.run(super::engine::CONNECT_GRACE);
+    assert_eq!(net.sfu.participant_count(), 1, "dropped in the end");
+    assert_eq!(net.closed, vec![slow], "and told so, to start again");
+    assert!(net.bot(&a).connected, "a is untouched");
 }
 
 fn a_participant_on_ice_tcp_sends_and_receives(mode: Forwarding) {
@@ -318,6 +348,7 @@ in_both_modes!(
     keyframe_requests_are_throttled_per_publisher_track,
     bad_answers_are_refused_without_harm,
     a_silent_participant_is_dropped_and_the_others_are_told,
+    a_slow_browser_gets_time_to_connect_and_is_told_when_it_is_dropped,
     a_participant_on_ice_tcp_sends_and_receives,
     a_muted_microphone_is_not_forwarded_until_it_is_on_again,
 );

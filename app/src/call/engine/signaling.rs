@@ -162,6 +162,12 @@ impl Engine {
                 publish,
                 tracks,
             } => self.handle_sfu_offer(sdp, publish, tracks),
+            ServerMsg::SfuClosed { message } => {
+                js::log(&format!("the SFU ended my media session: {message}"));
+                if self.sfu.borrow().is_some() {
+                    self.restart_sfu();
+                }
+            }
             ServerMsg::PeerJoined { peer } => {
                 self.system_line(format!("{} joined", peer.display_name));
                 self.upsert_peer(peer);

@@ -137,20 +137,24 @@ impl Engine {
                     });
                 }
             }
-            SfuEvent::Failed => {
-                self.close_sfu();
-                self.bump_streams();
-                if self.topology() == Topology::Sfu {
-                    js::after(SFU_RETRY_MS, || {
-                        if let Some(e) = current()
-                            && e.topology() == Topology::Sfu
-                            && e.sfu.borrow().is_none()
-                        {
-                            e.start_sfu();
-                        }
-                    });
+            SfuEvent::Failed => self.restart_sfu(),
+        }
+    }
+
+    /// My session with the SFU is over (its connection failed, or the server ended it):
+    /// closes it and, while the meeting uses the SFU, starts a new one shortly.
+    pub(super) fn restart_sfu(self: &Rc<Self>) {
+        self.close_sfu();
+        self.bump_streams();
+        if self.topology() == Topology::Sfu {
+            js::after(SFU_RETRY_MS, || {
+                if let Some(e) = current()
+                    && e.topology() == Topology::Sfu
+                    && e.sfu.borrow().is_none()
+                {
+                    e.start_sfu();
                 }
-            }
+            });
         }
     }
 
