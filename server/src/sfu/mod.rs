@@ -55,16 +55,15 @@ impl Command {
     }
 }
 
-/// How media crosses the SFU. RTP costs 18-29 % less CPU for the same traffic
-/// (docs/benchmarks.md, "Forwarding mode"), but frames stay the default until an intermittent
-/// failure of the Firefox-through-the-SFU browser test in RTP mode is understood.
+/// How media crosses the SFU. RTP, the default, costs 18-29 % less CPU for the same traffic
+/// (docs/benchmarks.md, "Forwarding mode").
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
 pub enum Forwarding {
     /// str0m depacketizes each publisher's frames and packetizes them again per subscriber.
-    #[default]
     Frames,
     /// Packets go on as they came, with the subscriber's SSRC, payload type and sequence
     /// numbers (`rtp.rs`).
+    #[default]
     Rtp,
 }
 
