@@ -875,6 +875,31 @@ mod tests {
     }
 
     #[test]
+    fn a_reconnecting_peer_gets_only_the_latest_sfu_offer_or_closing() {
+        let t0 = Instant::now();
+        let mut room = room_of(&["A", "B"], 6, t0);
+        room.disconnect(&id("A"), 1, Vec::new(), t0);
+        let sfu_offer = |sdp: &str| ServerMsg::SfuOffer {
+            sdp: sdp.into(),
+            publish: Vec::new(),
+            tracks: Vec::new(),
+        };
+        let closed = ServerMsg::SfuClosed {
+            message: "gone".into(),
+        };
+        room.deliver(&id("A"), sfu_offer("first"));
+        room.deliver(&id("A"), sfu_offer("second"));
+        room.deliver(&id("A"), closed.clone());
+        let (_, effects) = room.resume(&id("A"), "token-A2".into()).unwrap();
+        let sent = sent_to(&effects, "A");
+        assert_eq!(sent.len(), 2, "welcome and one SFU message");
+        assert_eq!(
+            sent[1], &closed,
+            "the closing makes the offers before it moot"
+        );
+    }
+
+    #[test]
     fn a_third_participant_moves_the_room_to_the_sfu_and_back_after_a_pause() {
         let t0 = Instant::now();
         let mut room = room_of(&["A", "B"], 2, t0);
