@@ -14,7 +14,8 @@ say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 
 # The browser bundle: the WASM, JS and CSS in target/site/pkg, built by Trunk in its own target
 # directory (a server build can run beside it without waiting for cargo's lock). Pass --release
-# for the optimised bundle (`wasm-release` profile, wasm-opt -Oz, minified CSS).
+# for the optimised bundle (`wasm-release` profile, wasm-opt -Oz, minified CSS), or
+# `--cargo-profile wasm-e2e` for the browser tests' bundle (scripts/test.sh).
 build_frontend() { CARGO_TARGET_DIR="$ROOT/target/front" trunk build "$@"; }
 
 # The release app, as run.sh serves it: the tools (scripts/setup.sh, only what is missing),
