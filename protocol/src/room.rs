@@ -35,6 +35,10 @@ pub struct ChatMessage {
     pub text: String,
     /// Milliseconds since the Unix epoch, when the server stored it.
     pub at_ms: i64,
+    /// In a history page: the reader sent it, under this peer id or an earlier one (a
+    /// reload or a rejoin gives a new peer id; the server knows the person).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub from_me: bool,
 }
 
 /// Why a chat text is refused, as the sender should read it.

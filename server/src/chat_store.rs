@@ -84,6 +84,8 @@ mod tests {
             from_name: format!("Person {n}"),
             to: None,
             to_name: None,
+            from_who: format!("guest:{n}"),
+            to_who: None,
             text: format!("hello {n}"),
         }
     }

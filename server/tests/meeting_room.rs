@@ -418,6 +418,61 @@ async fn the_lobby_admits_and_denies_and_a_locked_meeting_refuses() {
     .await;
 }
 
+/// The first page of the chat history, as `ws`'s participant may see it.
+async fn history(ws: &mut Ws) -> Vec<protocol::room::ChatMessage> {
+    send(ws, &ClientMsg::ChatHistory { before: None }).await;
+    expect(ws, |m| match m {
+        ServerMsg::ChatHistory { messages, .. } => Some(messages),
+        _ => None,
+    })
+    .await
+}
+
+#[tokio::test]
+async fn private_messages_stay_readable_to_their_two_people_after_a_reload() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("host@example.com", "Hana").await;
+    let code = meeting(&server, &host, open_meeting()).await;
+    let (mut h, h_id, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    let gil = json!({ "display_name": "Gil", "guest_key": "gil-browser-key-0001" });
+    let (mut g, _, _, _) = hello(
+        &server,
+        &ticket(&server, &server.client(), &code, gil.clone()).await,
+    )
+    .await;
+    chat(&mut g, 1, Some(&h_id), "just for you").await;
+    let private = expect(&mut g, |m| match m {
+        ServerMsg::ChatAck { message, .. } => Some(message),
+        _ => None,
+    })
+    .await;
+    assert_eq!(history(&mut h).await, vec![private.clone()]);
+
+    // Gil reloads the page: the same browser key joins again under a new peer id, and still
+    // reads what it sent privately.
+    let (mut again, again_id, _, _) = hello(
+        &server,
+        &ticket(&server, &server.client(), &code, gil).await,
+    )
+    .await;
+    assert_ne!(&again_id, &private.from);
+    let seen = history(&mut again).await;
+    assert_eq!(seen.len(), 1);
+    assert_eq!(seen[0].id, private.id);
+    assert!(seen[0].from_me, "marked as Gil's own, to show as such");
+    // Another guest (another browser key) does not.
+    let other = json!({ "display_name": "Ola", "guest_key": "ola-browser-key-0002" });
+    let (mut o, _, _, _) = hello(
+        &server,
+        &ticket(&server, &server.client(), &code, other).await,
+    )
+    .await;
+    assert!(history(&mut o).await.is_empty());
+    // The host rejoins too (a second join as the same user) and still reads it.
+    let (mut h2, _, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    assert_eq!(history(&mut h2).await, vec![private]);
+}
+
 #[tokio::test]
 async fn chat_reaches_everyone_private_messages_only_their_target_and_late_joiners_get_history() {
     let mut t = three(open_meeting()).await;

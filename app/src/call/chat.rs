@@ -32,7 +32,8 @@ pub struct ChatLine {
 
 impl ChatLine {
     pub fn from_message(message: ChatMessage, me: Option<&PeerId>) -> Self {
-        let mine = me == Some(&message.from);
+        // After a reload my peer id is new; the server marks what I sent before it.
+        let mine = me == Some(&message.from) || message.from_me;
         Self {
             key: message.id,
             from_name: message.from_name,
@@ -188,7 +189,23 @@ mod tests {
             to_name: None,
             text: format!("text {id}"),
             at_ms,
+            from_me: false,
         }
+    }
+
+    #[test]
+    fn a_message_i_sent_before_a_reload_is_mine() {
+        let me = PeerId("new-id".into());
+        let before_reload = ChatMessage {
+            from_me: true,
+            ..message("a", "old-id", 1)
+        };
+        assert_eq!(
+            ChatLine::from_message(before_reload, Some(&me)).kind,
+            LineKind::Mine
+        );
+        let theirs = ChatLine::from_message(message("b", "other", 2), Some(&me));
+        assert_eq!(theirs.kind, LineKind::Theirs);
     }
 
     #[test]

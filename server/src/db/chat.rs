@@ -16,6 +16,10 @@ struct ChatRow {
     from_name: String,
     to_peer: Option<String>,
     to_name: Option<String>,
+    /// The sender's and the recipient's `Identity::chat_key`: who may read a private
+    /// message after rejoining under a new peer id (none on rows from before they were kept).
+    from_who: Option<String>,
+    to_who: Option<String>,
     text: String,
     at: DateTime<Utc>,
 }
@@ -30,6 +34,7 @@ impl ChatRow {
             to_name: self.to_name,
             text: self.text,
             at_ms: self.at.timestamp_millis(),
+            from_me: false,
         }
     }
 }
@@ -44,6 +49,10 @@ pub struct NewMessage {
     pub from_name: String,
     pub to: Option<PeerId>,
     pub to_name: Option<String>,
+    /// The sender's and the recipient's `Identity::chat_key`: who may read a private
+    /// message after rejoining under a new peer id.
+    pub from_who: String,
+    pub to_who: Option<String>,
     pub text: String,
 }
 
@@ -80,6 +89,8 @@ pub async fn store_all(db: &Db, batch: Vec<NewMessage>) -> DbResult<Vec<ChatMess
                     from_name: new.from_name,
                     to_peer: new.to.map(|p| p.0),
                     to_name: new.to_name,
+                    from_who: Some(new.from_who),
+                    to_who: new.to_who,
                     text: new.text,
                     at,
                 },
@@ -95,23 +106,27 @@ pub async fn store_all(db: &Db, batch: Vec<NewMessage>) -> DbResult<Vec<ChatMess
 }
 
 /// The page of `room`'s messages before `before` that `me` may see (to everyone, or private
-/// to or from `me`), oldest first, and whether older ones exist.
+/// to or from `me`: this peer id, or the same person under an earlier one, `who`), oldest
+/// first, and whether older ones exist.
 pub async fn history(
     db: &Db,
     room: &str,
     me: &PeerId,
+    who: Option<String>,
     before: Option<String>,
 ) -> DbResult<(Vec<ChatMessage>, bool)> {
     let mut res = db
         .query(
-            "SELECT sort_key, from_peer, from_name, to_peer, to_name, text, at \
+            "SELECT sort_key, from_peer, from_name, to_peer, to_name, from_who, to_who, text, at \
              FROM chat_message WHERE room = $room \
-             AND (to_peer = NONE OR to_peer = $me OR from_peer = $me) \
+             AND (to_peer = NONE OR to_peer = $me OR from_peer = $me \
+                  OR ($who != NONE AND (to_who = $who OR from_who = $who))) \
              AND ($before = NONE OR sort_key < $before) \
              ORDER BY sort_key DESC LIMIT $limit",
         )
         .bind(("room", room.to_owned()))
         .bind(("me", me.0.clone()))
+        .bind(("who", who.clone()))
         .bind(("before", before))
         .bind(("limit", (CHAT_PAGE + 1) as i64))
         .await?
@@ -120,7 +135,17 @@ pub async fn history(
     let more = rows.len() > CHAT_PAGE;
     rows.truncate(CHAT_PAGE);
     rows.reverse();
-    Ok((rows.into_iter().map(ChatRow::message).collect(), more))
+    let messages = rows
+        .into_iter()
+        .map(|row| {
+            let from_me = who.is_some() && row.from_who == who;
+            ChatMessage {
+                from_me,
+                ..row.message()
+            }
+        })
+        .collect();
+    Ok((messages, more))
 }
 
 /// Everything said to everyone in a meeting, in order (private messages stay private, the
@@ -128,7 +153,7 @@ pub async fn history(
 pub async fn of_meeting(db: &Db, meeting: &RecordId) -> DbResult<Vec<ChatMessage>> {
     let mut res = db
         .query(
-            "SELECT sort_key, from_peer, from_name, to_peer, to_name, text, at \
+            "SELECT sort_key, from_peer, from_name, to_peer, to_name, from_who, to_who, text, at \
              FROM chat_message WHERE meeting = $meeting AND to_peer = NONE \
              ORDER BY sort_key",
         )

@@ -403,6 +403,15 @@ impl Rooms {
         room.chat_names(&seat.peer, to)
     }
 
+    /// Who `seat`'s participant is for the chat history (`Identity::chat_key`).
+    pub fn chat_key(&self, seat: &Seat) -> Option<String> {
+        self.lock()
+            .rooms
+            .get(&seat.code)
+            .filter(|r| r.id == seat.room)
+            .and_then(|r| r.chat_key(&seat.peer))
+    }
+
     /// Sends a stored message to whoever may read it.
     pub fn chat(&self, seat: &Seat, message: ChatMessage) {
         self.with_room(&seat.code, |room| ((), room.chat(message)));

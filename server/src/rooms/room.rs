@@ -51,6 +51,21 @@ pub enum Identity {
 }
 
 impl Identity {
+    /// Who sent or received a chat message, as stored with it: the same across rejoins and
+    /// reloads (a peer id is not), so private messages stay readable to their two people. A
+    /// guest's browser key is stored hashed.
+    pub fn chat_key(&self) -> String {
+        use sha2::{Digest, Sha256};
+        match self {
+            Identity::User(id) => format!("user:{}", id.0),
+            Identity::Guest(key) => {
+                let digest = Sha256::digest(key.as_bytes());
+                let hex: String = digest[..16].iter().map(|b| format!("{b:02x}")).collect();
+                format!("guest:{hex}")
+            }
+        }
+    }
+
     /// The role this person has without promotion.
     fn base_role(&self) -> Role {
         match self {

@@ -54,6 +54,8 @@ pub async fn send(
         from_name: names.from,
         to,
         to_name: names.to,
+        from_who: names.from_who,
+        to_who: names.to_who,
         text,
     };
     match state.chat.store(new).await {
@@ -78,7 +80,8 @@ pub async fn history(state: &AppState, seat: &Seat, before: Option<String>) -> S
     {
         return error(SignalErrorCode::BadMessage, "That is not a message id.");
     }
-    match db::chat::history(&state.db, &seat.room, &seat.peer, before).await {
+    let who = state.rooms.chat_key(seat);
+    match db::chat::history(&state.db, &seat.room, &seat.peer, who, before).await {
         Ok((messages, more)) => ServerMsg::ChatHistory { messages, more },
         Err(e) => {
             tracing::warn!(error = %e, "chat history not read");

@@ -11,6 +11,9 @@ use protocol::signal::{PeerId, ServerMsg};
 pub struct ChatNames {
     pub from: String,
     pub to: Option<String>,
+    /// The sender's and the recipient's `Identity::chat_key`.
+    pub from_who: String,
+    pub to_who: Option<String>,
 }
 
 impl Room {
@@ -22,20 +25,20 @@ impl Room {
         let sender = self.members.get(from).ok_or(RoomError::UnknownPeer)?;
         let to = match to {
             Some(to) if to == from => return Err(RoomError::UnknownPeer),
-            Some(to) => Some(
-                self.members
-                    .get(to)
-                    .ok_or(RoomError::UnknownPeer)?
-                    .info
-                    .display_name
-                    .clone(),
-            ),
+            Some(to) => Some(self.members.get(to).ok_or(RoomError::UnknownPeer)?),
             None => None,
         };
         Ok(ChatNames {
             from: sender.info.display_name.clone(),
-            to,
+            to: to.map(|m| m.info.display_name.clone()),
+            from_who: sender.identity.chat_key(),
+            to_who: to.map(|m| m.identity.chat_key()),
         })
+    }
+
+    /// `peer`'s `Identity::chat_key`, if `peer` is in the room.
+    pub fn chat_key(&self, peer: &PeerId) -> Option<String> {
+        self.members.get(peer).map(|m| m.identity.chat_key())
     }
 
     /// A stored message to whoever may read it, the sender excepted (it gets `chat_ack`).
