@@ -418,14 +418,23 @@ async fn the_lobby_admits_and_denies_and_a_locked_meeting_refuses() {
     .await;
 }
 
-/// The first page of the chat history, as `ws`'s participant may see it.
-async fn history(ws: &mut Ws) -> Vec<protocol::room::ChatMessage> {
-    send(ws, &ClientMsg::ChatHistory { before: None }).await;
+/// A page of the chat history before message `before` (the newest without), as `ws`'s
+/// participant may see it, and whether older messages exist.
+async fn history_page(
+    ws: &mut Ws,
+    before: Option<String>,
+) -> (Vec<protocol::room::ChatMessage>, bool) {
+    send(ws, &ClientMsg::ChatHistory { before }).await;
     expect(ws, |m| match m {
-        ServerMsg::ChatHistory { messages, .. } => Some(messages),
+        ServerMsg::ChatHistory { messages, more } => Some((messages, more)),
         _ => None,
     })
     .await
+}
+
+/// The newest page of the chat history, as `ws`'s participant may see it.
+async fn history(ws: &mut Ws) -> Vec<protocol::room::ChatMessage> {
+    history_page(ws, None).await.0
 }
 
 #[tokio::test]
@@ -540,22 +549,11 @@ async fn chat_reaches_everyone_private_messages_only_their_target_and_late_joine
         &ticket(&t.server, &late, &t.code, json!({})).await,
     )
     .await;
-    send(&mut l, &ClientMsg::ChatHistory { before: None }).await;
-    let (messages, more) = expect(&mut l, |m| match m {
-        ServerMsg::ChatHistory { messages, more } => Some((messages, more)),
-        _ => None,
-    })
-    .await;
+    let (messages, more) = history_page(&mut l, None).await;
     assert_eq!(messages, vec![acked.clone()]);
     assert!(!more);
     // Pat sees both.
-    send(&mut t.p.0, &ClientMsg::ChatHistory { before: None }).await;
-    let messages = expect(&mut t.p.0, |m| match m {
-        ServerMsg::ChatHistory { messages, .. } => Some(messages),
-        _ => None,
-    })
-    .await;
-    assert_eq!(messages, vec![acked, private]);
+    assert_eq!(history(&mut t.p.0).await, vec![acked, private]);
 
     // The host reads the meeting's chat from the API; others may not.
     let log: Value = t
@@ -613,25 +611,14 @@ async fn history_pages_go_back_in_order() {
         chat(ws, n as u32, None, &format!("message {n}")).await;
         expect(ws, |m| matches!(m, ServerMsg::ChatAck { .. }).then_some(())).await;
     }
-    send(&mut t.g.0, &ClientMsg::ChatHistory { before: None }).await;
-    let (newest, more) = expect(&mut t.g.0, |m| match m {
-        ServerMsg::ChatHistory { messages, more } => Some((messages, more)),
-        _ => None,
-    })
-    .await;
+    let (newest, more) = history_page(&mut t.g.0, None).await;
     assert!(more);
     assert_eq!(newest.len(), protocol::room::CHAT_PAGE);
     assert_eq!(
         newest.last().unwrap().text,
         format!("message {}", total - 1)
     );
-    let before = Some(newest[0].id.clone());
-    send(&mut t.g.0, &ClientMsg::ChatHistory { before }).await;
-    let (older, more) = expect(&mut t.g.0, |m| match m {
-        ServerMsg::ChatHistory { messages, more } => Some((messages, more)),
-        _ => None,
-    })
-    .await;
+    let (older, more) = history_page(&mut t.g.0, Some(newest[0].id.clone())).await;
     assert!(!more);
     let texts: Vec<String> = older.into_iter().map(|m| m.text).collect();
     assert_eq!(

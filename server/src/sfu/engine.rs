@@ -651,17 +651,20 @@ impl Engine {
     fn request_keyframe(&mut self, origin: Pid, mid: Mid, kind: KeyframeRequestKind) {
         let now = self.now;
         let sent = self.guarded(origin, |p| {
-            // Nothing received on that m-line yet: nobody to ask, and the throttle's slot is
-            // kept for the request that can go out.
-            if p.rtc.direct_api().stream_rx_by_mid(mid, None).is_none() {
+            let Some(published) = p.published.iter_mut().find(|t| t.track.mid == mid) else {
+                return false;
+            };
+            if !published.keyframes.ready(now) {
                 return false;
             }
-            p.published(mid).is_some_and(|t| t.keyframes.allow(now))
-                && p.rtc
-                    .direct_api()
-                    .stream_rx_by_mid(mid, None)
-                    .map(|s| s.request_keyframe(kind))
-                    .is_some()
+            // Nothing received on that m-line yet: nobody to ask, and the throttle's slot is
+            // kept for the request that can go out.
+            let mut api = p.rtc.direct_api();
+            let Some(stream) = api.stream_rx_by_mid(mid, None) else {
+                return false;
+            };
+            stream.request_keyframe(kind);
+            published.keyframes.allow(now)
         });
         if sent == Some(true) {
             self.counters.keyframes_out.increment(1);

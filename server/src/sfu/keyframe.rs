@@ -12,16 +12,19 @@ pub struct KeyframeThrottle {
 }
 
 impl KeyframeThrottle {
+    /// True if a request may go out now (records nothing).
+    pub fn ready(&self, now: Instant) -> bool {
+        self.last
+            .is_none_or(|last| now.saturating_duration_since(last) >= KEYFRAME_INTERVAL)
+    }
+
     /// True if a request may go out now (and records it).
     pub fn allow(&mut self, now: Instant) -> bool {
-        if self
-            .last
-            .is_some_and(|last| now.saturating_duration_since(last) < KEYFRAME_INTERVAL)
-        {
-            return false;
+        let ready = self.ready(now);
+        if ready {
+            self.last = Some(now);
         }
-        self.last = Some(now);
-        true
+        ready
     }
 }
 
@@ -33,7 +36,12 @@ mod tests {
     fn one_request_per_interval() {
         let t0 = Instant::now();
         let mut throttle = KeyframeThrottle::default();
+        assert!(
+            throttle.ready(t0) && throttle.ready(t0),
+            "asking records nothing"
+        );
         assert!(throttle.allow(t0));
+        assert!(!throttle.ready(t0 + Duration::from_millis(100)));
         assert!(!throttle.allow(t0 + Duration::from_millis(100)));
         assert!(!throttle.allow(t0 + Duration::from_millis(299)));
         assert!(throttle.allow(t0 + KEYFRAME_INTERVAL));
