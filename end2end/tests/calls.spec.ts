@@ -52,8 +52,20 @@ test('two people see and hear each other; mute and screen share show on the othe
   await expect(alice.page.getByRole('button', { name: 'Unmute microphone' })).toBeVisible();
   await expect(aliceOnBob).toHaveAttribute('data-muted', 'true');
   await expect(aliceOnBob.getByTestId('muted-icon')).toBeVisible();
+  // A page that keeps sending while it says it is muted (a modified client; peer to peer
+  // nothing sits between them) is not heard: Bob's page plays Alice's microphone only while
+  // the server says it is on. Her beeps do arrive (the audio energy grows).
+  const volume = () => aliceOnBob.locator('video').evaluate((v: HTMLVideoElement) => v.volume);
+  await alice.page.evaluate(() => {
+    for (const pc of window.pcs) for (const s of pc.getSenders()) if (s.track?.kind === 'audio') s.track.enabled = true;
+  });
+  const energy = async () => Number(await aliceOnBob.getAttribute('data-audio-energy'));
+  const before = await energy();
+  await expect.poll(energy, { timeout: 20_000 }).toBeGreaterThan(before);
+  expect(await volume()).toBe(0);
   await alice.page.getByRole('button', { name: 'Unmute microphone' }).click();
   await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
+  await expect.poll(volume).toBe(1);
 
   // Camera off shows the avatar on the other side.
   await bob.page.getByRole('button', { name: 'Turn camera off' }).click();

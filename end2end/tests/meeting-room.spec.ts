@@ -137,5 +137,15 @@ test('the host mutes one person (silent on the other side) and removes another, 
   await rex.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(rex.page.getByText('You were removed from this meeting by the host.')).toBeVisible();
   await expect(rex.page.getByTestId('room')).toHaveCount(0);
-  for (const p of [host, pat, rex]) await p.context.close();
+
+  // Another browser (or cleared storage) is a new guest key, which cannot be told from a new
+  // guest: since a guest was removed, every new guest waits for the host to decide.
+  const rex2 = await person(browser, 'Rex again', { guest: true });
+  await join(rex2, code, { guestName: 'Rex', lobby: true });
+  const waiter = host.page.locator('[data-testid="waiter"][data-name="Rex"]');
+  await expect(waiter).toContainText('guest');
+  await waiter.getByTestId('deny').click();
+  await expect(rex2.page.getByText('The host did not let you in to this meeting.')).toBeVisible();
+  await expect(tileOf(host.page, 'Rex')).toHaveCount(0);
+  for (const p of [host, pat, rex, rex2]) await p.context.close();
 });

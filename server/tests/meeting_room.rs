@@ -280,13 +280,37 @@ async fn a_removed_guest_or_member_cannot_rejoin_that_meeting_session() {
             .unwrap()
             .contains("removed")
     );
-    // Another guest (another browser) still gets in.
-    let other = join(
-        server.client(),
+    // Another browser (or cleared storage) is a new guest key: it is not refused, but since a
+    // guest was removed every new guest waits for the host, who sees them and decides.
+    let other = ticket(
+        &server,
+        &server.client(),
+        &code,
         json!({ "display_name": "Ann", "guest_key": "another-browser-key-42" }),
     )
     .await;
-    assert_eq!(other.status(), StatusCode::OK);
+    let (mut ann, first) = enter(&server, &other).await;
+    assert_eq!(first, ServerMsg::Waiting);
+    let waiting = expect(&mut h, |msg| match msg {
+        ServerMsg::Lobby { waiting } if !waiting.is_empty() => Some(waiting),
+        _ => None,
+    })
+    .await;
+    assert_eq!(waiting[0].display_name, "Ann");
+    act(
+        &mut h,
+        HostAction::Admit {
+            peer: waiting[0].id.clone(),
+        },
+    )
+    .await;
+    expect(&mut ann, |msg| {
+        matches!(msg, ServerMsg::Welcome { .. }).then_some(())
+    })
+    .await;
+    // Signed-in people are recognised by account: they still walk in.
+    let member2 = server.signed_in("m2@example.com", "Max").await;
+    let (_m2, _, _, _) = hello(&server, &ticket(&server, &member2, &code, json!({})).await).await;
 
     act(&mut h, HostAction::Remove { peer: m_id }).await;
     expect(&mut m, |msg| {

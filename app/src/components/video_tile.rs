@@ -147,6 +147,11 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
                 playsinline
                 muted=mine
                 prop:muted=mine
+                // A camera tile plays its microphone only while the server says it is on
+                // (the participant's own announcement, or off after a host's mute): a page
+                // that keeps sending audio while it shows muted is not heard. The element is
+                // never `muted` for this, so the autoplay policy does not pause it on unmute.
+                prop:volume=move || if screen || info.with(|i| i.audio) { 1.0 } else { 0.0 }
                 data-remote-media=(!mine).then_some("true")
                 class="h-full w-full bg-black"
                 class=("object-contain", screen)

@@ -166,6 +166,10 @@ pub struct Room {
     locked: bool,
     /// Kept out until the room ends.
     removed: HashSet<Identity>,
+    /// A guest was removed: a guest cannot be recognised across browsers (a new browser, or
+    /// cleared storage, is a new key), so from then on every new guest waits in the lobby
+    /// for someone who runs the room, lobby or not.
+    guests_wait: bool,
     /// Promoted people keep the role if they rejoin.
     moderators: HashSet<Identity>,
     /// Counts raised hands, so their order is kept.
@@ -185,6 +189,7 @@ impl Room {
             waiting: Vec::new(),
             locked: false,
             removed: HashSet::new(),
+            guests_wait: false,
             moderators: HashSet::new(),
             hands_raised: 0,
         }
@@ -337,9 +342,9 @@ impl Room {
     }
 
     /// Lets a participant in: seated (everyone already there hears `peer_joined`; one past
-    /// `p2p_max` moves the room to the SFU), or into the lobby if the meeting has one and
-    /// they do not run the room. Removed people, and everyone but the host while the room is
-    /// locked, are refused.
+    /// `p2p_max` moves the room to the SFU), or into the lobby if the meeting has one (or a
+    /// guest was removed and this is a guest) and they do not run the room. Removed people,
+    /// and everyone but the host while the room is locked, are refused.
     pub fn join(
         &mut self,
         mut joining: Joining,
@@ -353,7 +358,8 @@ impl Room {
             return Err(RoomError::Full);
         }
         let mut out = Vec::new();
-        if joining.lobby && !joining.role.runs_room() {
+        let guest = matches!(joining.identity, Identity::Guest(_));
+        if (joining.lobby || (self.guests_wait && guest)) && !joining.role.runs_room() {
             let peer = joining.peer.clone();
             self.waiting.push(Waiting {
                 peer: peer.clone(),

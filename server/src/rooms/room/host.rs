@@ -2,7 +2,7 @@
 //! the actor's role and the target's (`Role::may`, `Role::may_act_on`), whatever the client
 //! shows.
 
-use super::{Effect, Room, RoomError, Waiting};
+use super::{Effect, Identity, Room, RoomError, Waiting};
 use protocol::room::{HostAction, Notice, Request};
 use protocol::signal::{PeerId, Role, ServerMsg};
 use std::time::Instant;
@@ -137,6 +137,7 @@ impl Room {
                     },
                 });
                 if let Some(member) = self.members.remove(peer) {
+                    self.guests_wait |= matches!(member.identity, Identity::Guest(_));
                     self.removed.insert(member.identity.clone());
                     self.moderators.remove(&member.identity);
                     self.left(peer, member, now, out);
@@ -251,7 +252,7 @@ impl Room {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{Entry, Identity, Joining};
+    use super::super::{Entry, Joining};
     use super::*;
     use protocol::UserId;
     use std::time::Duration;
@@ -405,8 +406,18 @@ mod tests {
         let mut again = joining("G", Role::Guest, false);
         again.peer = id("G2");
         assert_eq!(room.join(again, t0).err(), Some(RoomError::Removed));
-        // Another guest is not affected.
-        room.join(joining("Other", Role::Guest, false), t0).unwrap();
+        // The removed guest could come back with a new browser key: every new guest now
+        // waits for the room's runners, lobby or not; signed-in people still walk in.
+        let (entry, effects) = room.join(joining("Other", Role::Guest, false), t0).unwrap();
+        assert_eq!(entry, Entry::Waiting);
+        assert!(sent_to(&effects, "H").iter().any(|m| matches!(
+            m,
+            ServerMsg::Lobby { waiting } if waiting.len() == 1 && waiting[0].display_name == "Other"
+        )));
+        let (entry, _) = room
+            .join(joining("Q", Role::Participant, false), t0)
+            .unwrap();
+        assert!(matches!(entry, Entry::Seated(_)));
 
         room.leave(&id("P"), t0);
         let mut back = joining("P", Role::Participant, false);
