@@ -140,6 +140,23 @@ export async function connections(page: Page): Promise<{ sfu: number; p2p: numbe
   });
 }
 
+/**
+ * The `maxBitrate` of each open connection's camera or screen sender that carries a track
+ * (`null`: the browser's own limit). See `call::budget`.
+ */
+export async function videoMaxBitrates(page: Page): Promise<(number | null)[]> {
+  return page.evaluate(() =>
+    window.pcs
+      .filter((pc) => pc.connectionState !== 'closed')
+      .flatMap((pc) =>
+        pc
+          .getSenders()
+          .filter((s) => s.track?.kind === 'video')
+          .map((s) => s.getParameters().encodings[0]?.maxBitrate ?? null),
+      ),
+  );
+}
+
 /** What the page's connections say about audio (for a failure message). */
 export async function audioDiagnostics(page: Page): Promise<string> {
   return page.evaluate(async () => {

@@ -4,7 +4,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { basePort } from '../turn';
 import {
   connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf, trackPeerConnections,
-  type Person,
+  videoMaxBitrates, type Person,
 } from './call-fixtures';
 
 // Four browsers and the server on two cores: the 3-then-4 test took 2.1-2.2 min on a slow
@@ -112,6 +112,8 @@ test('two, then three, then two: the switch to the SFU and back keeps every vide
   await expectVideoPlaying(tileOf(ann.page, 'Bo'));
   await expectVideoPlaying(tileOf(bo.page, 'Ann'));
   expect(await connections(ann.page)).toEqual({ sfu: 0, p2p: 1 });
+  // Two people: each camera goes at the browser's own rate.
+  expect(await videoMaxBitrates(ann.page)).toEqual([null]);
   await watchGaps(ann.page, 'Bo');
   await watchGaps(bo.page, 'Ann');
 
@@ -125,6 +127,8 @@ test('two, then three, then two: the switch to the SFU and back keeps every vide
   await everyoneSeesEveryone([ann, bo, cy], false);
   expect(await longestGap(ann.page, 'Bo'), 'Bo on Ann never frozen for 1.5 s').toBeLessThan(FREEZE_MS);
   expect(await longestGap(bo.page, 'Ann'), 'Ann on Bo never frozen for 1.5 s').toBeLessThan(FREEZE_MS);
+  // Everyone now receives everyone: each camera is capped for a call of three (call::budget).
+  for (const p of [ann, bo, cy]) await expect.poll(() => videoMaxBitrates(p.page), { timeout: 10_000 }).toEqual([1_200_000]);
 
   // Back to two: peer-to-peer again, still without a dark tile.
   await cy.page.getByTestId('leave').click();

@@ -3,6 +3,7 @@
 //! in the `hydrate`-only modules; on the server every action is a no-op.
 
 pub mod actions;
+pub mod budget;
 pub mod chat;
 pub mod encode_watch;
 pub mod layout;

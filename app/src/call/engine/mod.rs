@@ -9,6 +9,7 @@
 //! Beware: `MediaStream` and `MediaStreamTrack` have an inherent `clone()` that calls the JS
 //! method and makes a *new* stream or track. `Clone::clone(&x)` copies the handle.
 
+mod budget;
 mod controls;
 mod meeting;
 mod remote;
@@ -377,6 +378,7 @@ impl Engine {
         }
         if n.is_multiple_of(20) {
             self.check_silence();
+            self.apply_camera_budget();
         }
     }
 
