@@ -224,6 +224,11 @@ pub enum ClientMsg {
     },
     /// End my SFU session (the meeting went back to peer-to-peer).
     SfuDisconnect,
+    /// Whether the SFU sends me the others' cameras (off: audio and screen shares only, to
+    /// save bandwidth). Each new SFU session starts with them on.
+    SfuReceive {
+        cameras: bool,
+    },
     /// End the meeting for everyone (the host only).
     EndMeeting,
     /// A chat message to everyone (`to` absent) or privately to one participant. Answered

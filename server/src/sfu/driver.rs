@@ -129,6 +129,7 @@ pub async fn run(
                     Some(Command::Connect { code, peer }) => engine.handle_connect(now, code, peer),
                     Some(Command::Answer { code, peer, sdp }) => engine.handle_answer(now, &code, &peer, &sdp),
                     Some(Command::Media { code, peer, screen, mic }) => engine.handle_media(now, &code, &peer, screen, mic),
+                    Some(Command::Receive { code, peer, cameras }) => engine.handle_receive(now, &code, &peer, cameras),
                     Some(Command::Leave { code, peer }) => engine.handle_leave(now, &code, &peer),
                 }
             }

@@ -5,6 +5,7 @@
 
 use super::Forwarding;
 use super::peer::{Participant, Pid, Published, TrackIn};
+use super::rtp::SeqRewrite;
 use protocol::MeetingCode;
 use protocol::signal::{PeerId, ServerMsg, SignalErrorCode, TrackKind};
 use rustc_hash::FxHashMap;
@@ -289,6 +290,48 @@ impl Engine {
             }
         }
         self.announce_tracks_of(id);
+        self.process();
+    }
+
+    /// `peer` turned the others' cameras off (audio and screen shares still come) or back
+    /// on. Back on, each camera's numbering continues where it stopped (no gap for the
+    /// browser to ask after) and every camera is asked for a keyframe, so pictures come back
+    /// at once.
+    pub fn handle_receive(
+        &mut self,
+        now: Instant,
+        code: &MeetingCode,
+        peer: &PeerId,
+        cameras: bool,
+    ) {
+        self.begin(now);
+        let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
+            return;
+        };
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        if p.cameras_wanted == cameras {
+            return;
+        }
+        p.cameras_wanted = cameras;
+        if !cameras {
+            return;
+        }
+        let mut cameras_in = Vec::new();
+        for out in &mut p.outs {
+            if let Some(track) = out.track.upgrade()
+                && track.kind == TrackKind::Camera
+            {
+                out.seq = SeqRewrite::starting_at(out.seq.next());
+                cameras_in.push(track);
+            }
+        }
+        if p.rtc.is_connected() {
+            for track in cameras_in {
+                self.request_keyframe(track.origin, track.mid, KeyframeRequestKind::Pli);
+            }
+        }
         self.process();
     }
 
@@ -702,6 +745,9 @@ impl Engine {
         }
         for to in subscribers {
             let written = self.guarded(to, |q| {
+                if !q.receives(&track) {
+                    return None;
+                }
                 let (_, mid) = q.open_out_for(&track)?;
                 let writer = q.rtc.writer(mid)?;
                 let pt = writer.match_params(data.params)?;
@@ -761,7 +807,7 @@ impl Engine {
         let nackable = !track.kind.is_audio();
         for to in subscribers {
             let written = self.guarded(to, |q| {
-                if !q.rtc.is_connected() {
+                if !q.rtc.is_connected() || !q.receives(&track) {
                     return None;
                 }
                 let (i, mid) = q.open_out_for(&track)?;

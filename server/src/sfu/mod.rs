@@ -40,6 +40,12 @@ pub enum Command {
         code: MeetingCode,
         peer: PeerId,
     },
+    /// Whether `peer` receives the others' cameras (off: audio and screen shares only).
+    Receive {
+        code: MeetingCode,
+        peer: PeerId,
+        cameras: bool,
+    },
     Shutdown,
 }
 

@@ -116,6 +116,9 @@ pub struct Participant {
     /// The microphone is on, as the participant last announced. Its audio is forwarded only
     /// then, so "muted" on everyone's screen (by the person or by a host) is what they hear.
     pub mic_on: bool,
+    /// This participant receives the others' cameras (it can turn them off to save
+    /// bandwidth: audio and screen shares still come).
+    pub cameras_wanted: bool,
     /// When the last datagram from this participant arrived (creation until the first).
     pub last_heard: Instant,
     /// NACK totals str0m last reported per m-line (`true`: sent by the browser on an m-line I
@@ -196,6 +199,7 @@ impl Participant {
             addrs: Vec::new(),
             screen_stream: None,
             mic_on: true,
+            cameras_wanted: true,
             last_heard: now,
             nack_totals: Vec::new(),
         })
@@ -363,6 +367,11 @@ impl Participant {
                 OutState::Open(mid) if o.track.as_ptr() == Arc::as_ptr(track) => Some((i, mid)),
                 _ => None,
             })
+    }
+
+    /// Whether `track` is sent to me now (cameras only while I want them).
+    pub fn receives(&self, track: &TrackIn) -> bool {
+        self.cameras_wanted || track.kind != TrackKind::Camera
     }
 
     /// RTP mode: the m-line of an incoming (main) SSRC.

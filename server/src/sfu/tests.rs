@@ -324,6 +324,56 @@ fn a_muted_microphone_is_not_forwarded_until_it_is_on_again(mode: Forwarding) {
     assert!(heard(&net) > muted_at + 20, "a is heard again once unmuted");
 }
 
+fn cameras_turned_off_by_a_receiver_stop_for_it_alone_and_come_back_with_a_keyframe(
+    mode: Forwarding,
+) {
+    let mut net = Net::new(mode);
+    let a = net.join("a");
+    let b = net.join("b");
+    let c = net.join("c");
+    net.run(Duration::from_secs(2));
+    let got = |net: &Net, to: &PeerId, kind| net.bot(to).frames_from(&a, kind);
+    assert!(got(&net, &c, TrackKind::Camera) > 20);
+
+    // c saves bandwidth: the others' cameras stop for c, their audio does not, and b still
+    // gets everything.
+    let code = net.code.clone();
+    net.sfu.handle_receive(net.now, &code, &c, false);
+    net.run(Duration::from_millis(100));
+    let (camera_at, mic_at, b_at) = (
+        got(&net, &c, TrackKind::Camera),
+        got(&net, &c, TrackKind::Mic),
+        got(&net, &b, TrackKind::Camera),
+    );
+    net.run(Duration::from_secs(1));
+    assert_eq!(
+        got(&net, &c, TrackKind::Camera),
+        camera_at,
+        "no camera for c"
+    );
+    assert!(
+        got(&net, &c, TrackKind::Mic) > mic_at + 20,
+        "c still hears a"
+    );
+    assert!(
+        got(&net, &b, TrackKind::Camera) > b_at + 20,
+        "b still sees a"
+    );
+
+    // Back on: a is asked for a keyframe at once and c sees a again.
+    let asked = net.bot(&a).keyframe_requests;
+    net.sfu.handle_receive(net.now, &code, &c, true);
+    net.run(Duration::from_secs(1));
+    assert!(
+        net.bot(&a).keyframe_requests > asked,
+        "a keyframe was asked of a"
+    );
+    assert!(
+        got(&net, &c, TrackKind::Camera) > camera_at + 20,
+        "c sees a again"
+    );
+}
+
 /// Every test runs with each way of forwarding.
 macro_rules! in_both_modes {
     ($($test:ident),* $(,)?) => {
@@ -351,4 +401,5 @@ in_both_modes!(
     a_slow_browser_gets_time_to_connect_and_is_told_when_it_is_dropped,
     a_participant_on_ice_tcp_sends_and_receives,
     a_muted_microphone_is_not_forwarded_until_it_is_on_again,
+    cameras_turned_off_by_a_receiver_stop_for_it_alone_and_come_back_with_a_keyframe,
 );

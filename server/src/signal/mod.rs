@@ -455,6 +455,11 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
             code: seat.code.clone(),
             peer: seat.peer.clone(),
         }),
+        ClientMsg::SfuReceive { cameras } => sfu(Command::Receive {
+            code: seat.code.clone(),
+            peer: seat.peer.clone(),
+            cameras,
+        }),
         ClientMsg::Host { action } => match state.rooms.act(seat, action) {
             Ok(()) => None,
             Err(RoomError::Forbidden) => Some(error(
