@@ -157,6 +157,19 @@ export async function videoMaxBitrates(page: Page): Promise<(number | null)[]> {
   );
 }
 
+/** Video bytes received so far on the page's open connections (inbound-rtp). */
+export async function videoBytesIn(page: Page): Promise<number> {
+  return page.evaluate(async () => {
+    let total = 0;
+    for (const pc of window.pcs.filter((pc) => pc.connectionState !== 'closed')) {
+      (await pc.getStats()).forEach((s) => {
+        if (s.type === 'inbound-rtp' && s.kind === 'video') total += s.bytesReceived ?? 0;
+      });
+    }
+    return total;
+  });
+}
+
 /** What the page's connections say about audio (for a failure message). */
 export async function audioDiagnostics(page: Page): Promise<string> {
   return page.evaluate(async () => {

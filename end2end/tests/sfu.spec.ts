@@ -4,7 +4,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { basePort } from '../turn';
 import {
   connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf, trackPeerConnections,
-  videoMaxBitrates, type Person,
+  videoBytesIn, videoMaxBitrates, type Person,
 } from './call-fixtures';
 
 // Four browsers and the server on two cores: the 3-then-4 test took 2.1-2.2 min on a slow
@@ -129,6 +129,22 @@ test('two, then three, then two: the switch to the SFU and back keeps every vide
   expect(await longestGap(bo.page, 'Ann'), 'Ann on Bo never frozen for 1.5 s').toBeLessThan(FREEZE_MS);
   // Everyone now receives everyone: each camera is capped for a call of three (call::budget).
   for (const p of [ann, bo, cy]) await expect.poll(() => videoMaxBitrates(p.page), { timeout: 10_000 }).toEqual([1_200_000]);
+
+  // On a slow connection Cyd turns the others' cameras off: the SFU stops sending them to
+  // Cyd (no video bytes arrive), Cyd still hears them, and back on the pictures return.
+  await cy.page.getByTestId('toggle-devices').click();
+  await cy.page.getByTestId('incoming-video').uncheck();
+  await expect(tileOf(cy.page, 'Ann')).toHaveAttribute('data-camera-off', 'true');
+  const growth = async () => {
+    const before = await videoBytesIn(cy.page);
+    await cy.page.waitForTimeout(2000);
+    return (await videoBytesIn(cy.page)) - before;
+  };
+  await expect.poll(growth, { timeout: 15_000 }).toBeLessThan(2_000);
+  await expectAudioFlowing(tileOf(cy.page, 'Ann'));
+  await cy.page.getByTestId('incoming-video').check();
+  await expectVideoPlaying(tileOf(cy.page, 'Ann'));
+  await expectVideoPlaying(tileOf(cy.page, 'Bo'));
 
   // Back to two: peer-to-peer again, still without a dark tile.
   await cy.page.getByTestId('leave').click();

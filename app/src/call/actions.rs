@@ -2,6 +2,7 @@
 //! is no engine and they do nothing.
 
 use super::CallState;
+use leptos::prelude::Set;
 use protocol::room::{HostAction, Reaction};
 use protocol::signal::{JoinTicket, PeerId};
 
@@ -107,6 +108,13 @@ pub fn react(state: CallState, reaction: Reaction) {
     super::engine::react(state, reaction);
     #[cfg(not(feature = "hydrate"))]
     let _ = (state, reaction);
+}
+
+/// Shows the others' cameras, or stops them to save bandwidth (audio and screen shares go on).
+pub fn set_incoming_video(state: CallState, on: bool) {
+    state.incoming_video.set(on);
+    #[cfg(feature = "hydrate")]
+    super::engine::set_incoming_video(on);
 }
 
 /// Does what the host asked (turns the microphone or camera on).

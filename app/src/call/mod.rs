@@ -194,6 +194,9 @@ pub struct CallState {
     pub asked: RwSignal<Option<(Request, String)>>,
     /// The latest change worth telling a screen reader (joins, leaves, mutes, hands).
     pub announcement: RwSignal<String>,
+    /// The others' cameras are shown (off: audio and screen shares only, to save bandwidth;
+    /// through the SFU they are then not sent at all).
+    pub incoming_video: RwSignal<bool>,
 }
 
 impl CallState {
@@ -232,6 +235,7 @@ impl CallState {
             reactions: RwSignal::new(Vec::new()),
             asked: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
+            incoming_video: RwSignal::new(true),
         }
     }
 

@@ -56,7 +56,7 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 video: if tile.is_screen() {
                     p.info.media.screen
                 } else {
-                    p.info.media.video
+                    p.info.media.video && state.incoming_video.get()
                 },
                 speaking: !tile.is_screen() && p.speaking && p.info.media.audio,
                 reconnecting: p.info.reconnecting || p.link == LinkState::Reconnecting,

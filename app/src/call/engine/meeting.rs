@@ -153,6 +153,16 @@ pub fn set_hand(state: CallState, raised: bool) {
     }
 }
 
+/// Through the SFU the others' cameras stop being sent to me (or start again); peer to peer
+/// they are only hidden (`CallState::incoming_video`).
+pub fn set_incoming_video(on: bool) {
+    if let Some(e) = current()
+        && e.sfu.borrow().is_some()
+    {
+        e.send(&ClientMsg::SfuReceive { cameras: on });
+    }
+}
+
 pub fn react(state: CallState, reaction: Reaction) {
     if let Some(e) = current() {
         e.send(&ClientMsg::React { reaction });

@@ -20,7 +20,9 @@ pub use controls::{
     attach, choose_device, end_for_all, enter, leave, shutdown, start_preview, toggle_camera,
     toggle_mic, toggle_screen,
 };
-pub use meeting::{accept_request, host_action, load_older_chat, react, send_chat, set_hand};
+pub use meeting::{
+    accept_request, host_action, load_older_chat, react, send_chat, set_hand, set_incoming_video,
+};
 
 use crate::call::encode_watch::EncodeWatch;
 use crate::call::js;

@@ -66,6 +66,10 @@ impl Engine {
                     old.close();
                 }
                 self.send(&ClientMsg::SfuConnect);
+                // A new session sends every camera until told otherwise.
+                if !self.state.incoming_video.get_untracked() {
+                    self.send(&ClientMsg::SfuReceive { cameras: false });
+                }
             }
             Err(e) => js::log(&format!(
                 "RTCPeerConnection to the SFU failed: {}",

@@ -111,6 +111,7 @@ pub fn Room(title: String) -> impl IntoView {
                             // Switching here swaps tracks on every connection (replaceTrack), no renegotiation.
                             <section id="device-settings" aria-label="Device settings" class="grid gap-2 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
                                 <DeviceSelects />
+                                <IncomingVideo />
                             </section>
                         </Show>
                         <Show when=move || show_people.get()>
@@ -133,6 +134,27 @@ pub fn Room(title: String) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Data saver: the others' cameras off (audio and screen shares go on).
+#[component]
+fn IncomingVideo() -> impl IntoView {
+    let state = CallState::get();
+    view! {
+        <label class="flex items-start gap-2 text-sm">
+            <input
+                type="checkbox"
+                class="mt-0.5 h-4 w-4"
+                data-testid="incoming-video"
+                prop:checked=move || state.incoming_video.get()
+                on:change=move |ev| actions::set_incoming_video(state, event_target_checked(&ev))
+            />
+            <span>
+                "Show others' cameras"
+                <span class="block text-xs text-slate-500 dark:text-slate-400">"Turn off on a slow connection: you still hear everyone and see shared screens."</span>
+            </span>
+        </label>
+    }
 }
 
 /// A host's request to turn the microphone or camera on: the person decides.
