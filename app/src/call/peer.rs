@@ -105,9 +105,8 @@ pub fn rtc_config(ice: &[IceServer], relay_only: bool) -> RtcConfiguration {
 }
 
 impl PeerLink {
-    /// A link to `peer`. With `offer_now` (I was here first and `peer` just joined, or I came
-    /// back and `peer` joined meanwhile) my tracks go in at once and I offer; otherwise they
-    /// wait for the remote offer so the first exchange has no glare.
+    /// A link to `peer`. With `offer_now` (I am the newcomer) my tracks go in at once and I
+    /// offer; otherwise they wait for the remote offer so the first exchange has no glare.
     pub fn new(
         me: &PeerId,
         peer: PeerId,

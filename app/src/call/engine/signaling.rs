@@ -170,15 +170,7 @@ impl Engine {
             }
             ServerMsg::PeerJoined { peer } => {
                 self.system_line(format!("{} joined", peer.display_name));
-                let id = peer.id.clone();
                 self.upsert_peer(peer);
-                // In a mesh the members already there offer to a newcomer: their pages are
-                // idle, while the newcomer's is busy drawing the room (the server tells of a
-                // switch to the SFU before the newcomer, so this never starts a needless link).
-                let welcomed = self.call.borrow().as_ref().is_some_and(|c| c.welcomed);
-                if welcomed && self.topology() == Topology::P2p {
-                    self.link(&id, true);
-                }
             }
             ServerMsg::PeerUpdated { peer } if self.is_me(&peer.id) => {
                 // My role changed, or a host lowered my hand.
@@ -333,10 +325,8 @@ impl Engine {
             let id = peer.id.clone();
             let new = self.state.peer(&id).is_none();
             self.upsert_peer(peer);
-            // A newcomer waits for the offers of those already here (they offer on
-            // `peer_joined`). Back from a dropped socket, I offer to whoever joined meanwhile:
-            // they were told of me as already here.
-            if new && mesh && resumed {
+            if new && mesh {
+                // I am the newcomer: I offer to everyone already here.
                 self.link(&id, true);
             }
         }
