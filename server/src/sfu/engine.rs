@@ -262,10 +262,7 @@ impl Engine {
         mic: bool,
     ) {
         self.begin(now);
-        let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
-            return;
-        };
-        let Some(p) = self.participants.get_mut(&id) else {
+        let Some((id, p)) = self.session_mut(code, peer) else {
             return;
         };
         p.mic_on = mic;
@@ -305,10 +302,7 @@ impl Engine {
         cameras: bool,
     ) {
         self.begin(now);
-        let Some(id) = self.by_key.get(&(code.clone(), peer.clone())).copied() else {
-            return;
-        };
-        let Some(p) = self.participants.get_mut(&id) else {
+        let Some((_, p)) = self.session_mut(code, peer) else {
             return;
         };
         if p.cameras_wanted == cameras {
@@ -444,6 +438,16 @@ impl Engine {
     }
 
     // ---- internals ----
+
+    /// `peer`'s session in meeting `code`, if it has one.
+    fn session_mut(
+        &mut self,
+        code: &MeetingCode,
+        peer: &PeerId,
+    ) -> Option<(Pid, &mut Participant)> {
+        let id = self.by_key.get(&(code.clone(), peer.clone())).copied()?;
+        Some((id, self.participants.get_mut(&id)?))
+    }
 
     /// For a STUN packet: the session its username names (our ufrag comes first).
     fn stun_target(&self, contents: &[u8]) -> Option<Pid> {
