@@ -135,6 +135,7 @@ test('two, then three, then two: the switch to the SFU and back keeps every vide
   await cy.page.getByTestId('toggle-devices').click();
   await cy.page.getByTestId('incoming-video').uncheck();
   await expect(tileOf(cy.page, 'Ann')).toHaveAttribute('data-camera-off', 'true');
+  await expect(tileOf(cy.page, 'Ann').getByTestId('video-paused')).toBeVisible();
   const growth = async () => {
     const before = await videoBytesIn(cy.page);
     await cy.page.waitForTimeout(2000);
@@ -143,6 +144,7 @@ test('two, then three, then two: the switch to the SFU and back keeps every vide
   await expect.poll(growth, { timeout: 15_000 }).toBeLessThan(2_000);
   await expectAudioFlowing(tileOf(cy.page, 'Ann'));
   await cy.page.getByTestId('incoming-video').check();
+  await expect(tileOf(cy.page, 'Ann').getByTestId('video-paused')).toHaveCount(0);
   await expectVideoPlaying(tileOf(cy.page, 'Ann'));
   await expectVideoPlaying(tileOf(cy.page, 'Bo'));
 

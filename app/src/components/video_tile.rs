@@ -19,6 +19,8 @@ struct TileInfo {
     hand: bool,
     /// Profile picture path, shown when the camera is off.
     avatar: Option<String>,
+    /// Their camera is on, but I turned the others' cameras off (data saver).
+    paused: bool,
 }
 
 fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
@@ -45,6 +47,7 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 avatar: state
                     .me
                     .with(|me| me.as_ref().and_then(|me| me.avatar.clone())),
+                paused: false,
             }
         }
         TileKey::Camera(id) | TileKey::Screen(id) => state
@@ -63,6 +66,7 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
                 quality: p.quality,
                 hand: !tile.is_screen() && p.info.hand.is_some(),
                 avatar: p.info.avatar.clone(),
+                paused: !tile.is_screen() && p.info.media.video && !state.incoming_video.get(),
             })
             .unwrap_or_default(),
     }
@@ -167,6 +171,11 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
                         class="h-20 w-20 text-2xl"
                     />
                 </div>
+                <Show when=move || info.with(|i| i.paused)>
+                    <p class="absolute inset-x-0 top-2 text-center text-xs text-slate-300" data-testid="video-paused">
+                        "Video paused to save bandwidth"
+                    </p>
+                </Show>
             </Show>
             <figcaption class="absolute bottom-2 left-2 flex max-w-[80%] items-center gap-1 rounded-md bg-black/60 px-2 py-1 text-sm text-white">
                 <Show when=move || !info.with(|i| i.audio) && !screen>
