@@ -34,6 +34,8 @@ pub struct Bot {
     tracks: HashMap<Mid, (PeerId, TrackKind)>,
     /// Frames received per sender and kind.
     pub received: HashMap<(PeerId, TrackKind), u64>,
+    /// Of those, frames that came after a gap in sequence numbers (lost or skipped packets).
+    pub after_gap: HashMap<(PeerId, TrackKind), u64>,
     /// Keyframe requests the SFU sent me (as a publisher).
     pub keyframe_requests: u64,
     pub frames_sent: u64,
@@ -72,6 +74,7 @@ impl Bot {
             publish: Vec::new(),
             tracks: HashMap::new(),
             received: HashMap::new(),
+            after_gap: HashMap::new(),
             keyframe_requests: 0,
             frames_sent: 0,
             connected: false,
@@ -222,6 +225,9 @@ impl Bot {
                     Event::MediaData(data) => {
                         if let Some((peer, kind)) = self.tracks.get(&data.mid) {
                             *self.received.entry((peer.clone(), *kind)).or_default() += 1;
+                            if !data.contiguous {
+                                *self.after_gap.entry((peer.clone(), *kind)).or_default() += 1;
+                            }
                         }
                     }
                     Event::KeyframeRequest(_) => self.keyframe_requests += 1,

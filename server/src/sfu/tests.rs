@@ -360,7 +360,15 @@ fn cameras_turned_off_by_a_receiver_stop_for_it_alone_and_come_back_with_a_keyfr
         "b still sees a"
     );
 
-    // Back on: a is asked for a keyframe at once and c sees a again.
+    // Back on: a is asked for a keyframe at once and c sees a again, its numbering going on
+    // where it stopped (a gap would make c's browser ask for the packets it never got).
+    let gaps = |net: &Net| {
+        net.bot(&c)
+            .after_gap
+            .get(&(a.clone(), TrackKind::Camera))
+            .copied()
+    };
+    let gaps_before = gaps(&net);
     let asked = net.bot(&a).keyframe_requests;
     net.sfu.handle_receive(net.now, &code, &c, true);
     net.run(Duration::from_secs(1));
@@ -371,6 +379,11 @@ fn cameras_turned_off_by_a_receiver_stop_for_it_alone_and_come_back_with_a_keyfr
     assert!(
         got(&net, &c, TrackKind::Camera) > camera_at + 20,
         "c sees a again"
+    );
+    assert_eq!(
+        gaps(&net),
+        gaps_before,
+        "no gap in a's camera on c's m-line"
     );
 }
 
