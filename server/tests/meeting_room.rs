@@ -23,6 +23,15 @@ async fn act(ws: &mut Ws, action: HostAction) {
     send(ws, &ClientMsg::Host { action }).await;
 }
 
+/// The lobby as a host sees it, once someone waits in it.
+async fn someone_waits(host: &mut Ws) -> Vec<protocol::room::Waiter> {
+    expect(host, |msg| match msg {
+        ServerMsg::Lobby { waiting } if !waiting.is_empty() => Some(waiting),
+        _ => None,
+    })
+    .await
+}
+
 async fn chat(ws: &mut Ws, nonce: u32, to: Option<&PeerId>, text: &str) {
     let msg = ClientMsg::Chat {
         nonce,
@@ -291,11 +300,7 @@ async fn a_removed_guest_or_member_cannot_rejoin_that_meeting_session() {
     .await;
     let (mut ann, first) = enter(&server, &other).await;
     assert_eq!(first, ServerMsg::Waiting);
-    let waiting = expect(&mut h, |msg| match msg {
-        ServerMsg::Lobby { waiting } if !waiting.is_empty() => Some(waiting),
-        _ => None,
-    })
-    .await;
+    let waiting = someone_waits(&mut h).await;
     assert_eq!(waiting[0].display_name, "Ann");
     act(
         &mut h,
@@ -394,11 +399,7 @@ async fn the_lobby_admits_and_denies_and_a_locked_meeting_refuses() {
     .await;
     let (mut b, first) = enter(&server, &t_b).await;
     assert_eq!(first, ServerMsg::Waiting);
-    let waiting = expect(&mut h, |m| match m {
-        ServerMsg::Lobby { waiting } if !waiting.is_empty() => Some(waiting),
-        _ => None,
-    })
-    .await;
+    let waiting = someone_waits(&mut h).await;
     act(
         &mut h,
         HostAction::Deny {

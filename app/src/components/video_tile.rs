@@ -53,20 +53,24 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
         TileKey::Camera(id) | TileKey::Screen(id) => state
             .peers
             .with(|list| list.iter().find(|p| &p.info.id == id).cloned())
-            .map(|p| TileInfo {
-                name: p.info.display_name.clone(),
-                audio: p.info.media.audio,
-                video: if tile.is_screen() {
-                    p.info.media.screen
-                } else {
-                    p.info.media.video && state.incoming_video.get()
-                },
-                speaking: !tile.is_screen() && p.speaking && p.info.media.audio,
-                reconnecting: p.info.reconnecting || p.link == LinkState::Reconnecting,
-                quality: p.quality,
-                hand: !tile.is_screen() && p.info.hand.is_some(),
-                avatar: p.info.avatar.clone(),
-                paused: !tile.is_screen() && p.info.media.video && !state.incoming_video.get(),
+            .map(|p| {
+                // Off: the data saver hides their camera.
+                let cameras_shown = state.incoming_video.get();
+                TileInfo {
+                    name: p.info.display_name.clone(),
+                    audio: p.info.media.audio,
+                    video: if tile.is_screen() {
+                        p.info.media.screen
+                    } else {
+                        p.info.media.video && cameras_shown
+                    },
+                    speaking: !tile.is_screen() && p.speaking && p.info.media.audio,
+                    reconnecting: p.info.reconnecting || p.link == LinkState::Reconnecting,
+                    quality: p.quality,
+                    hand: !tile.is_screen() && p.info.hand.is_some(),
+                    avatar: p.info.avatar.clone(),
+                    paused: !tile.is_screen() && p.info.media.video && !cameras_shown,
+                }
             })
             .unwrap_or_default(),
     }
