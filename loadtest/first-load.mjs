@@ -1,6 +1,7 @@
 // First load per page: the bytes a browser with an empty cache really transfers (Chromium's
-// encodedDataLength: compressed bodies plus headers) until the page has hydrated, against the
-// release server. Prints a table and writes bench-results/first-load.json.
+// encodedDataLength: compressed bodies plus headers) until the page has hydrated (pages that
+// load the app) and the network is idle, against the release server. Prints a table and
+// writes bench-results/first-load.json.
 //
 //   node loadtest/first-load.mjs [--out bench-results/first-load.json] [--chromium /usr/bin/chromium]
 import { chromium } from '@playwright/test';
@@ -40,15 +41,18 @@ async function measure(path, signedIn) {
     byType[kind] = (byType[kind] ?? 0) + e.encodedDataLength;
   });
   await page.goto(path);
-  await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 30_000 });
+  // Light pages (landing, sign-in, registration) come without the app: nothing to hydrate.
+  const app = await page.evaluate(() => !!document.querySelector('script[type="module"], link[rel="modulepreload"]'));
+  if (app) await page.locator('body[data-hydrated]').waitFor({ state: 'attached', timeout: 30_000 });
   await page.waitForLoadState('networkidle');
   await context.close();
-  return { path, total, byType };
+  return { path, total, byType, app };
 }
 
 const pages = [
   ['landing', '/', false],
   ['sign-in', '/login', false],
+  ['registration', '/register', false],
   ['dashboard', '/dashboard', true],
   ['meeting (pre-join)', `/meeting/${created.code}`, true],
 ];

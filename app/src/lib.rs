@@ -6,6 +6,7 @@ pub mod api;
 pub mod call;
 pub mod components;
 pub mod csp;
+pub mod light;
 pub mod pages;
 pub mod state;
 pub mod theme;
@@ -27,6 +28,7 @@ use pages::{
 /// The HTML document around the app (server side only).
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     csp::set_header();
+    let light = light::is_light_page();
     view! {
         <!DOCTYPE html>
         <html lang="en">
@@ -40,11 +42,12 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 // hydration in Leptos 0.8 (leptos-rs/leptos#3945).
                 <link rel="stylesheet" id="leptos" href="/pkg/video-meet.css" />
                 <AutoReload options=options.clone() />
-                <HydrationScripts options />
+                {(!light).then(|| view! { <HydrationScripts options /> })}
                 <MetaTags />
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
                 <App />
+                {light.then(|| view! { <script nonce=leptos::nonce::use_nonce() inner_html=light::THEME_TOGGLE_SCRIPT></script> })}
             </body>
         </html>
     }
@@ -64,9 +67,11 @@ pub fn App() -> impl IntoView {
             <Header />
             <main id="main" class="mx-auto w-full max-w-5xl px-4 py-8 sm:px-6">
                 <Routes fallback=NotFound>
-                    <Route path=StaticSegment("") view=HomePage />
-                    <Route path=StaticSegment("login") view=LoginPage />
-                    <Route path=StaticSegment("register") view=RegisterPage />
+                    // Light pages (`light`): rendered whole before sending, since no script
+                    // moves streamed parts into place.
+                    <Route path=StaticSegment("") view=HomePage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("login") view=LoginPage ssr=SsrMode::Async />
+                    <Route path=StaticSegment("register") view=RegisterPage ssr=SsrMode::Async />
                     // Async: the server resolves the session first, so signed-out visitors
                     // get a real redirect instead of a flash of the page.
                     <Route path=StaticSegment("dashboard") view=DashboardPage ssr=SsrMode::Async />

@@ -1,6 +1,7 @@
-// The Content-Security-Policy holds for the whole app: pages hydrate, a call connects and media
-// plays, and the browser reports no violation (console messages and securitypolicyviolation
-// events, which are turned into console errors below).
+// The Content-Security-Policy holds for the whole app: pages hydrate (or, without the app, run
+// their inline script), a call connects and media plays, and the browser reports no violation
+// (console messages and securitypolicyviolation events, which are turned into console errors
+// below).
 import { expect, test, type Page } from '@playwright/test';
 import { createMeeting, expectVideoPlaying, join, person, tileOf } from './call-fixtures';
 
@@ -25,7 +26,15 @@ test('every page and a call run under the CSP without a violation', async ({ bro
   for (const path of ['/', '/login', '/register', '/dashboard']) {
     const res = await ann.page.goto(path);
     expect(res?.headers()['content-security-policy'], path).toContain("'nonce-");
-    await expect(ann.page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
+    // The light pages (no app) run only their inline theme-toggle script.
+    if (path === '/dashboard') {
+      await expect(ann.page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
+    } else {
+      const toggle = ann.page.getByTestId('theme-toggle');
+      const before = (await toggle.getAttribute('data-theme')) ?? '';
+      await toggle.click();
+      await expect(toggle).not.toHaveAttribute('data-theme', before);
+    }
   }
   const code = await createMeeting(ann, { title: 'Under CSP' });
   await join(ann, code);

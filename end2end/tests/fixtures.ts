@@ -9,6 +9,16 @@ export async function gotoHydrated(page: Page, url: string) {
   await expect(page.locator('body[data-hydrated]')).toHaveCount(1, { timeout: 30_000 });
 }
 
+/** Goes to one of the light pages (landing, sign-in, registration), which come without the
+ * WASM app (app/src/light.rs), and checks that the browser fetched no WebAssembly. */
+export async function gotoLight(page: Page, url: string) {
+  await page.goto(url);
+  const wasm = await page.evaluate(() =>
+    performance.getEntriesByType('resource').filter((e) => e.name.includes('.wasm')).map((e) => e.name),
+  );
+  expect(wasm, `${url} loads no WebAssembly`).toEqual([]);
+}
+
 let counter = 0;
 /** An email nobody registered yet in this server's lifetime. */
 export function uniqueEmail(prefix: string): string {
@@ -20,7 +30,7 @@ export const PASSWORD = 'correct-horse-battery';
 
 /** Registers through the UI and lands on the dashboard. */
 export async function registerViaUi(page: Page, name: string, email: string) {
-  await gotoHydrated(page, '/register');
+  await gotoLight(page, '/register');
   await page.getByLabel('Your name').fill(name);
   await page.getByLabel('Email').fill(email);
   await page.getByLabel('Password').fill(PASSWORD);

@@ -4,7 +4,7 @@
 // desktop sizes go to the test's output folder (target/e2e-results/…).
 import { expect, test, type Page } from '@playwright/test';
 import { createMeeting, join, openPreJoin, person, tileOf } from './call-fixtures';
-import { gotoHydrated, seriousViolations } from './fixtures';
+import { gotoHydrated, gotoLight, seriousViolations } from './fixtures';
 
 const PHONE = { width: 390, height: 844 };
 const PHONE_LANDSCAPE = { width: 844, height: 390 };
@@ -54,7 +54,7 @@ test('the public pages, the dashboard, pre-join and the room pass axe at phone a
       ['landing', '/'],
       ['dashboard', '/dashboard'],
     ] as const) {
-      await gotoHydrated(page, url);
+      await (url === '/' ? gotoLight : gotoHydrated)(page, url);
       expect(await seriousViolations(page), `${name} (${tag})`).toEqual([]);
       await screenshot(page, `${name}-${tag}`);
     }
@@ -69,7 +69,7 @@ test('the public pages, the dashboard, pre-join and the room pass axe at phone a
     ['sign-in', '/login'],
     ['register', '/register'],
   ] as const) {
-    await gotoHydrated(visitor, url);
+    await gotoLight(visitor, url);
     expect(await seriousViolations(visitor), name).toEqual([]);
   }
   await visitorContext.close();

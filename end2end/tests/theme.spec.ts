@@ -3,7 +3,7 @@
 // checks (no serious or critical violation).
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { gotoHydrated, registerViaUi, uniqueEmail, PASSWORD } from './fixtures';
+import { gotoLight, registerViaUi, uniqueEmail, PASSWORD } from './fixtures';
 
 async function serious(page: Page) {
   const results = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa']).analyze();
@@ -18,7 +18,7 @@ test('a browser that prefers dark gets the dark theme, with AA contrast', async 
   const context = await browser.newContext({ colorScheme: 'dark' });
   const page = await context.newPage();
   for (const url of ['/', '/login', '/register']) {
-    await gotoHydrated(page, url);
+    await gotoLight(page, url);
     expect(await isDark(page), url).toBe(true);
     const bg = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
     expect(bg, 'a dark page background').not.toBe('rgb(248, 250, 252)');
@@ -48,13 +48,42 @@ test('the toggle overrides the system and a signed-in choice follows the user to
   // Another device, light by default: signing in applies the profile's choice.
   const second = await browser.newContext({ colorScheme: 'light' });
   const other = await second.newPage();
-  await gotoHydrated(other, '/login');
+  await gotoLight(other, '/login');
   expect(await isDark(other)).toBe(false);
   await other.getByLabel('Email').fill(email);
   await other.getByLabel('Password').fill(PASSWORD);
   await other.getByRole('button', { name: 'Sign in' }).click();
   await expect(other).toHaveURL(/\/dashboard$/);
   await expect.poll(() => isDark(other)).toBe(true);
+
+  // The landing page has no app: its toggle is a small inline script that does the same,
+  // profile included.
+  await gotoLight(other, '/');
+  const light = other.getByTestId('theme-toggle');
+  await expect(light).toHaveAttribute('data-theme', 'dark');
+  await expect(light).toHaveAttribute('aria-label', 'Theme: dark. Change theme');
+  await light.click(); // dark → system (light here)
+  await expect(light).toHaveAttribute('data-theme', 'system');
+  expect(await isDark(other)).toBe(false);
+  await expect.poll(async () => (await other.request.get('/api/v1/users/me')).json()).toMatchObject({ theme: 'system' });
+  await other.reload();
+  await expect(other.getByTestId('theme-toggle')).toHaveAttribute('data-theme', 'system');
   await first.close();
   await second.close();
+});
+
+test('signed out, the toggle of a page without the app is kept in this browser', async ({ browser }) => {
+  const context = await browser.newContext({ colorScheme: 'light' });
+  const page = await context.newPage();
+  await gotoLight(page, '/login');
+  const toggle = page.getByTestId('theme-toggle');
+  await expect(toggle).toHaveAttribute('data-theme', 'system');
+  await toggle.click(); // system → light
+  await toggle.click(); // light → dark
+  await expect(toggle).toHaveAttribute('data-theme', 'dark');
+  expect(await isDark(page)).toBe(true);
+  await gotoLight(page, '/register');
+  expect(await isDark(page)).toBe(true);
+  await expect(page.getByTestId('theme-toggle')).toHaveAttribute('data-theme', 'dark');
+  await context.close();
 });

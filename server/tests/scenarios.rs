@@ -11,6 +11,7 @@ mod avatars;
 mod calendar;
 mod chat_durability;
 mod invitations;
+mod light_pages;
 mod meeting_room;
 mod meetings_crud;
 mod ops_and_pages;

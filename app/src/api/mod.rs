@@ -66,10 +66,13 @@ pub async fn current_user() -> Result<Option<User>, UiError> {
     }
 }
 
+/// Signs in. `next` is where a light page's own form post goes afterwards (`ssr::form_answer`).
 #[server]
-pub async fn login(email: String, password: String) -> Result<User, UiError> {
+pub async fn login(email: String, password: String, next: Option<String>) -> Result<User, UiError> {
+    let echo = [("email", email.clone())];
     let body = protocol::LoginRequest { email, password };
-    ssr::answer(ssr::call(Method::POST, "/auth/login", Some(&body)).await)
+    let result = ssr::call(Method::POST, "/auth/login", Some(&body)).await;
+    ssr::form_answer(result, &echo, next)
 }
 
 #[server]
@@ -77,18 +80,36 @@ pub async fn register(
     email: String,
     password: String,
     display_name: String,
+    next: Option<String>,
 ) -> Result<User, UiError> {
+    let echo = [
+        ("email", email.clone()),
+        ("display_name", display_name.clone()),
+    ];
     let body = protocol::RegisterRequest {
         email,
         password,
         display_name,
     };
-    ssr::answer(ssr::call(Method::POST, "/auth/register", Some(&body)).await)
+    let result = ssr::call(Method::POST, "/auth/register", Some(&body)).await;
+    ssr::form_answer(result, &echo, next)
+}
+
+/// What a failed form on a light page had in its fields when the browser posted it without
+/// the app (server side; nothing in the browser, where the app keeps what was typed).
+pub fn form_echo() -> Vec<(String, String)> {
+    #[cfg(feature = "ssr")]
+    {
+        ssr::take_echo()
+    }
+    #[cfg(not(feature = "ssr"))]
+    Vec::new()
 }
 
 #[server]
 pub async fn logout() -> Result<(), UiError> {
-    ssr::answer(ssr::call(Method::POST, "/auth/logout", None::<&()>).await)
+    let result = ssr::call(Method::POST, "/auth/logout", None::<&()>).await;
+    ssr::form_answer(result, &[], Some("/".into()))
 }
 
 #[server]

@@ -195,6 +195,7 @@ pub fn answer<T>(result: Result<T, UiError>) -> Result<T, UiError> {
             parts.method == Method::POST && parts.uri.path().starts_with("/api/")
         });
         if server_fn_call
+            && !plain_form()
             && let Some(options) = use_context::<leptos_axum::ResponseOptions>()
             && let Ok(status) = StatusCode::from_u16(error.0.code.status())
         {
@@ -202,4 +203,146 @@ pub fn answer<T>(result: Result<T, UiError>) -> Result<T, UiError> {
         }
     }
     result
+}
+
+/// A form the browser posted itself (a light page, without the app): it asked for HTML, so it
+/// must get a redirect to a page, never a JSON body with an error status.
+pub fn plain_form() -> bool {
+    use_context::<http::request::Parts>().is_some_and(|parts| {
+        parts.method == Method::POST
+            && parts
+                .headers
+                .get(header::ACCEPT)
+                .and_then(|v| v.to_str().ok())
+                .is_some_and(|v| v.contains("text/html"))
+    })
+}
+
+/// What was typed into a failed plain form, for the page it goes back to: a cookie that lives
+/// a minute, sent only to this site, never to scripts. Passwords are never put in it.
+const ECHO_COOKIE: &str = "vm_form";
+const ECHO_MAX: usize = 1024;
+
+/// The answer of a server function behind a form that a light page posts without the app.
+/// Posted by the app, it is `answer(result)`. Posted by the browser itself: on success the
+/// browser goes to `next` (a same-site path, else the dashboard) with 303; on failure Leptos
+/// sends it back to the form with the error in the URL, and `echo` (field name and value) goes
+/// with it in a short-lived cookie so the page shows what was typed (`take_echo`).
+pub fn form_answer<T>(
+    result: Result<T, UiError>,
+    echo: &[(&str, String)],
+    next: Option<String>,
+) -> Result<T, UiError> {
+    if !plain_form() {
+        return answer(result);
+    }
+    let Some(options) = use_context::<leptos_axum::ResponseOptions>() else {
+        return result;
+    };
+    match &result {
+        Ok(_) => {
+            let next = crate::state::auth::safe_next(next);
+            if let Ok(location) = header::HeaderValue::from_str(&next) {
+                options.set_status(StatusCode::SEE_OTHER);
+                options.insert_header(header::LOCATION, location);
+            }
+        }
+        Err(_) => {
+            let value = echo
+                .iter()
+                .map(|(name, value)| format!("{name}={}", percent_encode(value)))
+                .collect::<Vec<_>>()
+                .join("&");
+            if value.len() <= ECHO_MAX
+                && let Ok(cookie) = header::HeaderValue::from_str(&format!(
+                    "{ECHO_COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict"
+                ))
+            {
+                options.append_header(header::SET_COOKIE, cookie);
+            }
+        }
+    }
+    result
+}
+
+/// On the page a failed plain form came back to: what was typed (see `form_answer`), and the
+/// cookie that carried it is cleared.
+pub fn take_echo() -> Vec<(String, String)> {
+    let Some(parts) = use_context::<http::request::Parts>() else {
+        return Vec::new();
+    };
+    let Some(value) = parts
+        .headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|c| c.trim().strip_prefix(ECHO_COOKIE)?.strip_prefix('='))
+        .next()
+    else {
+        return Vec::new();
+    };
+    if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
+        options.append_header(
+            header::SET_COOKIE,
+            header::HeaderValue::from_static(
+                "vm_form=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict",
+            ),
+        );
+    }
+    value
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .filter_map(|(name, value)| Some((name.to_owned(), percent_decode(value)?)))
+        .collect()
+}
+
+/// Every byte but ASCII letters, digits and `-._@` as `%XX`: safe inside a cookie value.
+fn percent_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for byte in text.bytes() {
+        if byte.is_ascii_alphanumeric() || matches!(byte, b'-' | b'.' | b'_' | b'@') {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+fn percent_decode(text: &str) -> Option<String> {
+    let mut bytes = Vec::with_capacity(text.len());
+    let mut rest = text.as_bytes();
+    while let Some((&first, tail)) = rest.split_first() {
+        if first == b'%' {
+            let hex = std::str::from_utf8(tail.get(..2)?).ok()?;
+            bytes.push(u8::from_str_radix(hex, 16).ok()?);
+            rest = &tail[2..];
+        } else {
+            bytes.push(first);
+            rest = tail;
+        }
+    }
+    String::from_utf8(bytes).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{percent_decode, percent_encode};
+
+    #[test]
+    fn echoed_text_survives_the_cookie() {
+        for text in ["ada@example.com", "Zoë; Path=/\"; 'x'", "", "%41 100%"] {
+            let encoded = percent_encode(text);
+            assert!(
+                encoded
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-._@%".contains(&b)),
+                "{encoded}"
+            );
+            assert_eq!(percent_decode(&encoded).as_deref(), Some(text));
+        }
+        assert_eq!(percent_decode("%4"), None);
+        assert_eq!(percent_decode("%ZZ"), None);
+    }
 }

@@ -33,6 +33,9 @@ pub fn TextField(
                 class=INPUT
                 aria-invalid=move || has_error().to_string()
                 aria-describedby=described_by
+                // The value as rendered by the server (a light page has no app to set the
+                // property); never a password.
+                value=(kind != "password").then(|| value.get_untracked())
                 bind:value=value
             />
             {(!hint.is_empty()).then(|| view! { <p class="mt-1 text-xs text-slate-500 dark:text-slate-400">{hint}</p> })}

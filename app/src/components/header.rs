@@ -40,7 +40,8 @@ pub fn Header() -> impl IntoView {
                                         let user = auth.latest(user);
                                         view! {
                                             <A href="/dashboard" attr:class=LINK>"Dashboard"</A>
-                                            <span class="flex items-center gap-2 px-2">
+                                            // The profile's theme, for the toggle of a page without the app (`light`).
+                                            <span class="flex items-center gap-2 px-2" data-profile-theme=user.theme.as_str()>
                                                 <Avatar name=user.display_name.clone() url=user.avatar.clone() class="h-7 w-7 text-xs" />
                                                 <span class="hidden text-sm text-slate-500 dark:text-slate-400 sm:inline" data-testid="current-user">
                                                     {user.display_name}

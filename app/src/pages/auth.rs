@@ -38,7 +38,8 @@ fn errors(
     (field, general)
 }
 
-/// After success: refresh who is signed in and go where the visitor was heading.
+/// After success: refresh who is signed in and go where the visitor was heading. (Posted
+/// without the app, from a light page, the server function sends the browser there itself.)
 fn on_success(result: Signal<AuthResult>) {
     let auth = AuthState::get();
     let navigate = use_navigate();
@@ -52,13 +53,31 @@ fn on_success(result: Signal<AuthResult>) {
     });
 }
 
+/// Where to go after success, as a hidden field for a form posted without the app.
+#[component]
+fn NextField() -> impl IntoView {
+    let next = use_query_map().with_untracked(|q| q.get("next"));
+    next.map(|next| view! { <input type="hidden" name="next" value=next /> })
+}
+
+/// A field's value as typed before a failed post without the app (else empty).
+fn typed(echo: &[(String, String)], name: &str) -> RwSignal<String> {
+    let value = echo
+        .iter()
+        .find(|(field, _)| field == name)
+        .map(|(_, value)| value.clone())
+        .unwrap_or_default();
+    RwSignal::new(value)
+}
+
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let result = Signal::derive(move || action.value().get());
     on_success(result);
     let (field, general) = errors(result);
-    let (email, password) = (RwSignal::new(String::new()), RwSignal::new(String::new()));
+    let echo = crate::api::form_echo();
+    let (email, password) = (typed(&echo, "email"), RwSignal::new(String::new()));
     view! {
         <Title text="Sign in" />
         <section class=CARD>
@@ -66,6 +85,7 @@ pub fn LoginPage() -> impl IntoView {
             <ActionForm action=action attr:novalidate=true attr:class="space-y-2">
                 <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=field("email") />
                 <TextField label="Password" name="password" kind="password" autocomplete="current-password" value=password error=field("password") />
+                <NextField />
                 <FormError message=general />
                 <SubmitButton pending=action.pending() idle="Sign in" busy="Signing in…" />
             </ActionForm>
@@ -80,10 +100,11 @@ pub fn RegisterPage() -> impl IntoView {
     let result = Signal::derive(move || action.value().get());
     on_success(result);
     let (field, general) = errors(result);
+    let echo = crate::api::form_echo();
     let (email, password, name) = (
+        typed(&echo, "email"),
         RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
-        RwSignal::new(String::new()),
+        typed(&echo, "display_name"),
     );
     view! {
         <Title text="Create account" />
@@ -93,6 +114,7 @@ pub fn RegisterPage() -> impl IntoView {
                 <TextField label="Your name" name="display_name" autocomplete="name" value=name error=field("display_name") />
                 <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=field("email") />
                 <TextField label="Password" name="password" kind="password" autocomplete="new-password" value=password error=field("password") hint="At least 8 characters." />
+                <NextField />
                 <FormError message=general />
                 <SubmitButton pending=action.pending() idle="Create account" busy="Creating account…" />
             </ActionForm>

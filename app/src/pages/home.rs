@@ -3,23 +3,37 @@
 use crate::components::form::TextField;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
-use leptos_router::hooks::use_navigate;
+use leptos_router::components::{A, Redirect};
+use leptos_router::hooks::{use_navigate, use_query_map};
 use protocol::MeetingCode;
+
+const BAD_CODE: &str = "Enter a code like abc-defg-hij.";
 
 #[component]
 pub fn HomePage() -> impl IntoView {
     let code = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
+    // Without the app (a light page) the form is a GET to this page: the server sends a good
+    // code on to its meeting and shows the form again with an error otherwise.
+    let typed = use_query_map().with_untracked(|q| q.get("code"));
+    let found = typed.and_then(|typed| match MeetingCode::parse(&typed) {
+        Some(found) => Some(format!("/meeting/{found}")),
+        None => {
+            code.set(typed);
+            error.set(Some(BAD_CODE.into()));
+            None
+        }
+    });
     let navigate = use_navigate();
     let on_join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         match MeetingCode::parse(&code.get_untracked()) {
             Some(code) => navigate(&format!("/meeting/{code}"), Default::default()),
-            None => error.set(Some("Enter a code like abc-defg-hij.".into())),
+            None => error.set(Some(BAD_CODE.into())),
         }
     };
     view! {
+        {found.map(|path| view! { <Redirect path=path /> })}
         <Title text="" />
         <section class="grid items-center gap-10 py-8 md:grid-cols-2">
             <div>
@@ -36,7 +50,7 @@ pub fn HomePage() -> impl IntoView {
                     </A>
                 </div>
             </div>
-            <form on:submit=on_join class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Join a meeting">
+            <form method="get" action="/" on:submit=on_join class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Join a meeting">
                 <h2 class="text-lg font-semibold">"Join a meeting"</h2>
                 <TextField label="Meeting code" name="code" value=code error=error placeholder="abc-defg-hij" />
                 <button type="submit" class="mt-2 w-full rounded-lg bg-slate-900 px-4 py-2 font-medium text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900">

@@ -1,0 +1,39 @@
+//! Light pages: the landing page, sign-in and registration are served as plain HTML, without
+//! the WebAssembly app (a few KB instead of ~480 KB on a first visit). Everything on them works
+//! as a browser form: joining by code is a GET the server answers with a redirect, sign-in and
+//! registration post to their server functions, which send the browser on (or back with the
+//! error and what was typed, see `api::ssr::form_answer`). The theme toggle is the one piece
+//! of script, inline with the page's nonce. Reached from a page that runs the app (client-side
+//! navigation), the same components work as before with the app.
+
+/// Paths served without the app.
+#[cfg(feature = "ssr")]
+const PATHS: [&str; 3] = ["/", "/login", "/register"];
+
+/// Whether the page being rendered on the server is a light page (always `false` in the
+/// browser, where only pages with the app run).
+pub fn is_light_page() -> bool {
+    #[cfg(feature = "ssr")]
+    {
+        leptos::prelude::use_context::<http::request::Parts>()
+            .is_some_and(|parts| PATHS.contains(&parts.uri.path()))
+    }
+    #[cfg(not(feature = "ssr"))]
+    false
+}
+
+/// The theme toggle without the app (see `theme::ThemeToggle`, which it mirrors): cycles
+/// system → light → dark, keeps the choice in this browser and, for a signed-in user (the
+/// header marks them with `data-profile-theme`), in the profile; the profile's choice wins on
+/// load, as it does in the app.
+pub const THEME_TOGGLE_SCRIPT: &str = "(()=>{\
+var b=document.querySelector('[data-testid=theme-toggle]');if(!b)return;\
+var h=document.documentElement,n={system:'light',light:'dark',dark:'system'},\
+i={system:'\\u25D0',light:'\\u2600',dark:'\\u263E'},\
+u=document.querySelector('[data-profile-theme]'),t=h.dataset.theme||'system';\
+function show(){var l='Theme: '+t;b.dataset.theme=t;b.title=l;b.setAttribute('aria-label',l+'. Change theme');b.textContent=i[t]}\
+function set(){try{localStorage.setItem('vm_theme',t)}catch(e){}\
+h.classList.toggle('dark',t==='dark'||(t==='system'&&matchMedia('(prefers-color-scheme: dark)').matches));h.dataset.theme=t;show()}\
+if(u&&n[u.dataset.profileTheme]&&u.dataset.profileTheme!==t){t=u.dataset.profileTheme;set()}else show();\
+b.addEventListener('click',function(){t=n[t];set();\
+if(u)fetch('/api/v1/users/me',{method:'PATCH',headers:{'content-type':'application/json'},body:JSON.stringify({theme:t})})})})()";
