@@ -157,6 +157,28 @@ export async function videoMaxBitrates(page: Page): Promise<(number | null)[]> {
   );
 }
 
+/** Whether the first encoding of each camera sender on the page's open connections is active
+ * (false: nothing is sent on that connection, e.g. to a peer with the data saver on). */
+export async function cameraEncodingsActive(page: Page): Promise<(boolean | null)[]> {
+  return page.evaluate(() =>
+    window.pcs
+      .filter((pc) => pc.connectionState !== 'closed')
+      .flatMap((pc) =>
+        pc
+          .getSenders()
+          .filter((s) => s.track?.kind === 'video')
+          .map((s) => s.getParameters().encodings[0]?.active ?? null),
+      ),
+  );
+}
+
+/** Video bytes the page received over `ms` milliseconds (inbound-rtp, open connections). */
+export async function videoBytesGrowth(page: Page, ms = 2000): Promise<number> {
+  const before = await videoBytesIn(page);
+  await page.waitForTimeout(ms);
+  return (await videoBytesIn(page)) - before;
+}
+
 /** Video bytes received so far on the page's open connections (inbound-rtp). */
 export async function videoBytesIn(page: Page): Promise<number> {
   return page.evaluate(async () => {

@@ -2,7 +2,8 @@
 import { test, expect } from '@playwright/test';
 import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
 import {
-  audioDiagnostics, connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person, tileOf, trackPeerConnections,
+  audioDiagnostics, cameraEncodingsActive, connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person,
+  tileOf, trackPeerConnections, videoBytesGrowth,
   type Person,
 } from './call-fixtures';
 
@@ -73,6 +74,22 @@ test('two people see and hear each other; mute and screen share show on the othe
   await bob.page.getByRole('button', { name: 'Turn camera on' }).click();
   await expect(bobOnAlice).toHaveAttribute('data-camera-off', 'false');
   await expectVideoPlaying(bobOnAlice);
+
+  // On a slow connection Bob turns the others' cameras off. Peer to peer, Alice's page then
+  // stops sending her camera on their link (its encoding made inactive), so no video bytes
+  // reach Bob; he still hears her and she still sees him. Back on, her picture returns.
+  await bob.page.getByTestId('toggle-devices').click();
+  await bob.page.getByTestId('incoming-video').uncheck();
+  await expect(aliceOnBob.getByTestId('video-paused')).toBeVisible();
+  await expect.poll(() => cameraEncodingsActive(alice.page), { timeout: 10_000 }).toEqual([false]);
+  await expect.poll(() => videoBytesGrowth(bob.page), { timeout: 15_000 }).toBeLessThan(2_000);
+  await expectAudioFlowing(aliceOnBob);
+  await expectVideoPlaying(bobOnAlice);
+  await bob.page.getByTestId('incoming-video').check();
+  await expect.poll(() => cameraEncodingsActive(alice.page), { timeout: 10_000 }).toEqual([true]);
+  await expect(aliceOnBob.getByTestId('video-paused')).toHaveCount(0);
+  await expectVideoPlaying(aliceOnBob);
+  await bob.page.getByTestId('toggle-devices').click();
 
   // Screen share arrives as its own tile on the stage.
   await alice.page.getByRole('button', { name: 'Share screen' }).click();

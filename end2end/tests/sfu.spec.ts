@@ -4,7 +4,7 @@ import { test, expect, type Page } from '@playwright/test';
 import { basePort } from '../turn';
 import {
   connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf, trackPeerConnections,
-  videoBytesIn, videoMaxBitrates, type Person,
+  videoBytesGrowth, videoMaxBitrates, type Person,
 } from './call-fixtures';
 
 // Four browsers and the server on two cores: the 3-then-4 test took 2.1-2.2 min on a slow
@@ -136,12 +136,7 @@ test('two, then three, then two: the switch to the SFU and back keeps every vide
   await cy.page.getByTestId('incoming-video').uncheck();
   await expect(tileOf(cy.page, 'Ann')).toHaveAttribute('data-camera-off', 'true');
   await expect(tileOf(cy.page, 'Ann').getByTestId('video-paused')).toBeVisible();
-  const growth = async () => {
-    const before = await videoBytesIn(cy.page);
-    await cy.page.waitForTimeout(2000);
-    return (await videoBytesIn(cy.page)) - before;
-  };
-  await expect.poll(growth, { timeout: 15_000 }).toBeLessThan(2_000);
+  await expect.poll(() => videoBytesGrowth(cy.page), { timeout: 15_000 }).toBeLessThan(2_000);
   await expectAudioFlowing(tileOf(cy.page, 'Ann'));
   await cy.page.getByTestId('incoming-video').check();
   await expect(tileOf(cy.page, 'Ann').getByTestId('video-paused')).toHaveCount(0);

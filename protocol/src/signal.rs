@@ -47,6 +47,11 @@ pub struct MediaState {
     /// camera (both arrive as video tracks).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub screen_stream: Option<String>,
+    /// Data saver: this participant turned the others' cameras off (microphones and screen
+    /// shares go on). Peer to peer, the others stop sending their camera to them; through the
+    /// SFU, `SfuReceive` tells the server.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub data_saver: bool,
 }
 
 impl MediaState {

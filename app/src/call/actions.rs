@@ -2,7 +2,7 @@
 //! is no engine and they do nothing.
 
 use super::CallState;
-use leptos::prelude::Set;
+use leptos::prelude::Update;
 use protocol::room::{HostAction, Reaction};
 use protocol::signal::{JoinTicket, PeerId};
 
@@ -112,7 +112,7 @@ pub fn react(state: CallState, reaction: Reaction) {
 
 /// Shows the others' cameras, or stops them to save bandwidth (audio and screen shares go on).
 pub fn set_incoming_video(state: CallState, on: bool) {
-    state.incoming_video.set(on);
+    state.local.update(|m| m.data_saver = !on);
     #[cfg(feature = "hydrate")]
     super::engine::set_incoming_video(on);
 }

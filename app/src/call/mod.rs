@@ -194,9 +194,6 @@ pub struct CallState {
     pub asked: RwSignal<Option<(Request, String)>>,
     /// The latest change worth telling a screen reader (joins, leaves, mutes, hands).
     pub announcement: RwSignal<String>,
-    /// The others' cameras are shown (off: audio and screen shares only, to save bandwidth;
-    /// through the SFU they are then not sent at all).
-    pub incoming_video: RwSignal<bool>,
 }
 
 impl CallState {
@@ -235,8 +232,13 @@ impl CallState {
             reactions: RwSignal::new(Vec::new()),
             asked: RwSignal::new(None),
             announcement: RwSignal::new(String::new()),
-            incoming_video: RwSignal::new(true),
         }
+    }
+
+    /// The others' cameras are shown (off: the data saver, `MediaState::data_saver`: they are
+    /// then not sent to me at all, by the SFU or by the peers).
+    pub fn incoming_video(&self) -> bool {
+        self.local.with(|m| !m.data_saver)
     }
 
     /// Tells screen readers about a change (a polite live region in the room).

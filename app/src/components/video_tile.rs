@@ -55,7 +55,7 @@ fn tile_info(state: CallState, tile: &TileKey) -> TileInfo {
             .with(|list| list.iter().find(|p| &p.info.id == id).cloned())
             .map(|p| {
                 // Off: the data saver hides their camera.
-                let cameras_shown = state.incoming_video.get();
+                let cameras_shown = state.incoming_video();
                 TileInfo {
                     name: p.info.display_name.clone(),
                     audio: p.info.media.audio,

@@ -48,6 +48,7 @@ fn corpus(peer: &PeerId) -> Vec<String> {
                 video: true,
                 screen: true,
                 screen_stream: Some("{abc-123}".into()),
+                data_saver: true,
             },
         },
         ClientMsg::SfuConnect,

@@ -1,7 +1,9 @@
 //! Applies `call::budget` to my camera's senders: on every connection (the SFU's, and each
 //! peer link of a mesh), `maxBitrate` and `scaleResolutionDownBy` follow the number of people
-//! in the call. Checked every couple of seconds, so new connections and new cameras get it
-//! too; a sender already at its budget is left alone.
+//! in the call. A peer with the data saver on (`MediaState::data_saver`) gets nothing: the
+//! encoding on their link is made inactive, so no camera packets are sent to them. Checked
+//! every couple of seconds (new connections and new cameras get it too) and when a peer
+//! changes the setting; a sender already as it should be is left alone.
 
 use super::Engine;
 use crate::call::budget::{self, CameraBudget};
@@ -23,22 +25,28 @@ impl Engine {
             .and_then(|s| js::get_f64(&s, "height"))
             .map(|h| h as u32);
         let scale = budget::scale_down(height, cap);
-        let mut senders: Vec<RtcRtpSender> = self
+        let mut senders: Vec<(RtcRtpSender, bool)> = self
             .links()
             .iter()
-            .filter_map(|l| l.sender(Slot::Camera))
+            .filter_map(|l| {
+                let wanted = self
+                    .state
+                    .peer(&l.peer)
+                    .is_none_or(|p| !p.info.media.data_saver);
+                Some((l.sender(Slot::Camera)?, wanted))
+            })
             .collect();
         let sfu = self.sfu.borrow().clone();
-        senders.extend(sfu.and_then(|l| l.sender(Slot::Camera)));
-        for sender in senders {
-            apply(&sender, cap, scale);
+        senders.extend(sfu.and_then(|l| l.sender(Slot::Camera)).map(|s| (s, true)));
+        for (sender, active) in senders {
+            apply(&sender, cap, scale, active);
         }
     }
 }
 
-/// Sets the first encoding of `sender` to `budget` (none: the browser's own limits), unless
-/// it is there already.
-fn apply(sender: &RtcRtpSender, budget: Option<CameraBudget>, scale: f64) {
+/// Sets the first encoding of `sender` to `budget` (none: the browser's own limits) and
+/// `active`, unless it is so already.
+fn apply(sender: &RtcRtpSender, budget: Option<CameraBudget>, scale: f64, active: bool) {
     let Ok(params) = js::call(sender, "getParameters", &[]) else {
         return;
     };
@@ -53,9 +61,14 @@ fn apply(sender: &RtcRtpSender, budget: Option<CameraBudget>, scale: f64) {
     };
     let want = budget.map(|b| f64::from(b.max_bitrate));
     let now_scale = js::get_f64(&encoding, "scaleResolutionDownBy").unwrap_or(1.0);
-    if js::get_f64(&encoding, "maxBitrate") == want && (now_scale - scale).abs() < 0.01 {
+    let now_active = js::get(&encoding, "active").as_bool().unwrap_or(true);
+    if js::get_f64(&encoding, "maxBitrate") == want
+        && (now_scale - scale).abs() < 0.01
+        && now_active == active
+    {
         return;
     }
+    js::set(&encoding, "active", &JsValue::from_bool(active));
     match want {
         Some(bits) => js::set(&encoding, "maxBitrate", &JsValue::from_f64(bits)),
         None => {

@@ -153,13 +153,14 @@ pub fn set_hand(state: CallState, raised: bool) {
     }
 }
 
-/// Through the SFU the others' cameras stop being sent to me (or start again); peer to peer
-/// they are only hidden (`CallState::incoming_video`).
+/// The others' cameras stop being sent to me (or start again): the SFU is told, and my
+/// announced media says so to the peers, who pause their camera on our link (`budget`).
 pub fn set_incoming_video(on: bool) {
-    if let Some(e) = current()
-        && e.sfu.borrow().is_some()
-    {
-        e.send(&ClientMsg::SfuReceive { cameras: on });
+    if let Some(e) = current() {
+        if e.sfu.borrow().is_some() {
+            e.send(&ClientMsg::SfuReceive { cameras: on });
+        }
+        e.send_media();
     }
 }
 

@@ -187,6 +187,9 @@ impl Engine {
                 let screen_changed = before
                     .as_ref()
                     .is_none_or(|p| p.info.media.screen_stream != peer.media.screen_stream);
+                let saver_changed = before
+                    .as_ref()
+                    .is_some_and(|p| p.info.media.data_saver != peer.media.data_saver);
                 if let Some(before) = &before {
                     let name = &peer.display_name;
                     if before.info.media.audio != peer.media.audio {
@@ -208,6 +211,9 @@ impl Engine {
                 self.upsert_peer(peer);
                 if screen_changed {
                     self.bump_streams();
+                }
+                if saver_changed {
+                    self.apply_camera_budget();
                 }
             }
             ServerMsg::PeerLeft { peer } => {

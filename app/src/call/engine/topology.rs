@@ -67,7 +67,7 @@ impl Engine {
                 }
                 self.send(&ClientMsg::SfuConnect);
                 // A new session sends every camera until told otherwise.
-                if !self.state.incoming_video.get_untracked() {
+                if self.state.local.with_untracked(|m| m.data_saver) {
                     self.send(&ClientMsg::SfuReceive { cameras: false });
                 }
             }

@@ -146,7 +146,7 @@ fn IncomingVideo() -> impl IntoView {
                 type="checkbox"
                 class="mt-0.5 h-4 w-4"
                 data-testid="incoming-video"
-                prop:checked=move || state.incoming_video.get()
+                prop:checked=move || state.incoming_video()
                 on:change=move |ev| actions::set_incoming_video(state, event_target_checked(&ev))
             />
             <span>
