@@ -114,7 +114,29 @@ declare global {
   interface Window {
     /** Every RTCPeerConnection the page created, oldest first (see `trackPeerConnections`). */
     pcs: RTCPeerConnection[];
+    /** While true, the page's connections report lost video packets (see `reportVideoLoss`). */
+    videoLoss?: boolean;
   }
+}
+
+/** Lets a test make the page's connections report heavy video loss: while `window.videoLoss`
+ * is true, `getStats` says a quarter of the video packets each connection expected were lost.
+ * A weak downlink as the app sees it (it reads loss only from `getStats`); the media itself is
+ * untouched. Call before the page loads. */
+export async function reportVideoLoss(p: Person) {
+  await p.context.addInitScript(() => {
+    const native = RTCPeerConnection.prototype.getStats;
+    RTCPeerConnection.prototype.getStats = async function (this: RTCPeerConnection, ...args: unknown[]) {
+      const report: RTCStatsReport = await (native as (...a: unknown[]) => Promise<RTCStatsReport>).apply(this, args);
+      if (!window.videoLoss) return report;
+      const lossy = new Map<string, unknown>();
+      report.forEach((s, id) => {
+        const lost = s.type === 'inbound-rtp' && s.kind === 'video';
+        lossy.set(id, lost ? { ...s, packetsLost: Math.round((s.packetsReceived ?? 0) / 3) } : s);
+      });
+      return lossy as unknown as RTCStatsReport;
+    } as typeof native;
+  });
 }
 
 /** Keeps every RTCPeerConnection the page creates in `window.pcs`, for checks and diagnostics. */

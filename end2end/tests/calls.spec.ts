@@ -3,7 +3,7 @@ import { test, expect } from '@playwright/test';
 import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
 import {
   audioDiagnostics, cameraEncodingsActive, connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person,
-  tileOf, trackPeerConnections, videoBytesGrowth,
+  reportVideoLoss, tileOf, trackPeerConnections, videoBytesGrowth,
   type Person,
 } from './call-fixtures';
 
@@ -482,3 +482,35 @@ test('joining without a camera still works and says why', async ({ browser }) =>
   await context.close();
 });
 
+
+test('on a connection that keeps losing video the data saver is suggested, and taking it stops the video', async ({ browser }) => {
+  const alice = await person(browser, 'Alice');
+  const bob = await person(browser, 'Bob');
+  const code = await createMeeting(alice, { title: 'Weak link' });
+  await trackPeerConnections(alice);
+  await trackPeerConnections(bob);
+  await reportVideoLoss(bob);
+  await join(alice, code);
+  await join(bob, code);
+  const aliceOnBob = tileOf(bob.page, 'Alice');
+  await expectVideoPlaying(aliceOnBob);
+
+  // A good connection is never nagged: well past the 8 s the suggestion waits for.
+  await bob.page.waitForTimeout(12_000);
+  await expect(bob.page.getByTestId('saver-hint')).toHaveCount(0);
+
+  // Bob's connection starts losing a quarter of the video: after a while he is asked.
+  await bob.page.evaluate(() => { window.videoLoss = true; });
+  await expect(aliceOnBob.getByTestId('quality')).toHaveAttribute('aria-label', /Poor connection/, { timeout: 15_000 });
+  await expect(bob.page.getByTestId('saver-hint')).toBeVisible({ timeout: 30_000 });
+  await bob.page.getByTestId('saver-hint-accept').click();
+  await expect(bob.page.getByTestId('saver-hint')).toHaveCount(0);
+  await expect(aliceOnBob.getByTestId('video-paused')).toBeVisible();
+  await expect.poll(() => cameraEncodingsActive(alice.page), { timeout: 10_000 }).toEqual([false]);
+  await bob.page.getByTestId('toggle-devices').click();
+  await expect(bob.page.getByTestId('incoming-video')).not.toBeChecked();
+  await expectAudioFlowing(aliceOnBob);
+
+  await alice.context.close();
+  await bob.context.close();
+});

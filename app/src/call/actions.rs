@@ -2,7 +2,7 @@
 //! is no engine and they do nothing.
 
 use super::CallState;
-use leptos::prelude::Update;
+use leptos::prelude::{Set, Update};
 use protocol::room::{HostAction, Reaction};
 use protocol::signal::{JoinTicket, PeerId};
 
@@ -115,6 +115,18 @@ pub fn set_incoming_video(state: CallState, on: bool) {
     state.local.update(|m| m.data_saver = !on);
     #[cfg(feature = "hydrate")]
     super::engine::set_incoming_video(on);
+}
+
+/// Answers the data-saver suggestion: `accept` turns the others' cameras off; either way it
+/// goes away ("Not now" is not asked again on this page).
+pub fn answer_saver_hint(state: CallState, accept: bool) {
+    state.saver_hint.set(false);
+    if accept {
+        set_incoming_video(state, false);
+    } else {
+        #[cfg(feature = "hydrate")]
+        super::engine::dismiss_saver_hint();
+    }
 }
 
 /// Does what the host asked (turns the microphone or camera on).

@@ -10,6 +10,7 @@ pub mod layout;
 pub mod negotiation;
 pub mod quality;
 pub mod recovery;
+pub mod saver_hint;
 pub mod speaking;
 
 #[cfg(feature = "hydrate")]
@@ -192,6 +193,9 @@ pub struct CallState {
     pub reactions: RwSignal<Vec<(Option<PeerId>, Reaction, u64)>>,
     /// A host's request to turn something on, and who asked.
     pub asked: RwSignal<Option<(Request, String)>>,
+    /// The data saver is suggested: the others' video keeps arriving with heavy loss
+    /// (`saver_hint`).
+    pub saver_hint: RwSignal<bool>,
     /// The latest change worth telling a screen reader (joins, leaves, mutes, hands).
     pub announcement: RwSignal<String>,
 }
@@ -231,6 +235,7 @@ impl CallState {
             hand: RwSignal::new(false),
             reactions: RwSignal::new(Vec::new()),
             asked: RwSignal::new(None),
+            saver_hint: RwSignal::new(false),
             announcement: RwSignal::new(String::new()),
         }
     }

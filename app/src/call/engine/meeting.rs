@@ -4,6 +4,7 @@
 use super::{Engine, current};
 use crate::call::chat::{self, ChatLine};
 use crate::call::js;
+use crate::call::saver_hint;
 use crate::call::{CallState, Phase};
 use leptos::prelude::*;
 use protocol::room::{HostAction, Reaction, Request};
@@ -161,6 +162,36 @@ pub fn set_incoming_video(on: bool) {
             e.send(&ClientMsg::SfuReceive { cameras: on });
         }
         e.send_media();
+    }
+}
+
+/// "Not now" to the data-saver suggestion: not asked again on this page.
+pub fn dismiss_saver_hint() {
+    if let Some(e) = current() {
+        e.saver_hint.borrow_mut().dismiss();
+    }
+}
+
+impl Engine {
+    /// Suggests the data saver while most cameras have been arriving with heavy loss for a
+    /// while (`saver_hint`), from the qualities the last stats samples left on the tiles.
+    pub(super) fn check_saver_hint(&self, now: f64) {
+        let loss: Vec<f32> = self.state.peers.with_untracked(|peers| {
+            peers
+                .iter()
+                .filter(|p| p.info.media.video)
+                .filter_map(|p| p.quality.map(|q| q.loss_pct))
+                .collect()
+        });
+        let saver_on = self.state.local.with_untracked(|m| m.data_saver);
+        let show = self.saver_hint.borrow_mut().observe(
+            now,
+            saver_hint::receiving_poorly(&loss),
+            saver_on,
+        );
+        if self.state.saver_hint.get_untracked() != show {
+            self.state.saver_hint.set(show);
+        }
     }
 }
 

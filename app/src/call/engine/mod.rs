@@ -21,13 +21,15 @@ pub use controls::{
     toggle_mic, toggle_screen,
 };
 pub use meeting::{
-    accept_request, host_action, load_older_chat, react, send_chat, set_hand, set_incoming_video,
+    accept_request, dismiss_saver_hint, host_action, load_older_chat, react, send_chat, set_hand,
+    set_incoming_video,
 };
 
 use crate::call::encode_watch::EncodeWatch;
 use crate::call::js;
 use crate::call::meter::{self, Meter};
 use crate::call::peer::{OFFER_RETRY_MS, Outgoing, PeerLink, Slot};
+use crate::call::saver_hint::SaverHint;
 use crate::call::sfu_link::SfuLink;
 use crate::call::socket::Socket;
 use crate::call::speaking::{SPEAKING_LEVEL, Speaking};
@@ -113,6 +115,7 @@ struct Engine {
     ticks: Cell<u64>,
     ticker: RefCell<Option<Ticker>>,
     me_speaking: Speaking,
+    saver_hint: RefCell<SaverHint>,
     pagehide: RefCell<Option<Closure<dyn FnMut()>>>,
     screen_ended: RefCell<Option<Closure<dyn FnMut()>>>,
     alive: Cell<bool>,
@@ -137,6 +140,7 @@ impl Engine {
             ticks: Cell::new(0),
             ticker: RefCell::new(None),
             me_speaking: Speaking::default(),
+            saver_hint: RefCell::new(SaverHint::default()),
             pagehide: RefCell::new(None),
             screen_ended: RefCell::new(None),
             alive: Cell::new(true),
@@ -381,6 +385,7 @@ impl Engine {
         if n.is_multiple_of(20) {
             self.check_silence();
             self.apply_camera_budget();
+            self.check_saver_hint(now);
         }
     }
 

@@ -65,6 +65,7 @@ pub fn Room(title: String) -> impl IntoView {
             <div class="space-y-2 px-3 empty:hidden">
                 <LobbyPanel />
                 <Asked />
+                <SaverHintBanner />
             </div>
             <div class="relative flex min-h-0 flex-1 gap-3 px-2 sm:px-3">
                 <div
@@ -154,6 +155,26 @@ fn IncomingVideo() -> impl IntoView {
                 <span class="block text-xs text-slate-500 dark:text-slate-400">"Turn off on a slow connection: you still hear everyone and see shared screens."</span>
             </span>
         </label>
+    }
+}
+
+/// Suggests the data saver when the others' video keeps arriving with heavy loss
+/// (`call::saver_hint`); the person decides.
+#[component]
+fn SaverHintBanner() -> impl IntoView {
+    let state = CallState::get();
+    view! {
+        <Show when=move || state.saver_hint.get()>
+            <div class="flex flex-wrap items-center gap-3 rounded-xl border border-amber-300 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100" role="alertdialog" aria-label="Weak connection" data-testid="saver-hint">
+                <p class="flex-1">"Video from the others keeps getting lost on your connection. Turn off their cameras to keep the sound clear? You can turn them back on in settings."</p>
+                <button type="button" class="rounded-lg bg-amber-700 px-3 py-1 text-sm font-medium text-white hover:bg-amber-600" data-testid="saver-hint-accept" on:click=move |_| actions::answer_saver_hint(state, true)>
+                    "Turn off cameras"
+                </button>
+                <button type="button" class="rounded-lg border border-amber-300 px-3 py-1 text-sm" data-testid="saver-hint-dismiss" on:click=move |_| actions::answer_saver_hint(state, false)>
+                    "Not now"
+                </button>
+            </div>
+        </Show>
     }
 }
 
