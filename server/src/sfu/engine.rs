@@ -419,6 +419,19 @@ impl Engine {
                 None => {}
             }
         }
+        let held: Vec<(Pid, Mid)> = self
+            .participants
+            .values()
+            .flat_map(|p| {
+                p.published
+                    .iter()
+                    .filter(|t| t.keyframes.held_until().is_some_and(|at| at <= now))
+                    .map(|t| (p.id, t.track.mid))
+            })
+            .collect();
+        for (id, mid) in held {
+            self.request_keyframe(id, mid, KeyframeRequestKind::Pli);
+        }
         self.process();
     }
 
@@ -433,7 +446,10 @@ impl Engine {
     pub fn poll_timeout(&self) -> Option<Instant> {
         self.participants
             .values()
-            .map(|p| p.timeout.min(silence_deadline(p)))
+            .map(|p| {
+                let held = p.published.iter().filter_map(|t| t.keyframes.held_until());
+                held.fold(p.timeout.min(silence_deadline(p)), Instant::min)
+            })
             .min()
     }
 
@@ -701,15 +717,16 @@ impl Engine {
             let Some(published) = p.published.iter_mut().find(|t| t.track.mid == mid) else {
                 return false;
             };
-            if !published.keyframes.ready(now) {
-                return false;
-            }
-            // Nothing received on that m-line yet: nobody to ask, and the throttle's slot is
-            // kept for the request that can go out.
+            // Nothing received on that m-line yet: nobody to ask (its first frame is a
+            // keyframe anyway), and the throttle's slot is kept for the request that can go out.
             let mut api = p.rtc.direct_api();
             let Some(stream) = api.stream_rx_by_mid(mid, None) else {
                 return false;
             };
+            if !published.keyframes.ready(now) {
+                published.keyframes.hold();
+                return false;
+            }
             stream.request_keyframe(kind);
             published.keyframes.allow(now)
         });

@@ -219,6 +219,30 @@ fn keyframe_requests_are_throttled_per_publisher_track(mode: Forwarding) {
     );
 }
 
+fn a_keyframe_asked_for_while_throttled_goes_out_when_the_interval_ends(mode: Forwarding) {
+    let mut net = Net::new(mode);
+    let a = net.join("a");
+    let b = net.join("b");
+    net.run(Duration::from_secs(2));
+    let asked = |net: &Net| net.bot(&a).keyframe_requests;
+    let before = asked(&net);
+    assert!(net.bot_mut(&b).request_keyframe(&a));
+    net.run(Duration::from_millis(50));
+    assert_eq!(
+        asked(&net) - before,
+        1,
+        "the first request goes out at once"
+    );
+    // Asked again inside the interval (say a subscriber connected just after that keyframe).
+    assert!(net.bot_mut(&b).request_keyframe(&a));
+    net.run(Duration::from_millis(100));
+    assert_eq!(asked(&net) - before, 1, "held while the throttle holds");
+    net.run(Duration::from_millis(300));
+    assert_eq!(asked(&net) - before, 2, "sent when the interval ended");
+    net.run(Duration::from_secs(1));
+    assert_eq!(asked(&net) - before, 2, "once");
+}
+
 fn bad_answers_are_refused_without_harm(mode: Forwarding) {
     let mut net = Net::new(mode);
     let a = net.join("a");
@@ -409,6 +433,7 @@ in_both_modes!(
     media_from_each_publisher_reaches_every_subscriber,
     a_publisher_leaving_removes_its_tracks_and_the_m_line_is_recycled,
     keyframe_requests_are_throttled_per_publisher_track,
+    a_keyframe_asked_for_while_throttled_goes_out_when_the_interval_ends,
     bad_answers_are_refused_without_harm,
     a_silent_participant_is_dropped_and_the_others_are_told,
     a_slow_browser_gets_time_to_connect_and_is_told_when_it_is_dropped,
