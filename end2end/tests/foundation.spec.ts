@@ -45,6 +45,8 @@ test('a wrong password shows an error on the form, the right one signs in', asyn
   await page.getByLabel('Password').fill('not-my-password');
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page.getByTestId('form-error')).toHaveText('Wrong email or password.');
+  // The page came back without the app: the error has the focus, for keyboards and screen readers.
+  await expect(page.getByTestId('form-error')).toBeFocused();
   await expect(page).toHaveURL(/\/login/);
   await expect(page.getByLabel('Email')).toHaveValue(email);
 
@@ -72,6 +74,7 @@ test('registration shows field errors inline and keeps what was typed', async ({
   await expect(page.locator('#email-error')).toContainText('valid email');
   await expect(page.locator('#password-error')).toContainText('at least 8');
   await expect(page.getByLabel('Email')).toHaveAttribute('aria-invalid', 'true');
+  await expect(page.getByLabel('Email')).toBeFocused();
   await expect(page.getByLabel('Your name')).toHaveValue('Cy');
   // Sent back by the server with the errors in the URL (the page has no app to keep them).
   await expect(page).toHaveURL(/\/register(\?|$)/);

@@ -33,6 +33,9 @@ pub fn TextField(
                 class=INPUT
                 aria-invalid=move || has_error().to_string()
                 aria-describedby=described_by
+                // A page without the app shows errors after a full load: the first field in
+                // error gets the focus (and a screen reader its message).
+                autofocus=has_error
                 // The value as rendered by the server (a light page has no app to set the
                 // property); never a password.
                 value=(kind != "password").then(|| value.get_untracked())
@@ -68,7 +71,8 @@ pub fn CheckboxField(
 pub fn FormError(#[prop(into)] message: Signal<Option<String>>) -> impl IntoView {
     view! {
         <Show when=move || message.get().is_some()>
-            <div class="rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200" role="alert" data-testid="form-error">
+            // Focused when a page without the app loads with it (see `TextField`).
+            <div class="rounded-lg border border-red-300 bg-red-50 px-3 py-2 text-sm text-red-800 dark:border-red-800 dark:bg-red-950 dark:text-red-200" role="alert" tabindex="-1" autofocus data-testid="form-error">
                 {move || message.get()}
             </div>
         </Show>
