@@ -162,11 +162,9 @@ export async function connections(page: Page): Promise<{ sfu: number; p2p: numbe
   });
 }
 
-/**
- * The `maxBitrate` of each open connection's camera or screen sender that carries a track
- * (`null`: the browser's own limit). See `call::budget`.
- */
-export async function videoMaxBitrates(page: Page): Promise<(number | null)[]> {
+/** The first encoding of each open connection's video sender (camera or screen) that carries
+ * a track. */
+async function firstVideoEncodings(page: Page): Promise<{ maxBitrate: number | null; active: boolean | null }[]> {
   return page.evaluate(() =>
     window.pcs
       .filter((pc) => pc.connectionState !== 'closed')
@@ -174,24 +172,23 @@ export async function videoMaxBitrates(page: Page): Promise<(number | null)[]> {
         pc
           .getSenders()
           .filter((s) => s.track?.kind === 'video')
-          .map((s) => s.getParameters().encodings[0]?.maxBitrate ?? null),
+          .map((s) => {
+            const e = s.getParameters().encodings[0];
+            return { maxBitrate: e?.maxBitrate ?? null, active: e?.active ?? null };
+          }),
       ),
   );
 }
 
-/** Whether the first encoding of each camera sender on the page's open connections is active
- * (false: nothing is sent on that connection, e.g. to a peer with the data saver on). */
+/** The `maxBitrate` of each of those (`null`: the browser's own limit). See `call::budget`. */
+export async function videoMaxBitrates(page: Page): Promise<(number | null)[]> {
+  return (await firstVideoEncodings(page)).map((e) => e.maxBitrate);
+}
+
+/** Whether each of those is active (false: nothing is sent on that connection, e.g. to a peer
+ * with the data saver on). */
 export async function cameraEncodingsActive(page: Page): Promise<(boolean | null)[]> {
-  return page.evaluate(() =>
-    window.pcs
-      .filter((pc) => pc.connectionState !== 'closed')
-      .flatMap((pc) =>
-        pc
-          .getSenders()
-          .filter((s) => s.track?.kind === 'video')
-          .map((s) => s.getParameters().encodings[0]?.active ?? null),
-      ),
-  );
+  return (await firstVideoEncodings(page)).map((e) => e.active);
 }
 
 /** Video bytes the page received over `ms` milliseconds (inbound-rtp, open connections). */

@@ -4,7 +4,7 @@
 //! typed (never the password), signing out goes back to the landing page, and a meeting code
 //! typed on the landing page leads to its meeting.
 
-use crate::common::TestServer;
+use crate::common::{TestServer, cookie_value};
 use reqwest::{Client, Response, StatusCode};
 
 /// The `action` of the page's first form that posts.
@@ -28,14 +28,7 @@ async fn post_form(
     page: &str,
     fields: &[(&str, &str)],
 ) -> Response {
-    let html = client
-        .get(server.url(page))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let html = server.page(&client, page).await;
     let body = fields
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))
@@ -84,28 +77,14 @@ async fn sign_in_and_registration_work_as_plain_forms_without_the_app() {
     // No app on these pages; the pages that need it still load it.
     let visitor = server.client();
     for page in ["/", "/login", "/register"] {
-        let html = visitor
-            .get(server.url(page))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let html = server.page(&visitor, page).await;
         assert!(!html.contains("/pkg/video-meet.js"), "{page} loads no app");
         assert!(
             html.contains("data-testid=\"theme-toggle\""),
             "{page} has the theme toggle"
         );
     }
-    let dashboard = member
-        .get(server.url("/dashboard"))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let dashboard = server.page(&member, "/dashboard").await;
     assert!(
         dashboard.contains("/pkg/video-meet.js"),
         "the dashboard loads the app"
@@ -146,11 +125,7 @@ async fn sign_in_and_registration_work_as_plain_forms_without_the_app() {
         "{echo:?}"
     );
     let page = visitor.get(&back).send().await.unwrap();
-    let cleared = page
-        .headers()
-        .get_all("set-cookie")
-        .iter()
-        .any(|c| c.to_str().unwrap().starts_with("vm_form=;"));
+    let cleared = cookie_value(&page, "vm_form").as_deref() == Some("");
     let html = page.text().await.unwrap();
     assert!(
         html.contains("Wrong email or password."),
@@ -211,14 +186,10 @@ async fn sign_in_and_registration_work_as_plain_forms_without_the_app() {
         ],
     )
     .await;
-    let html = newcomer
-        .get(location(&bad))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let back = location(&bad);
+    let html = server
+        .page(&newcomer, back.strip_prefix(&server.url("")).unwrap())
+        .await;
     assert!(html.contains("valid email"), "field error shown");
     assert!(html.contains("value=\"Zoë Ng\"") && html.contains("value=\"not-an-email\""));
     let good = post_form(

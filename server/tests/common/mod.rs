@@ -76,6 +76,18 @@ impl TestServer {
         client
     }
 
+    /// The body of `GET path` as `client` (a page's HTML).
+    pub async fn page(&self, client: &Client, path: &str) -> String {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("page request is sent")
+            .text()
+            .await
+            .expect("page body is text")
+    }
+
     pub async fn create_meeting(&self, client: &Client, body: Value) -> Response {
         client
             .post(self.url("/api/v1/meetings"))
