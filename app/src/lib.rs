@@ -47,7 +47,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             </head>
             <body class="min-h-screen bg-slate-50 text-slate-900 dark:bg-slate-950 dark:text-slate-100">
                 <App />
-                {light.then(|| view! { <script nonce=leptos::nonce::use_nonce() inner_html=light::THEME_TOGGLE_SCRIPT></script> })}
+                {light.then(|| view! { <script nonce=leptos::nonce::use_nonce() inner_html=light::SCRIPT></script> })}
             </body>
         </html>
     }

@@ -2,9 +2,10 @@
 //! the WebAssembly app (a few KB instead of ~480 KB on a first visit). Everything on them works
 //! as a browser form: joining by code is a GET the server answers with a redirect, sign-in and
 //! registration post to their server functions, which send the browser on (or back with the
-//! error and what was typed, see `api::ssr::form_answer`). The theme toggle is the one piece
-//! of script, inline with the page's nonce. Reached from a page that runs the app (client-side
-//! navigation), the same components work as before with the app.
+//! error and what was typed, see `api::ssr::form_answer`). The only script is `SCRIPT`, inline
+//! with the page's nonce: the theme toggle, and submit buttons that show progress and cannot be
+//! pressed twice. Reached from a page that runs the app (client-side navigation), the same
+//! components work as before with the app.
 
 /// Paths served without the app.
 #[cfg(feature = "ssr")]
@@ -22,11 +23,18 @@ pub fn is_light_page() -> bool {
     false
 }
 
-/// The theme toggle without the app (see `theme::ThemeToggle`, which it mirrors): cycles
-/// system → light → dark, keeps the choice in this browser and, for a signed-in user (the
-/// header marks them with `data-profile-theme`), in the profile; the profile's choice wins on
-/// load, as it does in the app.
-pub const THEME_TOGGLE_SCRIPT: &str = "(()=>{\
+/// What runs on a light page. A form being sent disables its submit button and shows the
+/// button's `data-busy` text, as `components::form::SubmitButton` does in the app (restored
+/// if the browser brings the page back from its back-forward cache). The theme
+/// toggle mirrors `theme::ThemeToggle`: cycles system → light → dark, keeps the choice in this
+/// browser and, for a signed-in user (the header marks them with `data-profile-theme`), in the
+/// profile; the profile's choice wins on load, as it does in the app.
+pub const SCRIPT: &str = "(()=>{\
+document.querySelectorAll('form[method=post]').forEach(function(f){f.addEventListener('submit',function(){\
+var s=f.querySelector('[type=submit][data-busy]');\
+if(s){s.dataset.idle=s.textContent;s.disabled=true;s.setAttribute('aria-busy','true');s.textContent=s.dataset.busy}})});\
+addEventListener('pageshow',function(e){if(e.persisted)document.querySelectorAll('[data-idle]').forEach(function(s){\
+s.disabled=false;s.setAttribute('aria-busy','false');s.textContent=s.dataset.idle})});\
 var b=document.querySelector('[data-testid=theme-toggle]');if(!b)return;\
 var h=document.documentElement,n={system:'light',light:'dark',dark:'system'},\
 i={system:'\\u25D0',light:'\\u2600',dark:'\\u263E'},\

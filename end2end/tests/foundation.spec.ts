@@ -51,6 +51,16 @@ test('a wrong password shows an error on the form, the right one signs in', asyn
   await expect(page.getByLabel('Email')).toHaveValue(email);
 
   await page.getByLabel('Password').fill(PASSWORD);
+  // While the form is being sent the button shows progress and cannot be pressed again,
+  // without the app as with it (the test cancels this one send to look at the button).
+  await page.evaluate(() => document.querySelector('form[method="post"] [data-busy]')?.closest('form')?.addEventListener('submit', (e) => e.preventDefault()));
+  await page.getByRole('button', { name: 'Sign in' }).click();
+  const busy = page.getByRole('button', { name: 'Signing in…' });
+  await expect(busy).toBeDisabled();
+  await expect(busy).toHaveAttribute('aria-busy', 'true');
+  await page.reload();
+  await page.getByLabel('Email').fill(email);
+  await page.getByLabel('Password').fill(PASSWORD);
   await page.getByRole('button', { name: 'Sign in' }).click();
   await expect(page).toHaveURL(/\/dashboard$/);
   await expect(page.getByTestId('current-user')).toHaveText('Bea');

@@ -28,7 +28,7 @@ async fn post_form(
     page: &str,
     fields: &[(&str, &str)],
 ) -> Response {
-    let html = server.page(&client, page).await;
+    let html = server.page(client, page).await;
     let body = fields
         .iter()
         .map(|(k, v)| format!("{k}={}", urlencode(v)))

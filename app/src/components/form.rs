@@ -92,6 +92,8 @@ pub fn SubmitButton(
             class="inline-flex w-full items-center justify-center gap-2 rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white shadow hover:bg-indigo-500 focus:outline-none focus:ring-2 focus:ring-indigo-500/50 disabled:cursor-wait disabled:opacity-70"
             disabled=move || pending.get()
             aria-busy=move || pending.get().to_string()
+            // Shown while a page without the app sends the form (`light::SCRIPT`).
+            data-busy=busy
         >
             <Show when=move || pending.get()>
                 <span class="h-4 w-4 animate-spin rounded-full border-2 border-white/40 border-t-white" aria-hidden="true"></span>
