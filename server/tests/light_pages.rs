@@ -1,8 +1,8 @@
 //! Scenario: the landing, sign-in and registration pages come without the WebAssembly app,
 //! and a browser uses them with plain form posts: a good sign-in goes on to where the visitor
 //! was heading with the session cookies, a bad one comes back with the error and the email as
-//! typed (never the password), signing out goes back to the landing page, and a meeting code
-//! typed on the landing page leads to its meeting.
+//! typed (never the password; an error in a link is not shown), signing out goes back to the
+//! landing page, and a meeting code typed on the landing page leads to its meeting.
 
 use crate::common::{TestServer, cookie_value};
 use reqwest::{Client, Response, StatusCode};
@@ -109,6 +109,15 @@ async fn sign_in_and_registration_work_as_plain_forms_without_the_app() {
         back.starts_with(&server.url("/login?next=")) && back.contains("__err="),
         "{back}"
     );
+    // The same address opened from a link (no cookie of a failed post): no error text, so a
+    // link cannot make the page say what its author wants.
+    let linked = server
+        .page(
+            &server.client(),
+            back.strip_prefix(&server.url("")).unwrap(),
+        )
+        .await;
+    assert!(linked.contains("Sign in") && !linked.contains("Wrong email or password."));
     let echo: Vec<_> = wrong
         .headers()
         .get_all("set-cookie")

@@ -96,14 +96,15 @@ pub async fn register(
 }
 
 /// What a failed form on a light page had in its fields when the browser posted it without
-/// the app (server side; nothing in the browser, where the app keeps what was typed).
-pub fn form_echo() -> Vec<(String, String)> {
+/// the app; `None` if this request does not follow such a post (server side; always `None`
+/// in the browser, where the app keeps what was typed).
+pub fn form_echo() -> Option<Vec<(String, String)>> {
     #[cfg(feature = "ssr")]
     {
         ssr::take_echo()
     }
     #[cfg(not(feature = "ssr"))]
-    Vec::new()
+    None
 }
 
 #[server]

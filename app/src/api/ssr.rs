@@ -219,7 +219,8 @@ pub fn plain_form() -> bool {
 }
 
 /// What was typed into a failed plain form, for the page it goes back to: a cookie that lives
-/// a minute, sent only to this site, never to scripts. Passwords are never put in it.
+/// a minute, sent only to this site, never to scripts. Passwords are never put in it. Its
+/// presence also tells the page that the error in its URL is this browser's own.
 const ECHO_COOKIE: &str = "vm_form";
 const ECHO_MAX: usize = 1024;
 
@@ -227,7 +228,8 @@ const ECHO_MAX: usize = 1024;
 /// Posted by the app, it is `answer(result)`. Posted by the browser itself: on success the
 /// browser goes to `next` (a same-site path, else the dashboard) with 303; on failure Leptos
 /// sends it back to the form with the error in the URL, and `echo` (field name and value) goes
-/// with it in a short-lived cookie so the page shows what was typed (`take_echo`).
+/// with it in a short-lived cookie so the page shows what was typed (`take_echo`); fields that
+/// would make the cookie too large are left out (`-` marks a cookie without fields).
 pub fn form_answer<T>(
     result: Result<T, UiError>,
     echo: &[(&str, String)],
@@ -248,16 +250,19 @@ pub fn form_answer<T>(
             }
         }
         Err(_) => {
-            let value = echo
+            let fields = echo
                 .iter()
                 .map(|(name, value)| format!("{name}={}", percent_encode(value)))
                 .collect::<Vec<_>>()
                 .join("&");
-            if value.len() <= ECHO_MAX
-                && let Ok(cookie) = header::HeaderValue::from_str(&format!(
-                    "{ECHO_COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict"
-                ))
-            {
+            let value = if fields.is_empty() || fields.len() > ECHO_MAX {
+                "-".to_owned()
+            } else {
+                fields
+            };
+            if let Ok(cookie) = header::HeaderValue::from_str(&format!(
+                "{ECHO_COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict"
+            )) {
                 options.append_header(header::SET_COOKIE, cookie);
             }
         }
@@ -266,22 +271,17 @@ pub fn form_answer<T>(
 }
 
 /// On the page a failed plain form came back to: what was typed (see `form_answer`), and the
-/// cookie that carried it is cleared.
-pub fn take_echo() -> Vec<(String, String)> {
-    let Some(parts) = use_context::<http::request::Parts>() else {
-        return Vec::new();
-    };
-    let Some(value) = parts
+/// cookie that carried it is cleared. `None`: no failed post of this browser came before.
+pub fn take_echo() -> Option<Vec<(String, String)>> {
+    let parts = use_context::<http::request::Parts>()?;
+    let value = parts
         .headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().strip_prefix(ECHO_COOKIE)?.strip_prefix('='))
-        .next()
-    else {
-        return Vec::new();
-    };
+        .find(|value| !value.is_empty())?;
     if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
         options.append_header(
             header::SET_COOKIE,
@@ -290,11 +290,13 @@ pub fn take_echo() -> Vec<(String, String)> {
             ),
         );
     }
-    value
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .filter_map(|(name, value)| Some((name.to_owned(), percent_decode(value)?)))
-        .collect()
+    Some(
+        value
+            .split('&')
+            .filter_map(|pair| pair.split_once('='))
+            .filter_map(|(name, value)| Some((name.to_owned(), percent_decode(value)?)))
+            .collect(),
+    )
 }
 
 /// Every byte but ASCII letters, digits and `-._@` as `%XX`: safe inside a cookie value.

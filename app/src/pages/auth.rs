@@ -13,6 +13,22 @@ const CARD: &str = "mx-auto max-w-md rounded-xl border border-slate-200 bg-white
 
 type AuthResult = Option<Result<User, crate::api::UiError>>;
 
+/// The action's result as this page may show it. Rendered on the server (a light page), a
+/// failure comes from the URL (`__err`, see `api::ssr::form_answer`); it is shown only when
+/// the request also carried the cookie a failed post of this browser sets (`after_post`), so
+/// a link cannot make the page say something of its author's choosing.
+fn outcome<A>(action: ServerAction<A>, after_post: bool) -> Signal<AuthResult>
+where
+    A: leptos::server_fn::ServerFn<Output = User, Error = crate::api::UiError>
+        + Clone
+        + Send
+        + Sync
+        + 'static,
+{
+    let trusted = cfg!(not(feature = "ssr")) || after_post;
+    Signal::derive(move || action.value().get().filter(|r| trusted || r.is_ok()))
+}
+
 /// Field and form-level errors derived from an auth action's result.
 fn errors(
     result: Signal<AuthResult>,
@@ -61,9 +77,10 @@ fn NextField() -> impl IntoView {
 }
 
 /// A field's value as typed before a failed post without the app (else empty).
-fn typed(echo: &[(String, String)], name: &str) -> RwSignal<String> {
+fn typed(echo: Option<&[(String, String)]>, name: &str) -> RwSignal<String> {
     let value = echo
-        .iter()
+        .into_iter()
+        .flatten()
         .find(|(field, _)| field == name)
         .map(|(_, value)| value.clone())
         .unwrap_or_default();
@@ -73,11 +90,14 @@ fn typed(echo: &[(String, String)], name: &str) -> RwSignal<String> {
 #[component]
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
-    let result = Signal::derive(move || action.value().get());
+    let echo = crate::api::form_echo();
+    let result = outcome(action, echo.is_some());
     on_success(result);
     let (field, general) = errors(result);
-    let echo = crate::api::form_echo();
-    let (email, password) = (typed(&echo, "email"), RwSignal::new(String::new()));
+    let (email, password) = (
+        typed(echo.as_deref(), "email"),
+        RwSignal::new(String::new()),
+    );
     view! {
         <Title text="Sign in" />
         <section class=CARD>
@@ -97,14 +117,14 @@ pub fn LoginPage() -> impl IntoView {
 #[component]
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
-    let result = Signal::derive(move || action.value().get());
+    let echo = crate::api::form_echo();
+    let result = outcome(action, echo.is_some());
     on_success(result);
     let (field, general) = errors(result);
-    let echo = crate::api::form_echo();
     let (email, password, name) = (
-        typed(&echo, "email"),
+        typed(echo.as_deref(), "email"),
         RwSignal::new(String::new()),
-        typed(&echo, "display_name"),
+        typed(echo.as_deref(), "display_name"),
     );
     view! {
         <Title text="Create account" />
