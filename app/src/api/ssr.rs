@@ -260,11 +260,7 @@ pub fn form_answer<T>(
             } else {
                 fields
             };
-            if let Ok(cookie) = header::HeaderValue::from_str(&format!(
-                "{ECHO_COOKIE}={value}; Path=/; Max-Age=60; HttpOnly; SameSite=Strict"
-            )) {
-                options.append_header(header::SET_COOKIE, cookie);
-            }
+            set_echo_cookie(&options, &value, 60);
         }
     }
     result
@@ -283,12 +279,7 @@ pub fn take_echo() -> Option<Vec<(String, String)>> {
         .filter_map(|c| c.trim().strip_prefix(ECHO_COOKIE)?.strip_prefix('='))
         .find(|value| !value.is_empty())?;
     if let Some(options) = use_context::<leptos_axum::ResponseOptions>() {
-        options.append_header(
-            header::SET_COOKIE,
-            header::HeaderValue::from_static(
-                "vm_form=; Path=/; Max-Age=0; HttpOnly; SameSite=Strict",
-            ),
-        );
+        set_echo_cookie(&options, "", 0);
     }
     Some(
         value
@@ -297,6 +288,15 @@ pub fn take_echo() -> Option<Vec<(String, String)>> {
             .filter_map(|(name, value)| Some((name.to_owned(), percent_decode(value)?)))
             .collect(),
     )
+}
+
+/// Sets (or, with `max_age` 0, clears) the echo cookie on the response.
+fn set_echo_cookie(options: &leptos_axum::ResponseOptions, value: &str, max_age: u32) {
+    let cookie =
+        format!("{ECHO_COOKIE}={value}; Path=/; Max-Age={max_age}; HttpOnly; SameSite=Strict");
+    if let Ok(cookie) = header::HeaderValue::from_str(&cookie) {
+        options.append_header(header::SET_COOKIE, cookie);
+    }
 }
 
 /// Every byte but ASCII letters, digits and `-._@` as `%XX`: safe inside a cookie value.

@@ -17,16 +17,9 @@ type AuthResult = Option<Result<User, crate::api::UiError>>;
 /// failure comes from the URL (`__err`, see `api::ssr::form_answer`); it is shown only when
 /// the request also carried the cookie a failed post of this browser sets (`after_post`), so
 /// a link cannot make the page say something of its author's choosing.
-fn outcome<A>(action: ServerAction<A>, after_post: bool) -> Signal<AuthResult>
-where
-    A: leptos::server_fn::ServerFn<Output = User, Error = crate::api::UiError>
-        + Clone
-        + Send
-        + Sync
-        + 'static,
-{
+fn outcome(value: MappedSignal<AuthResult>, after_post: bool) -> Signal<AuthResult> {
     let trusted = cfg!(not(feature = "ssr")) || after_post;
-    Signal::derive(move || action.value().get().filter(|r| trusted || r.is_ok()))
+    Signal::derive(move || value.get().filter(|r| trusted || r.is_ok()))
 }
 
 /// Field and form-level errors derived from an auth action's result.
@@ -91,7 +84,7 @@ fn typed(echo: Option<&[(String, String)]>, name: &str) -> RwSignal<String> {
 pub fn LoginPage() -> impl IntoView {
     let action = ServerAction::<Login>::new();
     let echo = crate::api::form_echo();
-    let result = outcome(action, echo.is_some());
+    let result = outcome(action.value(), echo.is_some());
     on_success(result);
     let (field, general) = errors(result);
     let (email, password) = (
@@ -118,7 +111,7 @@ pub fn LoginPage() -> impl IntoView {
 pub fn RegisterPage() -> impl IntoView {
     let action = ServerAction::<Register>::new();
     let echo = crate::api::form_echo();
-    let result = outcome(action, echo.is_some());
+    let result = outcome(action.value(), echo.is_some());
     on_success(result);
     let (field, general) = errors(result);
     let (email, password, name) = (
