@@ -19,6 +19,9 @@ test('register, schedule a meeting, open its link, sign out, dashboard needs sig
   const code = await card.getByTestId('meeting-code').innerText();
   expect(code).toMatch(/^[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
   await expect(page.getByTestId('created-link')).toHaveText(new RegExp(`/meeting/${code}$`));
+  // Left untouched, the form's size is the server's default: room for a call through the SFU.
+  const mine = await (await page.request.get('/api/v1/meetings')).json();
+  expect(mine.upcoming.find((m: { code: string }) => m.code === code)?.max_participants).toBe(50);
 
   await card.getByRole('link', { name: 'Open' }).click();
   await expect(page).toHaveURL(new RegExp(`/meeting/${code}$`));

@@ -12,6 +12,9 @@ pub const DURATION_MIN: u32 = 5;
 pub const DURATION_MAX: u32 = 24 * 60;
 pub const PARTICIPANTS_MIN: u32 = 2;
 pub const PARTICIPANTS_MAX: u32 = 100;
+/// A new meeting's length and size when the host leaves them out (server) or untouched (form).
+pub const DURATION_DEFAULT: u32 = 60;
+pub const PARTICIPANTS_DEFAULT: u32 = 50;
 pub const MEETING_PASSWORD_MIN: usize = 4;
 pub const MEETING_PASSWORD_MAX: usize = 64;
 

@@ -107,14 +107,14 @@ pub fn MeetingForm(
         existing
             .as_ref()
             .map(|m| m.duration_minutes)
-            .unwrap_or(60)
+            .unwrap_or(protocol::validate::DURATION_DEFAULT)
             .to_string(),
     );
     let max = RwSignal::new(
         existing
             .as_ref()
             .map(|m| m.max_participants)
-            .unwrap_or(6)
+            .unwrap_or(protocol::validate::PARTICIPANTS_DEFAULT)
             .to_string(),
     );
     let password = RwSignal::new(String::new());

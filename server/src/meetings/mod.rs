@@ -5,13 +5,10 @@ pub mod ics;
 
 use crate::db::meetings::{MeetingFields, MeetingRow};
 use chrono::{DateTime, Duration, SecondsFormat, Utc};
-use protocol::validate::{self, Checker};
+use protocol::validate::{self, Checker, DURATION_DEFAULT, PARTICIPANTS_DEFAULT};
 use protocol::{
     CreateMeetingRequest, FieldErrors, Meeting, MeetingCode, MeetingInfo, UpdateMeetingRequest,
 };
-
-pub const DEFAULT_DURATION: u32 = 60;
-pub const DEFAULT_MAX_PARTICIPANTS: u32 = 50;
 
 /// A checked meeting change: fields to store, plus a new plain password to hash (if any).
 pub struct Checked {
@@ -34,11 +31,11 @@ pub fn check_create(req: &CreateMeetingRequest) -> Result<Checked, FieldErrors> 
     let base = MeetingFields {
         title: String::new(),
         starts_at: None,
-        duration_minutes: i64::from(DEFAULT_DURATION),
+        duration_minutes: i64::from(DURATION_DEFAULT),
         password_hash: None,
         allow_guests: true,
         lobby: false,
-        max_participants: i64::from(DEFAULT_MAX_PARTICIPANTS),
+        max_participants: i64::from(PARTICIPANTS_DEFAULT),
     };
     let update = UpdateMeetingRequest {
         title: Some(req.title.clone()),
@@ -102,11 +99,11 @@ pub fn to_meeting(row: &MeetingRow, public_url: &str) -> Meeting {
         title: row.title.clone(),
         host_id: row.host_id(),
         starts_at: row.starts_at.map(rfc3339),
-        duration_minutes: u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION),
+        duration_minutes: u32::try_from(row.duration_minutes).unwrap_or(DURATION_DEFAULT),
         has_password: row.password_hash.is_some(),
         allow_guests: row.allow_guests,
         lobby: row.lobby,
-        max_participants: u32::try_from(row.max_participants).unwrap_or(DEFAULT_MAX_PARTICIPANTS),
+        max_participants: u32::try_from(row.max_participants).unwrap_or(PARTICIPANTS_DEFAULT),
         join_url: format!("{public_url}/meeting/{}", row.code),
         created_at: rfc3339(row.created_at),
     }
@@ -118,7 +115,7 @@ pub fn to_info(row: &MeetingRow, host_name: String) -> MeetingInfo {
         title: row.title.clone(),
         host_name,
         starts_at: row.starts_at.map(rfc3339),
-        duration_minutes: u32::try_from(row.duration_minutes).unwrap_or(DEFAULT_DURATION),
+        duration_minutes: u32::try_from(row.duration_minutes).unwrap_or(DURATION_DEFAULT),
         needs_password: row.password_hash.is_some(),
         allows_guests: row.allow_guests,
     }
