@@ -116,7 +116,37 @@ declare global {
     pcs: RTCPeerConnection[];
     /** While true, the page's connections report lost video packets (see `reportVideoLoss`). */
     videoLoss?: boolean;
+    /** Every camera, microphone and screen track the page opened or copied (see `trackDeviceTracks`). */
+    deviceTracks: MediaStreamTrack[];
   }
+}
+
+/** Records every track the page gets from its devices (and every copy it makes of one), so a
+ * test can check that leaving releases them all: the browser's "in use" light goes off. */
+export async function trackDeviceTracks(p: Person) {
+  await p.context.addInitScript(() => {
+    window.deviceTracks = [];
+    const devices = navigator.mediaDevices;
+    for (const name of ['getUserMedia', 'getDisplayMedia'] as const) {
+      const native = devices[name].bind(devices);
+      devices[name] = async (constraints?: MediaStreamConstraints) => {
+        const stream = await native(constraints);
+        window.deviceTracks.push(...stream.getTracks());
+        return stream;
+      };
+    }
+    const clone = MediaStreamTrack.prototype.clone;
+    MediaStreamTrack.prototype.clone = function () {
+      const copy = clone.call(this);
+      if (window.deviceTracks.includes(this)) window.deviceTracks.push(copy);
+      return copy;
+    };
+  });
+}
+
+/** How many of the page's device tracks are still live (see `trackDeviceTracks`). */
+export async function liveDeviceTracks(page: Page): Promise<number> {
+  return page.evaluate(() => window.deviceTracks.filter((t) => t.readyState === 'live').length);
 }
 
 /** Lets a test make the page's connections report heavy video loss: while `window.videoLoss`

@@ -3,7 +3,7 @@ import { test, expect } from '@playwright/test';
 import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
 import {
   audioDiagnostics, cameraEncodingsActive, connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person,
-  reportVideoLoss, tileOf, trackPeerConnections, videoBytesGrowth,
+  liveDeviceTracks, reportVideoLoss, tileOf, trackDeviceTracks, trackPeerConnections, videoBytesGrowth,
   type Person,
 } from './call-fixtures';
 
@@ -15,6 +15,7 @@ test('two people see and hear each other; mute and screen share show on the othe
   const code = await createMeeting(alice, { title: 'Pair call' });
   await trackPeerConnections(alice);
   await trackPeerConnections(bob);
+  await trackDeviceTracks(bob);
 
   await join(alice, code);
   await join(bob, code);
@@ -49,6 +50,9 @@ test('two people see and hear each other; mute and screen share show on the othe
 
   // Mute with the keyboard shortcut; Bob sees it.
   await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
+  // Beeping away with the microphone on for seconds now: no "are you talking?" prompt.
+  const mutedTalk = alice.page.getByTestId('muted-talk');
+  await expect(mutedTalk).toHaveCount(0);
   await alice.page.keyboard.press('m');
   await expect(alice.page.getByRole('button', { name: 'Unmute microphone' })).toBeVisible();
   await expect(aliceOnBob).toHaveAttribute('data-muted', 'true');
@@ -64,9 +68,23 @@ test('two people see and hear each other; mute and screen share show on the othe
   const before = await energy();
   await expect.poll(energy, { timeout: 20_000 }).toBeGreaterThan(before);
   expect(await volume()).toBe(0);
-  await alice.page.getByRole('button', { name: 'Unmute microphone' }).click();
+  // Her page hears her beeping while muted (on its own copy of the track) and asks; its
+  // "Unmute" turns the microphone on.
+  await expect(mutedTalk).toBeVisible({ timeout: 10_000 });
+  await expect(mutedTalk).toHaveText(/Are you talking\? Your microphone is off/);
+  await mutedTalk.getByTestId('muted-talk-accept').click();
+  await expect(mutedTalk).toHaveCount(0);
+  await expect(alice.page.getByRole('button', { name: 'Mute microphone' })).toBeVisible();
   await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
   await expect.poll(volume).toBe(1);
+  // Muted again, "Dismiss" sets the prompt aside while she keeps beeping.
+  await alice.page.keyboard.press('m');
+  await expect(mutedTalk).toBeVisible({ timeout: 10_000 });
+  await mutedTalk.getByTestId('muted-talk-dismiss').click();
+  await alice.page.waitForTimeout(3_000);
+  await expect(mutedTalk).toHaveCount(0);
+  await alice.page.getByRole('button', { name: 'Unmute microphone' }).click();
+  await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
 
   // Camera off shows the avatar on the other side.
   await bob.page.getByRole('button', { name: 'Turn camera off' }).click();
@@ -103,6 +121,9 @@ test('two people see and hear each other; mute and screen share show on the othe
   await bob.page.getByTestId('leave').click();
   await expect(bob.page.getByText('You left the meeting')).toBeVisible();
   await expect(bobOnAlice).toHaveCount(0);
+  // ... and releases his camera and microphone, the meter's copy of the microphone included.
+  expect(await bob.page.evaluate(() => window.deviceTracks.length)).toBeGreaterThanOrEqual(3);
+  await expect.poll(() => liveDeviceTracks(bob.page)).toBe(0);
 
   await alice.context.close();
   await bob.context.close();

@@ -126,6 +126,16 @@ test('the host mutes one person (silent on the other side) and removes another, 
   expect(speaking).toBeGreaterThan(0);
   expect(muted).toBeLessThan(speaking * 0.05);
 
+  // The host can only ask to unmute; Pat decides, and his answer turns the microphone on.
+  await (await menuFor(host.page, 'Pat')).getByTestId('host-ask-unmute').click();
+  const asked = pat.page.getByTestId('asked');
+  await expect(asked).toHaveText(/Hana asks you to turn on your microphone\./);
+  await expect(pat.page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'true');
+  await asked.getByTestId('asked-accept').click();
+  await expect(asked).toHaveCount(0);
+  await expect(pat.page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'false');
+  await expect(patOnHost).toHaveAttribute('data-muted', 'false');
+
   const rexRow = await menuFor(host.page, 'Rex');
   await rexRow.getByTestId('host-remove').click();
   await rexRow.getByTestId('host-remove-confirm').click();

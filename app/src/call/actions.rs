@@ -2,7 +2,7 @@
 //! is no engine and they do nothing.
 
 use super::CallState;
-use leptos::prelude::{Set, Update};
+use leptos::prelude::{GetUntracked, Set, Update};
 use protocol::room::{HostAction, Reaction};
 use protocol::signal::{JoinTicket, PeerId};
 
@@ -126,6 +126,19 @@ pub fn answer_saver_hint(state: CallState, accept: bool) {
     } else {
         #[cfg(feature = "hydrate")]
         super::engine::dismiss_saver_hint();
+    }
+}
+
+/// The talking-while-muted hint: `unmute`, or dismiss it for a while.
+pub fn answer_muted_talk(state: CallState, unmute: bool) {
+    state.talking_muted.set(false);
+    if unmute {
+        if !state.local.get_untracked().audio {
+            toggle_mic(state);
+        }
+    } else {
+        #[cfg(feature = "hydrate")]
+        super::engine::dismiss_muted_talk();
     }
 }
 

@@ -18,6 +18,8 @@ pub struct Meter {
     source: MediaStreamAudioSourceNode,
     analyser: AnalyserNode,
     buffer: Vec<f32>,
+    /// The copy of the track this meter made for itself (`on_copy`), stopped with the meter.
+    copy: Option<MediaStreamTrack>,
 }
 
 impl Meter {
@@ -33,7 +35,25 @@ impl Meter {
             source,
             analyser,
             buffer: vec![0.0; WINDOW as usize],
+            copy: None,
         })
+    }
+
+    /// A meter on a copy of `track` that stays enabled when the original is disabled (muted),
+    /// so the level is known while muted. The copy is stopped when the meter is dropped.
+    pub fn on_copy(context: &AudioContext, track: &MediaStreamTrack) -> Option<Self> {
+        let copy = MediaStreamTrack::clone(track);
+        copy.set_enabled(true);
+        match Self::new(context, &copy) {
+            Some(mut meter) => {
+                meter.copy = Some(copy);
+                Some(meter)
+            }
+            None => {
+                copy.stop();
+                None
+            }
+        }
     }
 
     /// The track this meter listens to.
@@ -51,6 +71,9 @@ impl Meter {
 impl Drop for Meter {
     fn drop(&mut self) {
         let _ = self.source.disconnect();
+        if let Some(copy) = &self.copy {
+            let _ = copy;
+        }
     }
 }
 

@@ -7,6 +7,7 @@ pub mod budget;
 pub mod chat;
 pub mod encode_watch;
 pub mod layout;
+pub mod muted_talk;
 pub mod negotiation;
 pub mod quality;
 pub mod recovery;
@@ -196,6 +197,8 @@ pub struct CallState {
     /// The data saver is suggested: the others' video keeps arriving with heavy loss
     /// (`saver_hint`).
     pub saver_hint: RwSignal<bool>,
+    /// I seem to be talking with my microphone off (`muted_talk`).
+    pub talking_muted: RwSignal<bool>,
     /// The latest change worth telling a screen reader (joins, leaves, mutes, hands).
     pub announcement: RwSignal<String>,
 }
@@ -236,6 +239,7 @@ impl CallState {
             reactions: RwSignal::new(Vec::new()),
             asked: RwSignal::new(None),
             saver_hint: RwSignal::new(false),
+            talking_muted: RwSignal::new(false),
             announcement: RwSignal::new(String::new()),
         }
     }

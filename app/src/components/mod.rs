@@ -17,5 +17,6 @@ pub mod meeting_card;
 pub mod meeting_form;
 pub mod participants;
 pub mod profile;
+pub mod prompts;
 pub mod status;
 pub mod video_tile;

@@ -172,6 +172,13 @@ pub fn dismiss_saver_hint() {
     }
 }
 
+/// "Dismiss" on the talking-while-muted hint: quiet for a while (`muted_talk`).
+pub fn dismiss_muted_talk() {
+    if let Some(e) = current() {
+        e.muted_talk.borrow_mut().dismiss(js::now_ms());
+    }
+}
+
 impl Engine {
     /// Suggests the data saver while most cameras have been arriving with heavy loss for a
     /// while (`saver_hint`), from the qualities the last stats samples left on the tiles.

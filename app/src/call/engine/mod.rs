@@ -21,13 +21,14 @@ pub use controls::{
     toggle_mic, toggle_screen,
 };
 pub use meeting::{
-    accept_request, dismiss_saver_hint, host_action, load_older_chat, react, send_chat, set_hand,
-    set_incoming_video,
+    accept_request, dismiss_muted_talk, dismiss_saver_hint, host_action, load_older_chat, react,
+    send_chat, set_hand, set_incoming_video,
 };
 
 use crate::call::encode_watch::EncodeWatch;
 use crate::call::js;
 use crate::call::meter::{self, Meter};
+use crate::call::muted_talk::MutedTalk;
 use crate::call::peer::{OFFER_RETRY_MS, Outgoing, PeerLink, Slot};
 use crate::call::saver_hint::SaverHint;
 use crate::call::sfu_link::SfuLink;
@@ -100,7 +101,8 @@ struct Engine {
     screen: RefCell<Option<MediaStream>>,
     /// Shared by every level meter of this page (mine and each remote microphone).
     audio: Option<AudioContext>,
-    /// My microphone's level.
+    /// My microphone's level, measured on a copy of the track that stays on while I am muted
+    /// (for `muted_talk`; what others hear is the muted original).
     meter: RefCell<Option<Meter>>,
     call: RefCell<Option<Call>>,
     /// One record per remote participant (see `remote`).
@@ -116,6 +118,7 @@ struct Engine {
     ticker: RefCell<Option<Ticker>>,
     me_speaking: Speaking,
     saver_hint: RefCell<SaverHint>,
+    muted_talk: RefCell<MutedTalk>,
     pagehide: RefCell<Option<Closure<dyn FnMut()>>>,
     screen_ended: RefCell<Option<Closure<dyn FnMut()>>>,
     alive: Cell<bool>,
@@ -141,6 +144,7 @@ impl Engine {
             ticker: RefCell::new(None),
             me_speaking: Speaking::default(),
             saver_hint: RefCell::new(SaverHint::default()),
+            muted_talk: RefCell::new(MutedTalk::default()),
             pagehide: RefCell::new(None),
             screen_ended: RefCell::new(None),
             alive: Cell::new(true),
@@ -252,7 +256,7 @@ impl Engine {
             .audio
             .as_ref()
             .zip(track.as_ref())
-            .and_then(|(context, t)| Meter::new(context, t));
+            .and_then(|(context, t)| Meter::on_copy(context, t));
         if let Some(t) = &track {
             t.set_enabled(enabled);
         }
@@ -357,12 +361,18 @@ impl Engine {
         if let Some(context) = &self.audio {
             meter::wake(context);
         }
-        let level = match self.meter.borrow_mut().as_mut() {
-            Some(m) if !muted => m.level(),
-            _ => 0.0,
-        };
+        let heard = self.meter.borrow_mut().as_mut().map_or(0.0, Meter::level);
+        let level = if muted { 0.0 } else { heard };
         self.state.mic_level.set(level);
         let now = js::now_ms();
+        let in_call = self.state.phase.get_untracked() == Phase::InCall;
+        let talking_muted =
+            self.muted_talk
+                .borrow_mut()
+                .observe(now, muted && in_call, heard > SPEAKING_LEVEL);
+        if self.state.talking_muted.get_untracked() != talking_muted {
+            self.state.talking_muted.set(talking_muted);
+        }
         let me_speaking = self.me_speaking.update(level > SPEAKING_LEVEL, now);
         if self.state.me_speaking.get_untracked() != me_speaking {
             self.state.me_speaking.set(me_speaking);

@@ -10,10 +10,10 @@ use crate::components::copy_link::CopyLink;
 use crate::components::device_select::DeviceSelects;
 use crate::components::lobby::LobbyPanel;
 use crate::components::participants::ParticipantsPanel;
+use crate::components::prompts::Prompts;
 use crate::components::video_tile::VideoTile;
 use leptos::prelude::*;
 use leptos_meta::Title;
-use protocol::room::Request;
 
 const COPY_LINK: &str = "shrink-0 rounded-md border border-slate-700 px-2 py-1 text-xs font-medium text-slate-200 hover:bg-slate-800 focus:outline-none focus-visible:ring-2 focus-visible:ring-indigo-400";
 
@@ -64,8 +64,7 @@ pub fn Room(title: String) -> impl IntoView {
             </div>
             <div class="space-y-2 px-3 empty:hidden">
                 <LobbyPanel />
-                <Asked />
-                <SaverHintBanner />
+                <Prompts />
             </div>
             <div class="relative flex min-h-0 flex-1 gap-3 px-2 sm:px-3">
                 <div
@@ -155,51 +154,6 @@ fn IncomingVideo() -> impl IntoView {
                 <span class="block text-xs text-slate-500 dark:text-slate-400">"Turn off on a slow connection: you still hear everyone and see shared screens."</span>
             </span>
         </label>
-    }
-}
-
-/// Suggests the data saver when the others' video keeps arriving with heavy loss
-/// (`call::saver_hint`); the person decides.
-#[component]
-fn SaverHintBanner() -> impl IntoView {
-    let state = CallState::get();
-    view! {
-        <Show when=move || state.saver_hint.get()>
-            <div class="flex flex-wrap items-center gap-3 rounded-xl border border-amber-300 bg-amber-50 p-3 text-amber-950 dark:border-amber-700 dark:bg-amber-950 dark:text-amber-100" role="alertdialog" aria-label="Weak connection" data-testid="saver-hint">
-                <p class="flex-1">"Video from the others keeps getting lost on your connection. Turn off their cameras to keep the sound clear? You can turn them back on in settings."</p>
-                <button type="button" class="rounded-lg bg-amber-700 px-3 py-1 text-sm font-medium text-white hover:bg-amber-600" data-testid="saver-hint-accept" on:click=move |_| actions::answer_saver_hint(state, true)>
-                    "Turn off cameras"
-                </button>
-                <button type="button" class="rounded-lg border border-amber-300 px-3 py-1 text-sm" data-testid="saver-hint-dismiss" on:click=move |_| actions::answer_saver_hint(state, false)>
-                    "Not now"
-                </button>
-            </div>
-        </Show>
-    }
-}
-
-/// A host's request to turn the microphone or camera on: the person decides.
-#[component]
-fn Asked() -> impl IntoView {
-    let state = CallState::get();
-    view! {
-        {move || state.asked.get().map(|(request, by)| {
-            let what = match request {
-                Request::Microphone => "turn on your microphone",
-                Request::Camera => "turn on your camera",
-            };
-            view! {
-                <div class="flex flex-wrap items-center gap-3 rounded-xl border border-indigo-300 bg-indigo-50 p-3 text-indigo-950 dark:border-indigo-700 dark:bg-indigo-950 dark:text-indigo-100" role="alertdialog" aria-label="Request from the host" data-testid="asked">
-                    <p class="flex-1">{format!("{by} asks you to {what}.")}</p>
-                    <button type="button" class="rounded-lg bg-indigo-600 px-3 py-1 text-sm font-medium text-white hover:bg-indigo-500" data-testid="asked-accept" on:click=move |_| actions::accept_request(state)>
-                        {match request { Request::Microphone => "Unmute", Request::Camera => "Turn camera on" }}
-                    </button>
-                    <button type="button" class="rounded-lg border border-indigo-300 px-3 py-1 text-sm" data-testid="asked-dismiss" on:click=move |_| state.asked.set(None)>
-                        "Not now"
-                    </button>
-                </div>
-            }
-        })}
     }
 }
 
