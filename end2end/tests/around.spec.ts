@@ -44,6 +44,14 @@ test('the host downloads the invitation, and after the meeting reads who came an
   await expect(rows.nth(1)).toContainText('Gil (guest)');
   await card.getByTestId('show-chat').click();
   await expect(card.getByTestId('chat-log-messages')).toContainText('Hana: Notes are in the doc');
+  // Both exports download the chat.
+  for (const [testid, expected] of [
+    ['export-text', /\] Hana: Notes are in the doc\n/],
+    ['export-json', /"text":\s*"Notes are in the doc"/],
+  ] as const) {
+    const [file] = await Promise.all([host.page.waitForEvent('download'), card.getByTestId(testid).click()]);
+    expect(await readFile(await file.path(), 'utf8'), testid).toMatch(expected);
+  }
   await expect(card.getByTestId('export-csv')).toHaveAttribute('href', `/api/v1/meetings/${code}/attendance?format=csv`);
   await host.context.close();
   await guest.context.close();

@@ -1,8 +1,8 @@
 // The meeting room as hosts run it: the lobby, chat (to everyone, privately, history for
-// late joiners), raised hands, muting and removing someone. Host and two others, so the
-// calls run through the SFU.
+// late joiners), raised hands, muting and removing someone, locking, muting everyone,
+// reactions, searching the participants. Host and two others, so the calls run through the SFU.
 import { expect, test, type Page } from '@playwright/test';
-import { connections, createMeeting, expectAudioFlowing, join, person, tileOf, trackPeerConnections } from './call-fixtures';
+import { connections, createMeeting, expectAudioFlowing, join, openPreJoin, person, tileOf, trackPeerConnections } from './call-fixtures';
 
 async function openChat(page: Page) {
   const toggle = page.getByTestId('toggle-chat');
@@ -162,4 +162,54 @@ test('the host mutes one person (silent on the other side) and removes another, 
   await expect(rex2.page.getByText('The host did not let you in to this meeting.')).toBeVisible();
   await expect(tileOf(host.page, 'Rex')).toHaveCount(0);
   for (const p of [host, pat, rex, rex2]) await p.context.close();
+});
+
+test('the host locks the meeting and mutes everyone; a reaction shows on the tile; the participant list searches', async ({ browser }) => {
+  const host = await person(browser, 'Hana');
+  const code = await createMeeting(host, { title: 'Lock and react', allow_guests: true });
+  const pat = await person(browser, 'Pat');
+  await join(host, code);
+  await join(pat, code);
+
+  // Locked: everyone in the room sees it, and a newcomer is told why they cannot come in.
+  await openPeople(host.page);
+  await host.page.getByTestId('toggle-lock').click();
+  await expect(host.page.getByTestId('toggle-lock')).toHaveAttribute('aria-pressed', 'true');
+  await expect(pat.page.getByTestId('locked-badge')).toBeVisible();
+  const gus = await person(browser, 'Gus', { guest: true });
+  await openPreJoin(gus, code);
+  await gus.page.getByLabel('Your name').fill('Gus');
+  await gus.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(gus.page.getByText('This meeting is locked: nobody new can join until the host unlocks it.')).toBeVisible();
+  await expect(gus.page.getByTestId('room')).toHaveCount(0);
+  // Unlocked, the same page gets in.
+  await host.page.getByTestId('toggle-lock').click();
+  await expect(pat.page.getByTestId('locked-badge')).toHaveCount(0);
+  await gus.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(gus.page.getByTestId('meeting')).toHaveAttribute('data-phase', 'incall');
+
+  // Mute all: every other microphone goes off, the host's stays on.
+  await host.page.getByTestId('mute-all').click();
+  for (const p of [pat, gus]) await expect(p.page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'true');
+  await expect(tileOf(host.page, 'Gus')).toHaveAttribute('data-muted', 'true');
+  await expect(host.page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'false');
+
+  // The participant list narrows to the names that match.
+  await host.page.getByTestId('participant-search').fill('pa');
+  const rows = host.page.getByTestId('participant');
+  await expect(rows).toHaveCount(1);
+  await expect(rows).toHaveAttribute('data-name', 'Pat');
+  await host.page.getByTestId('participant-search').fill('');
+  await expect(rows).toHaveCount(2);
+
+  // A reaction shows on the sender's tile for the others (for 4 s: checked on both at once).
+  await pat.page.getByTestId('toggle-reactions').click();
+  const pick = pat.page.getByTestId('reaction-button').first();
+  const reaction = (await pick.getAttribute('data-reaction')) ?? '';
+  await pick.click();
+  await Promise.all(
+    [host, gus].map((p) => expect(tileOf(p.page, 'Pat').getByTestId('reaction')).toHaveAttribute('data-reaction', reaction)),
+  );
+
+  for (const p of [host, pat, gus]) await p.context.close();
 });
