@@ -164,12 +164,25 @@ test('the host mutes one person (silent on the other side) and removes another, 
   for (const p of [host, pat, rex, rex2]) await p.context.close();
 });
 
-test('the host locks the meeting and mutes everyone; a reaction shows on the tile; the participant list searches', async ({ browser }) => {
+test('the host locks the meeting and mutes everyone; a late joiner pages back through the chat; a reaction shows on the tile; the participant list searches', async ({ browser }) => {
   const host = await person(browser, 'Hana');
   const code = await createMeeting(host, { title: 'Lock and react', allow_guests: true });
   const pat = await person(browser, 'Pat');
   await join(host, code);
   await join(pat, code);
+
+  // 56 messages before a late joiner comes (past the burst, 4 per second each).
+  await openChat(host.page);
+  await openChat(pat.page);
+  for (let i = 1; i <= 56; i++) {
+    const page = i % 2 ? host.page : pat.page;
+    await page.getByTestId('chat-input').fill(`m${String(i).padStart(2, '0')}`);
+    await page.getByTestId('chat-input').press('Enter');
+    if (i > 36) await page.waitForTimeout(260);
+  }
+  for (const p of [host, pat]) await expect(message(p.page, 'm56')).toBeVisible();
+  for (const p of [host, pat]) await expect(p.page.getByTestId('chat-status')).toHaveCount(0);
+  await host.page.getByTestId('toggle-chat').click();
 
   // Locked: everyone in the room sees it, and a newcomer is told why they cannot come in.
   await openPeople(host.page);
@@ -187,6 +200,15 @@ test('the host locks the meeting and mutes everyone; a reaction shows on the til
   await expect(pat.page.getByTestId('locked-badge')).toHaveCount(0);
   await gus.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(gus.page.getByTestId('meeting')).toHaveAttribute('data-phase', 'incall');
+  // The history arrives 50 messages at a time, earlier ones on request.
+  await openChat(gus.page);
+  await expect(gus.page.getByTestId('chat-message')).toHaveCount(50);
+  await expect(message(gus.page, 'm01')).toHaveCount(0);
+  await gus.page.getByTestId('chat-older').click();
+  await expect(gus.page.getByTestId('chat-message')).toHaveCount(56);
+  await expect(message(gus.page, 'm01')).toBeVisible();
+  await expect(gus.page.getByTestId('chat-older')).toHaveCount(0);
+  await gus.page.getByTestId('toggle-chat').click();
 
   // Mute all: every other microphone goes off, the host's stays on.
   await host.page.getByTestId('mute-all').click();
