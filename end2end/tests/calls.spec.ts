@@ -163,8 +163,11 @@ test('a guest joins a guest-friendly meeting; a closed meeting asks guests to si
   await expect(guest.page.getByTestId('guests-not-allowed')).toContainText('signed-in users');
   await expect(guest.page.getByRole('button', { name: 'Join meeting' })).toHaveCount(0);
 
-  await join(host, open);
+  // The pre-join screen says whether anyone is there, and keeps looking.
   await openPreJoin(guest, open);
+  await expect(guest.page.getByTestId('in-call')).toHaveText('No one else is here yet.');
+  await join(host, open);
+  await expect(guest.page.getByTestId('in-call')).toHaveText('1 person is in the call.', { timeout: 15_000 });
   await guest.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(guest.page.locator('#display_name-error')).not.toBeEmpty();
   await guest.page.getByLabel('Your name').fill('Gus the Guest');

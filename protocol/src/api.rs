@@ -168,6 +168,10 @@ pub struct MeetingInfo {
     pub duration_minutes: u32,
     pub needs_password: bool,
     pub allows_guests: bool,
+    /// People in the meeting right now (seated; the lobby does not count). A number only:
+    /// who they are is for those who join.
+    #[serde(default)]
+    pub in_call: u32,
 }
 
 /// `GET /api/v1/meetings`: the caller's meetings split around now.

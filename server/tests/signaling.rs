@@ -23,6 +23,21 @@ async fn offers_answers_and_candidates_stay_inside_a_meeting() {
     let code = meeting(&server, &host, json!({ "title": "Relay" })).await;
     let other_code = meeting(&server, &host, json!({ "title": "Elsewhere" })).await;
 
+    // Anyone with the link sees how many are in the call (never who): the pre-join screen.
+    let in_call = || async {
+        let info: Value = server
+            .client()
+            .get(server.url(&format!("/api/v1/meetings/{code}")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        info["in_call"].clone()
+    };
+    assert_eq!(in_call().await, 0);
+
     let t_a = ticket(&server, &host, &code, json!({})).await;
     assert_eq!(t_a.display_name, "Host");
     // Signed in, the profile name is the name in the meeting, whatever the request says.
@@ -42,6 +57,7 @@ async fn offers_answers_and_candidates_stay_inside_a_meeting() {
     .await;
     let (mut b, b_id, _, b_peers) = hello(&server, &t_b).await;
     assert_eq!(b_peers, 1, "B sees A already there");
+    assert_eq!(in_call().await, 2);
     match recv(&mut a).await {
         ServerMsg::PeerJoined { peer } => {
             assert_eq!(peer.id, b_id);

@@ -167,7 +167,8 @@ pub async fn info(
 ) -> AppResult<Json<MeetingInfo>> {
     let row = find_public(&state, client, &code).await?;
     let host_name = db::meetings::host_name(&state.db, &row).await?;
-    Ok(Json(meetings::to_info(&row, host_name)))
+    let in_call = state.rooms.count(&MeetingCode(row.code.clone()));
+    Ok(Json(meetings::to_info(&row, host_name, in_call)))
 }
 
 #[utoipa::path(

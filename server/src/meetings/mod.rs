@@ -109,7 +109,7 @@ pub fn to_meeting(row: &MeetingRow, public_url: &str) -> Meeting {
     }
 }
 
-pub fn to_info(row: &MeetingRow, host_name: String) -> MeetingInfo {
+pub fn to_info(row: &MeetingRow, host_name: String, in_call: usize) -> MeetingInfo {
     MeetingInfo {
         code: MeetingCode(row.code.clone()),
         title: row.title.clone(),
@@ -118,6 +118,7 @@ pub fn to_info(row: &MeetingRow, host_name: String) -> MeetingInfo {
         duration_minutes: u32::try_from(row.duration_minutes).unwrap_or(DURATION_DEFAULT),
         needs_password: row.password_hash.is_some(),
         allows_guests: row.allow_guests,
+        in_call: u32::try_from(in_call).unwrap_or(u32::MAX),
     }
 }
 

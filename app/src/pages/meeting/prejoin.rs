@@ -93,6 +93,7 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
             <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
                 <h1 class="text-2xl font-semibold" data-testid="meeting-title">{info.title.clone()}</h1>
                 <p class="mt-1 text-slate-500 dark:text-slate-400">"Hosted by " {info.host_name.clone()} " · " <span class="font-mono">{info.code.0.clone()}</span></p>
+                <InCall code=info.code.0.clone() initial=info.in_call />
                 <Show
                     when=move || !guest_blocked()
                     fallback=move || view! {
@@ -125,6 +126,51 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
         </div>
     }
     .into_any()
+}
+
+/// Whether anyone is in the call yet, as Meet and Zoom say before you join; looked up again
+/// every 10 s while this screen is shown in a visible tab.
+#[component]
+fn InCall(code: String, initial: u32) -> impl IntoView {
+    let count = RwSignal::new(initial);
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = set_interval_with_handle(
+            move || {
+                if document().hidden() {
+                    return;
+                }
+                let code = code.clone();
+                leptos::task::spawn_local(async move {
+                    if let Ok(info) = crate::api::find_meeting(code).await {
+                        count.try_set(info.in_call);
+                    }
+                });
+            },
+            std::time::Duration::from_secs(10),
+        )
+        .ok();
+        on_cleanup(move || {
+            if let Some(handle) = handle {
+                handle.clear();
+            }
+        });
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = code;
+    view! {
+        <p class="mt-3 text-sm text-slate-600 dark:text-slate-300" data-testid="in-call" role="status">
+            {move || in_call_text(count.get())}
+        </p>
+    }
+}
+
+fn in_call_text(n: u32) -> String {
+    match n {
+        0 => "No one else is here yet.".into(),
+        1 => "1 person is in the call.".into(),
+        n => format!("{n} people are in the call."),
+    }
 }
 
 /// Why the camera or microphone is missing; joining works regardless.
