@@ -4,6 +4,13 @@
 import { expect, test, type Page } from '@playwright/test';
 import { connections, createMeeting, expectAudioFlowing, join, openPreJoin, person, tileOf, trackPeerConnections } from './call-fixtures';
 
+declare global {
+  interface Window {
+    /** Tones the page started (see the lobby test). */
+    tones: number;
+  }
+}
+
 async function openChat(page: Page) {
   const toggle = page.getByTestId('toggle-chat');
   if ((await toggle.getAttribute('aria-pressed')) !== 'true') await toggle.click();
@@ -45,16 +52,30 @@ async function menuFor(page: Page, name: string) {
 test('the lobby admits people; chat reaches everyone, private messages only their target, late joiners get the history; a raised hand shows for all', async ({ browser }) => {
   const host = await person(browser, 'Hana');
   const code = await createMeeting(host, { title: 'Lobby and chat', allow_guests: true, lobby: true });
+  // Counts the tones the page starts: a knock at the door chimes.
+  await host.context.addInitScript(() => {
+    window.tones = 0;
+    const start = OscillatorNode.prototype.start;
+    OscillatorNode.prototype.start = function (...args: Parameters<OscillatorNode['start']>) {
+      window.tones += 1;
+      return start.apply(this, args);
+    };
+  });
   await join(host, code);
+  await expect(host.page).toHaveTitle(/^Lobby and chat/);
 
   const gil = await person(browser, 'Gil', { guest: true });
   await join(gil, code, { guestName: 'Gil', lobby: true });
   const waiter = host.page.locator('[data-testid="waiter"][data-name="Gil"]');
   await expect(waiter).toBeVisible();
   await expect(waiter).toContainText('guest');
+  // The host hears it and sees it in the tab's title, for a host looking elsewhere.
+  await expect(host.page).toHaveTitle(/^\(1 waiting\) Lobby and chat/);
+  expect(await host.page.evaluate(() => window.tones)).toBeGreaterThan(0);
   await waiter.getByTestId('admit').click();
   await expect(gil.page.getByTestId('room')).toBeVisible();
   await expect(host.page.getByTestId('lobby')).toHaveCount(0);
+  await expect(host.page).toHaveTitle(/^Lobby and chat/);
 
   // Chat both ways; the closed panel counts what arrived.
   await say(host.page, 'Hello Gil, see https://example.com/agenda');

@@ -15,6 +15,8 @@ pub mod saver_hint;
 pub mod speaking;
 
 #[cfg(feature = "hydrate")]
+mod chime;
+#[cfg(feature = "hydrate")]
 mod devices;
 #[cfg(feature = "hydrate")]
 mod engine;

@@ -3,6 +3,7 @@
 
 use super::{Engine, current};
 use crate::call::chat::{self, ChatLine};
+use crate::call::chime;
 use crate::call::js;
 use crate::call::saver_hint;
 use crate::call::{CallState, Phase};
@@ -84,6 +85,9 @@ impl Engine {
                 let more = waiting.len() > state.lobby.with_untracked(Vec::len);
                 if more && let Some(w) = waiting.last() {
                     state.show_toast(format!("{} is waiting to join", w.display_name));
+                    if let Some(context) = &self.audio {
+                        chime::knock(context);
+                    }
                 }
                 state.lobby.set(waiting);
             }

@@ -36,8 +36,16 @@ pub fn Room(title: String) -> impl IntoView {
     let has = move |c: &'static str| move || grid.get().split(' ').any(|x| x == c);
     let reconnecting = move || state.phase.get() == Phase::Reconnecting;
     let side = move || show_people.get() || state.chat_open.get() || show_devices.get();
+    let tab_title = {
+        let title = title.clone();
+        move || match state.lobby.with(Vec::len) {
+            0 => title.clone(),
+            n => format!("({n} waiting) {title}"),
+        }
+    };
     view! {
-        <Title text=title.clone() />
+        // Someone at the door shows in the tab's title too, for a host looking at another tab.
+        <Title text=tab_title />
         // The whole viewport, over the page header: tiles as large as the window allows,
         // controls pinned to the bottom (clear of a phone's home indicator).
         <div class="fixed inset-0 z-40 flex flex-col gap-2 bg-slate-950 pt-2 text-slate-100" data-testid="room">
