@@ -138,15 +138,22 @@ export async function trackDeviceTracks(p: Person) {
     const clone = MediaStreamTrack.prototype.clone;
     MediaStreamTrack.prototype.clone = function () {
       const copy = clone.call(this);
-      if (window.deviceTracks.includes(this)) window.deviceTracks.push(copy);
+      if (window.deviceTracks.includes(this)) {
+        (copy as MediaStreamTrack & { copyOf?: number }).copyOf = window.deviceTracks.indexOf(this);
+        window.deviceTracks.push(copy);
+      }
       return copy;
     };
   });
 }
 
-/** How many of the page's device tracks are still live (see `trackDeviceTracks`). */
-export async function liveDeviceTracks(page: Page): Promise<number> {
-  return page.evaluate(() => window.deviceTracks.filter((t) => t.readyState === 'live').length);
+/** The page's device tracks that are still live, as `kind label` (see `trackDeviceTracks`). */
+export async function liveDeviceTracks(page: Page): Promise<string[]> {
+  return page.evaluate(() =>
+    window.deviceTracks
+      .filter((t) => t.readyState === 'live')
+      .map((t) => `#${window.deviceTracks.indexOf(t)} ${t.kind} ${t.label}${'copyOf' in t ? ` (copy of #${t.copyOf})` : ''}`),
+  );
 }
 
 /** Lets a test make the page's connections report heavy video loss: while `window.videoLoss`

@@ -72,7 +72,7 @@ impl Drop for Meter {
     fn drop(&mut self) {
         let _ = self.source.disconnect();
         if let Some(copy) = &self.copy {
-            let _ = copy;
+            copy.stop();
         }
     }
 }
