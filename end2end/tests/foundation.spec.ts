@@ -27,6 +27,10 @@ test('register, schedule a meeting, open its link, sign out, dashboard needs sig
   await expect(page).toHaveURL(new RegExp(`/meeting/${code}$`));
   await expect(page.getByTestId('meeting-title')).toHaveText('Engine design review');
   await expect(page.getByText('Hosted by Ada Lovelace')).toBeVisible();
+  // The pre-join screen says when it is (in the browser's own time zone, as entered).
+  await expect(page.getByTestId('scheduled')).toContainText('2099');
+  await expect(page.getByTestId('scheduled')).toContainText('10:30');
+  await expect(page.getByTestId('scheduled')).toContainText('45 min');
 
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/$/);

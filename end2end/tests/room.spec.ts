@@ -23,6 +23,11 @@ test('the host ends the meeting for everyone; a guest cannot', async ({ browser 
     await expect(p.page.getByTestId('meeting')).toHaveAttribute('data-phase', /ended/);
     await expect(p.page.getByText('The host ended the meeting for everyone.')).toBeVisible();
   }
+  // Afterwards the host goes back to the dashboard; a guest, who has none, to the start page.
+  await expect(host.page.getByTestId('after-call')).toHaveText('Back to dashboard');
+  await expect(host.page.getByTestId('after-call')).toHaveAttribute('href', '/dashboard');
+  await expect(guest.page.getByTestId('after-call')).toHaveText('Back to start');
+  await expect(guest.page.getByTestId('after-call')).toHaveAttribute('href', '/');
   await host.context.close();
   await guest.context.close();
 });

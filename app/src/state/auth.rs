@@ -26,6 +26,11 @@ impl AuthState {
         expect_context::<Self>()
     }
 
+    /// Whether someone is signed in (reactive; false while unknown).
+    pub fn signed_in(&self) -> bool {
+        self.user.get().and_then(|r| r.ok()).flatten().is_some()
+    }
+
     pub fn refetch(&self) {
         self.edited.set(None);
         self.user.refetch();

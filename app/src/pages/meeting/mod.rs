@@ -81,6 +81,15 @@ fn Meeting(info: MeetingInfo) -> impl IntoView {
 
 #[component]
 fn Ended(title: String, detail: Option<String>, state: CallState) -> impl IntoView {
+    // A guest has no dashboard: they go back to the start page.
+    let auth = AuthState::get();
+    let place = move || {
+        if auth.signed_in() {
+            ("/dashboard", "Back to dashboard")
+        } else {
+            ("/", "Back to start")
+        }
+    };
     view! {
         <Notice title=title>
             {detail.map(|d| view! { <p role="alert" data-testid="ended-reason">{d}</p> })}
@@ -92,7 +101,7 @@ fn Ended(title: String, detail: Option<String>, state: CallState) -> impl IntoVi
                 >
                     "Rejoin"
                 </button>
-                <a href="/dashboard" class="rounded-lg border border-slate-300 px-4 py-2">"Back to dashboard"</a>
+                <a href=move || place().0 class="rounded-lg border border-slate-300 px-4 py-2" data-testid="after-call">{move || place().1}</a>
             </div>
         </Notice>
     }

@@ -7,6 +7,7 @@ use crate::call::{CallState, Phase, TileKey};
 use crate::components::call_controls::{CameraButton, MicButton};
 use crate::components::device_select::DeviceSelects;
 use crate::components::form::{FormError, SubmitButton, TextField};
+use crate::components::local_time::LocalTime;
 use crate::components::video_tile::VideoTile;
 use crate::state::auth::AuthState;
 use leptos::prelude::*;
@@ -18,8 +19,7 @@ use protocol::signal::JoinRequest;
 pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
     let state = CallState::get();
     let auth = AuthState::get();
-    let signed_in =
-        Signal::derive(move || auth.user.get().and_then(|r| r.ok()).flatten().is_some());
+    let signed_in = Signal::derive(move || auth.signed_in());
     let name = RwSignal::new(String::new());
     let password = RwSignal::new(String::new());
     let pending = RwSignal::new(false);
@@ -93,6 +93,11 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
             <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
                 <h1 class="text-2xl font-semibold" data-testid="meeting-title">{info.title.clone()}</h1>
                 <p class="mt-1 text-slate-500 dark:text-slate-400">"Hosted by " {info.host_name.clone()} " · " <span class="font-mono">{info.code.0.clone()}</span></p>
+                {info.starts_at.clone().map(|iso| view! {
+                    <p class="mt-1 text-sm text-slate-500 dark:text-slate-400" data-testid="scheduled">
+                        "Scheduled for " <LocalTime iso /> " · " {info.duration_minutes} " min"
+                    </p>
+                })}
                 <InCall code=info.code.0.clone() initial=info.in_call />
                 <Show
                     when=move || !guest_blocked()
