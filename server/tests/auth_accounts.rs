@@ -32,14 +32,7 @@ async fn register_signs_in_and_me_returns_the_profile() {
     assert_eq!(user["email"], "ann@example.com");
     assert!(user.get("password_hash").is_none());
 
-    let me: Value = client
-        .get(server.url("/api/v1/users/me"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let me = server.get_json(&client, "/api/v1/users/me").await;
     assert_eq!(me["display_name"], "Ann");
     assert_eq!(me["id"], user["id"]);
 }

@@ -581,15 +581,10 @@ async fn chat_reaches_everyone_private_messages_only_their_target_and_late_joine
     assert_eq!(history(&mut t.p.0).await, vec![acked, private]);
 
     // The host reads the meeting's chat from the API; others may not.
-    let log: Value = t
-        .host
-        .get(t.server.url(&format!("/api/v1/meetings/{}/chat", t.code)))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let log = t
+        .server
+        .get_json(&t.host, &format!("/api/v1/meetings/{}/chat", t.code))
+        .await;
     assert_eq!(
         log["messages"].as_array().unwrap().len(),
         1,

@@ -46,14 +46,7 @@ async fn host_creates_lists_edits_and_deletes() {
             json!({ "title": "Retro", "starts_at": "2020-01-01T10:00:00Z" }),
         )
         .await;
-    let list: Value = host
-        .get(server.url("/api/v1/meetings"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let list = server.get_json(&host, "/api/v1/meetings").await;
     let titles = |key: &str| -> Vec<String> {
         list[key]
             .as_array()

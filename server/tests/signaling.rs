@@ -25,16 +25,10 @@ async fn offers_answers_and_candidates_stay_inside_a_meeting() {
 
     // Anyone with the link sees how many are in the call (never who): the pre-join screen.
     let in_call = || async {
-        let info: Value = server
-            .client()
-            .get(server.url(&format!("/api/v1/meetings/{code}")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        info["in_call"].clone()
+        server
+            .get_json(&server.client(), &format!("/api/v1/meetings/{code}"))
+            .await["in_call"]
+            .clone()
     };
     assert_eq!(in_call().await, 0);
 

@@ -28,6 +28,18 @@ impl TestServer {
         format!("{}{}", self.base, path)
     }
 
+    /// `GET path` as `client`, read as JSON (whatever the status).
+    pub async fn get_json(&self, client: &Client, path: &str) -> serde_json::Value {
+        client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request is sent")
+            .json()
+            .await
+            .expect("a JSON body")
+    }
+
     /// `POST /api/v1/auth/refresh` with `token` as the only cookie.
     pub async fn refresh_with(&self, token: &str) -> Response {
         self.bare_client()
