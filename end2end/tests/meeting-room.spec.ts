@@ -212,6 +212,8 @@ test('the host locks the meeting and mutes everyone; a late joiner pages back th
   await expect(pat.page.getByTestId('locked-badge')).toBeVisible();
   const gus = await person(browser, 'Gus', { guest: true });
   await openPreJoin(gus, code);
+  await expect(gus.page.getByTestId('prejoin-locked')).toBeVisible();
+  await expect(gus.page.getByTestId('in-call')).toHaveText('2 people are in the call.');
   await gus.page.getByLabel('Your name').fill('Gus');
   await gus.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(gus.page.getByText('This meeting is locked: nobody new can join until the host unlocks it.')).toBeVisible();
@@ -221,11 +223,13 @@ test('the host locks the meeting and mutes everyone; a late joiner pages back th
   await expect(pat.page.getByTestId('locked-badge')).toHaveCount(0);
   await gus.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(gus.page.getByTestId('meeting')).toHaveAttribute('data-phase', 'incall');
-  // The history arrives 50 messages at a time, earlier ones on request.
+  // The history arrives 50 messages at a time; scrolling back to the top loads the earlier
+  // ones (as would the "Load earlier messages" button above them, for keyboards).
   await openChat(gus.page);
   await expect(gus.page.getByTestId('chat-message')).toHaveCount(50);
   await expect(message(gus.page, 'm01')).toHaveCount(0);
-  await gus.page.getByTestId('chat-older').click();
+  await expect(gus.page.getByTestId('chat-older')).toBeVisible();
+  await gus.page.getByTestId('chat-log').evaluate((log) => log.scrollTo({ top: 0 }));
   await expect(gus.page.getByTestId('chat-message')).toHaveCount(56);
   await expect(message(gus.page, 'm01')).toBeVisible();
   await expect(gus.page.getByTestId('chat-older')).toHaveCount(0);

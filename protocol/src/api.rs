@@ -172,6 +172,9 @@ pub struct MeetingInfo {
     /// who they are is for those who join.
     #[serde(default)]
     pub in_call: u32,
+    /// The host locked the meeting: nobody new gets in until it is unlocked.
+    #[serde(default)]
+    pub locked: bool,
 }
 
 /// `GET /api/v1/meetings`: the caller's meetings split around now.

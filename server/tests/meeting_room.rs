@@ -431,9 +431,23 @@ async fn the_lobby_admits_and_denies_and_a_locked_meeting_refuses() {
             .unwrap()
             .contains("locked")
     );
+    // The pre-join look-up says so before anyone tries.
+    let info_path = format!("/api/v1/meetings/{code}");
+    assert_eq!(
+        server.get_json(&server.client(), &info_path).await["locked"],
+        true
+    );
     let again = ticket(&server, &host, &code, json!({})).await;
     assert_eq!(again.role, Role::Host);
     act(&mut h, HostAction::Unlock).await;
+    expect(&mut a, |m| {
+        matches!(m, ServerMsg::Locked { locked: false }).then_some(())
+    })
+    .await;
+    assert_eq!(
+        server.get_json(&server.client(), &info_path).await["locked"],
+        false
+    );
     ticket(
         &server,
         &server.client(),

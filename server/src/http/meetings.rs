@@ -167,8 +167,10 @@ pub async fn info(
 ) -> AppResult<Json<MeetingInfo>> {
     let row = find_public(&state, client, &code).await?;
     let host_name = db::meetings::host_name(&state.db, &row).await?;
-    let in_call = state.rooms.count(&MeetingCode(row.code.clone()));
-    Ok(Json(meetings::to_info(&row, host_name, in_call)))
+    let room = state
+        .rooms
+        .seen_from_outside(&MeetingCode(row.code.clone()));
+    Ok(Json(meetings::to_info(&row, host_name, room)))
 }
 
 #[utoipa::path(

@@ -109,7 +109,9 @@ pub fn to_meeting(row: &MeetingRow, public_url: &str) -> Meeting {
     }
 }
 
-pub fn to_info(row: &MeetingRow, host_name: String, in_call: usize) -> MeetingInfo {
+/// The public view of a meeting; `room` is what `Rooms::seen_from_outside` says of it.
+pub fn to_info(row: &MeetingRow, host_name: String, room: (usize, bool)) -> MeetingInfo {
+    let (in_call, locked) = room;
     MeetingInfo {
         code: MeetingCode(row.code.clone()),
         title: row.title.clone(),
@@ -119,6 +121,7 @@ pub fn to_info(row: &MeetingRow, host_name: String, in_call: usize) -> MeetingIn
         needs_password: row.password_hash.is_some(),
         allows_guests: row.allow_guests,
         in_call: u32::try_from(in_call).unwrap_or(u32::MAX),
+        locked,
     }
 }
 

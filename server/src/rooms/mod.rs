@@ -150,6 +150,15 @@ impl Rooms {
         self.lock().rooms.get(code).map_or(0, Room::len)
     }
 
+    /// What anyone with the link may know of the room now: how many are seated, and whether
+    /// it is locked.
+    pub fn seen_from_outside(&self, code: &MeetingCode) -> (usize, bool) {
+        self.lock()
+            .rooms
+            .get(code)
+            .map_or((0, false), |room| (room.len(), room.is_locked()))
+    }
+
     /// Whether `identity` would get in now (the join step asks before issuing a ticket).
     pub fn admits(
         &self,

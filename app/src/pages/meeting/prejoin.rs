@@ -98,7 +98,7 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
                         "Scheduled for " <LocalTime iso /> " · " {info.duration_minutes} " min"
                     </p>
                 })}
-                <InCall code=info.code.0.clone() initial=info.in_call />
+                <RoomNow code=info.code.0.clone() in_call=info.in_call locked=info.locked />
                 <Show
                     when=move || !guest_blocked()
                     fallback=move || view! {
@@ -133,11 +133,12 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
     .into_any()
 }
 
-/// Whether anyone is in the call yet, as Meet and Zoom say before you join; looked up again
-/// every 10 s while this screen is shown in a visible tab.
+/// Whether anyone is in the call yet, as Meet and Zoom say before you join, and whether the
+/// host has locked it; looked up again every 10 s while this screen is shown in a visible tab.
 #[component]
-fn InCall(code: String, initial: u32) -> impl IntoView {
-    let count = RwSignal::new(initial);
+fn RoomNow(code: String, in_call: u32, locked: bool) -> impl IntoView {
+    let count = RwSignal::new(in_call);
+    let locked = RwSignal::new(locked);
     #[cfg(feature = "hydrate")]
     {
         let handle = set_interval_with_handle(
@@ -149,6 +150,7 @@ fn InCall(code: String, initial: u32) -> impl IntoView {
                 leptos::task::spawn_local(async move {
                     if let Ok(info) = crate::api::find_meeting(code).await {
                         count.try_set(info.in_call);
+                        locked.try_set(info.locked);
                     }
                 });
             },
@@ -167,6 +169,11 @@ fn InCall(code: String, initial: u32) -> impl IntoView {
         <p class="mt-3 text-sm text-slate-600 dark:text-slate-300" data-testid="in-call" role="status">
             {move || in_call_text(count.get())}
         </p>
+        <Show when=move || locked.get()>
+            <p class="mt-1 text-sm text-amber-700 dark:text-amber-400" data-testid="prejoin-locked" role="status">
+                "🔒 The host has locked this meeting: you can join once it is unlocked."
+            </p>
+        </Show>
     }
 }
 
