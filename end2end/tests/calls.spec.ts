@@ -479,32 +479,42 @@ test('when both ends renegotiate at once, media keeps flowing both ways', async 
   await bob.context.close();
 });
 
-test('joining without a camera still works and says why', async ({ browser }) => {
-  const alice = await person(browser, 'Cam');
-  const code = await createMeeting(alice, { title: 'No camera' });
-  const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
-  // The browser denies the camera (as a user clicking "Block" would).
-  await context.addInitScript(() => {
-    const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
-    navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
-      c?.video ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError')) : original(c);
+for (const blocked of ['camera', 'microphone'] as const) {
+  test(`joining without a ${blocked} still works and says why`, async ({ browser }) => {
+    const alice = await person(browser, 'Cam');
+    const code = await createMeeting(alice, { title: `No ${blocked}` });
+    const context = await browser.newContext({ baseURL: test.info().project.use.baseURL });
+    // The browser denies that device (as a user clicking "Block" would).
+    await context.addInitScript((kind) => {
+      const original = navigator.mediaDevices.getUserMedia.bind(navigator.mediaDevices);
+      navigator.mediaDevices.getUserMedia = (c?: MediaStreamConstraints) =>
+        (kind === 'camera' ? c?.video : c?.audio)
+          ? Promise.reject(new DOMException('Permission denied', 'NotAllowedError'))
+          : original(c);
+    }, blocked);
+    const guest = { context, page: await context.newPage(), name: 'Without' };
+    const res = await context.request.post('/api/v1/auth/register', {
+      data: { email: uniqueEmail('without'), password: PASSWORD, display_name: 'Without' },
+    });
+    expect(res.status()).toBe(201);
+    await join(alice, code);
+    await gotoHydrated(guest.page, `/meeting/${code}`);
+    await expect(guest.page.getByTestId(blocked === 'camera' ? 'camera-problem' : 'mic-problem')).toContainText('blocked');
+    await guest.page.getByRole('button', { name: 'Join meeting' }).click();
+    await expect(guest.page.getByTestId('room')).toBeVisible();
+    const onAlice = tileOf(alice.page, 'Without');
+    if (blocked === 'camera') {
+      await expect(onAlice).toHaveAttribute('data-camera-off', 'true');
+      await expectAudioFlowing(onAlice);
+    } else {
+      await expect(onAlice).toHaveAttribute('data-muted', 'true');
+      await expectVideoPlaying(onAlice);
+    }
+    await expectVideoPlaying(tileOf(guest.page, 'Cam'));
+    await alice.context.close();
+    await context.close();
   });
-  const guest = { context, page: await context.newPage(), name: 'NoCam' };
-  const res = await context.request.post('/api/v1/auth/register', {
-    data: { email: uniqueEmail('nocam'), password: PASSWORD, display_name: 'NoCam' },
-  });
-  expect(res.status()).toBe(201);
-  await join(alice, code);
-  await gotoHydrated(guest.page, `/meeting/${code}`);
-  await expect(guest.page.getByTestId('camera-problem')).toContainText('blocked');
-  await guest.page.getByRole('button', { name: 'Join meeting' }).click();
-  await expect(guest.page.getByTestId('room')).toBeVisible();
-  await expect(tileOf(alice.page, 'NoCam')).toHaveAttribute('data-camera-off', 'true');
-  await expectAudioFlowing(tileOf(alice.page, 'NoCam'));
-  await expectVideoPlaying(tileOf(guest.page, 'Cam'));
-  await alice.context.close();
-  await context.close();
-});
+}
 
 
 test('on a connection that keeps losing video the data saver is suggested, and taking it stops the video', async ({ browser }) => {
