@@ -485,6 +485,35 @@ mod tests {
     }
 
     #[test]
+    fn admit_all_seats_everyone_waiting_at_once() {
+        let t0 = Instant::now();
+        let mut room = Room::new(6, Duration::from_secs(30));
+        room.join(joining("H", Role::Host, true), t0).unwrap();
+        for name in ["A", "B"] {
+            let (entry, _) = room.join(joining(name, Role::Guest, true), t0).unwrap();
+            assert_eq!(entry, Entry::Waiting);
+        }
+        let effects = room.act(&id("H"), HostAction::AdmitAll, t0).unwrap();
+        for name in ["A", "B"] {
+            assert!(
+                matches!(
+                    sent_to(&effects, name).first(),
+                    Some(ServerMsg::Welcome { .. })
+                ),
+                "{name} is welcomed"
+            );
+            assert!(!room.is_waiting(&id(name)));
+        }
+        assert_eq!(room.len(), 3);
+        assert!(
+            sent_to(&effects, "H")
+                .iter()
+                .any(|m| matches!(m, ServerMsg::Lobby { waiting } if waiting.is_empty())),
+            "the host's lobby list is empty"
+        );
+    }
+
+    #[test]
     fn a_locked_room_refuses_everyone_new_but_the_host() {
         let (mut room, t0) = room();
         room.act(&id("H"), HostAction::Lock, t0).unwrap();
