@@ -24,13 +24,13 @@ pub fn Prompts() -> impl IntoView {
         })}
         <Show when=move || state.talking_muted.get()>
             <Prompt tone=Tone::Indigo label="Your microphone is off" testid="muted-talk"
-                text="Are you talking? Your microphone is off.".to_string()
+                text="Are you talking? Your microphone is off."
                 accept="Unmute" on_accept=Callback::new(move |()| actions::answer_muted_talk(state, true))
                 dismiss="Dismiss" on_dismiss=Callback::new(move |()| actions::answer_muted_talk(state, false)) />
         </Show>
         <Show when=move || state.saver_hint.get()>
             <Prompt tone=Tone::Amber label="Weak connection" testid="saver-hint"
-                text="Video from the others keeps getting lost on your connection. Turn off their cameras to keep the sound clear? You can turn them back on in settings.".to_string()
+                text="Video from the others keeps getting lost on your connection. Turn off their cameras to keep the sound clear? You can turn them back on in settings."
                 accept="Turn off cameras" on_accept=Callback::new(move |()| actions::answer_saver_hint(state, true))
                 dismiss="Not now" on_dismiss=Callback::new(move |()| actions::answer_saver_hint(state, false)) />
         </Show>
@@ -68,7 +68,7 @@ fn Prompt(
     tone: Tone,
     label: &'static str,
     testid: &'static str,
-    text: String,
+    #[prop(into)] text: String,
     accept: &'static str,
     on_accept: Callback<()>,
     dismiss: &'static str,

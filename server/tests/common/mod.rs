@@ -30,14 +30,7 @@ impl TestServer {
 
     /// `GET path` as `client`, read as JSON (whatever the status).
     pub async fn get_json(&self, client: &Client, path: &str) -> serde_json::Value {
-        client
-            .get(self.url(path))
-            .send()
-            .await
-            .expect("request is sent")
-            .json()
-            .await
-            .expect("a JSON body")
+        serde_json::from_str(&self.page(client, path).await).expect("a JSON body")
     }
 
     /// `POST /api/v1/auth/refresh` with `token` as the only cookie.
@@ -88,7 +81,7 @@ impl TestServer {
         client
     }
 
-    /// The body of `GET path` as `client` (a page's HTML).
+    /// The body of `GET path` as `client` (a page's HTML, or any text).
     pub async fn page(&self, client: &Client, path: &str) -> String {
         client
             .get(self.url(path))
