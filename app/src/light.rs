@@ -1,15 +1,20 @@
-//! Light pages: the landing page, sign-in and registration are served as plain HTML, without
-//! the WebAssembly app (a few KB instead of ~480 KB on a first visit). Everything on them works
-//! as a browser form: joining by code is a GET the server answers with a redirect, sign-in and
-//! registration post to their server functions, which send the browser on (or back with the
-//! error and what was typed, see `api::ssr::form_answer`). The only script is `SCRIPT`, inline
-//! with the page's nonce: the theme toggle, and submit buttons that show progress and cannot be
-//! pressed twice. Reached from a page that runs the app (client-side navigation), the same
-//! components work as before with the app.
+//! Light pages: the landing page, sign-in, registration and "Page not found" are served as
+//! plain HTML, without the WebAssembly app (a few KB instead of ~480 KB on a first visit).
+//! Everything on them works as a browser form: joining by code is a GET the server answers
+//! with a redirect, sign-in and registration post to their server functions, which send the
+//! browser on (or back with the error and what was typed, see `api::ssr::form_answer`). The
+//! only script is `SCRIPT`, inline with the page's nonce: the theme toggle, and submit buttons
+//! that show progress and cannot be pressed twice. Reached from a page that runs the app
+//! (client-side navigation), the same components work as before with the app.
 
-/// Paths served without the app.
+/// Whether a page at `path` needs the app: the dashboard and a meeting. Every other page is
+/// light: the landing page, sign-in, registration, and "Page not found" (a mistyped link
+/// costs a few KB, not the whole app).
 #[cfg(feature = "ssr")]
-const PATHS: [&str; 3] = ["/", "/login", "/register"];
+fn needs_app(path: &str) -> bool {
+    let path = path.trim_end_matches('/');
+    path == "/dashboard" || path.starts_with("/meeting/")
+}
 
 /// Whether the page being rendered on the server is a light page (always `false` in the
 /// browser, where only pages with the app run).
@@ -17,7 +22,7 @@ pub fn is_light_page() -> bool {
     #[cfg(feature = "ssr")]
     {
         leptos::prelude::use_context::<http::request::Parts>()
-            .is_some_and(|parts| PATHS.contains(&parts.uri.path()))
+            .is_some_and(|parts| !needs_app(parts.uri.path()))
     }
     #[cfg(not(feature = "ssr"))]
     false

@@ -1,6 +1,6 @@
 // Around the meeting, from the host's dashboard: the calendar invitation of a scheduled
 // meeting, and afterwards who came and what was said.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createMeeting, join, person, tileOf } from './call-fixtures';
 import { gotoHydrated, seriousViolations } from './fixtures';
 import { readFile } from 'fs/promises';

@@ -1,5 +1,5 @@
 // Calls between real browsers: fake camera and microphone, real WebRTC, real signaling server.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './test';
 import { gotoHydrated, uniqueEmail, PASSWORD } from './fixtures';
 import {
   audioDiagnostics, cameraEncodingsActive, connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, myTile, openPreJoin, person,

@@ -2,7 +2,7 @@
 // two Chromiums (its RTX and codec signalling differ from Chromium's, and everyone must still
 // see and hear everyone), and in a two-person peer-to-peer call with Chromium: pre-join,
 // media both ways, mute state both ways, screen share (Firefox on an Xvfb display).
-import { test, expect } from '@playwright/test';
+import { test, expect } from './test';
 import { Firefox } from '../firefox';
 import {
   connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf, trackPeerConnections,

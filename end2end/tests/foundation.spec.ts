@@ -1,5 +1,5 @@
 // Accounts and meetings as a user sees them in the browser.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './test';
 import { gotoLight, registerViaUi, uniqueEmail, PASSWORD } from './fixtures';
 
 test('register, schedule a meeting, open its link, sign out, dashboard needs sign-in', async ({ page }) => {
@@ -130,4 +130,16 @@ test('an unknown meeting code says so', async ({ page }) => {
   await page.getByLabel('Meeting code').fill('zzz-zzzz-zzz');
   await page.getByRole('button', { name: 'Join', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Meeting not found' })).toBeVisible();
+});
+
+test('a page that does not exist comes light and leads home; signed in, sign-in is skipped', async ({ page }) => {
+  await gotoLight(page, '/no/such-page');
+  await expect(page.getByRole('heading', { name: 'Page not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Go home' }).click();
+  await expect(page).toHaveURL(/\/$/);
+
+  await registerViaUi(page, 'Cy', uniqueEmail('cy'));
+  await page.goto('/login');
+  await expect(page).toHaveURL(/\/dashboard$/);
+  await expect(page.getByRole('heading', { name: 'Your meetings' })).toBeVisible();
 });

@@ -1,7 +1,7 @@
 // The meeting room as hosts run it: the lobby, chat (to everyone, privately, history for
 // late joiners), raised hands, muting and removing someone, locking, muting everyone,
 // reactions, searching the participants. Host and two others, so the calls run through the SFU.
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './test';
 import { connections, createMeeting, expectAudioFlowing, join, openPreJoin, person, tileOf, trackPeerConnections } from './call-fixtures';
 
 declare global {

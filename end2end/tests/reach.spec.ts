@@ -2,7 +2,7 @@
 // the room's controls work by keyboard alone with a visible focus, live changes are
 // announced, and the room fits a phone in portrait and landscape. Screenshots at phone and
 // desktop sizes go to the test's output folder (target/e2e-results/…).
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './test';
 import { createMeeting, join, openPreJoin, person, tileOf } from './call-fixtures';
 import { gotoHydrated, gotoLight, seriousViolations } from './fixtures';
 

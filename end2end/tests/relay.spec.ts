@@ -1,6 +1,6 @@
 // Calls forced through TURN: servers started with --turn-only hand out coturn credentials
 // (TURN REST scheme), and browsers may only use relay candidates.
-import { test, expect } from '@playwright/test';
+import { test, expect } from './test';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { connect } from 'node:net';
 import { createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf } from './call-fixtures';

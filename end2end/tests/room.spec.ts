@@ -1,6 +1,6 @@
 // Host controls that end a meeting: "End for everyone" in the room, and deleting the meeting
 // from the dashboard (or the API) while people are in it.
-import { expect, test } from '@playwright/test';
+import { expect, test } from './test';
 import { createMeeting, join, person, tileOf, expectVideoPlaying } from './call-fixtures';
 
 test('the host ends the meeting for everyone; a guest cannot', async ({ browser }) => {

@@ -1,6 +1,6 @@
 // Calls through the server's SFU: more than --p2p-max (2) people, or a server with
 // --p2p-max 0. Real browsers, fake devices, real str0m SFU over UDP on 127.0.0.1.
-import { test, expect, type Page } from '@playwright/test';
+import { test, expect, type Page } from './test';
 import { basePort } from '../turn';
 import {
   connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, person, tileOf, trackPeerConnections,

@@ -2,7 +2,7 @@
 // signed-in user's choice follows them to another device. Both themes pass axe's contrast
 // checks (no serious or critical violation).
 import AxeBuilder from '@axe-core/playwright';
-import { expect, test, type Page } from '@playwright/test';
+import { expect, test, type Page } from './test';
 import { gotoLight, registerViaUi, uniqueEmail, PASSWORD } from './fixtures';
 
 async function serious(page: Page) {

@@ -2,7 +2,8 @@
 //! and a browser uses them with plain form posts: a good sign-in goes on to where the visitor
 //! was heading with the session cookies, a bad one comes back with the error and the email as
 //! typed (never the password; an error in a link is not shown), signing out goes back to the
-//! landing page, and a meeting code typed on the landing page leads to its meeting.
+//! landing page, and a meeting code typed on the landing page leads to its meeting. "Page not
+//! found" is light too, and a signed-in visitor is sent past the sign-in and registration forms.
 
 use crate::common::{TestServer, cookie_value};
 use reqwest::{Client, Response, StatusCode};
@@ -239,4 +240,50 @@ async fn sign_in_and_registration_work_as_plain_forms_without_the_app() {
     assert_eq!(typo.status(), StatusCode::OK);
     let html = typo.text().await.unwrap();
     assert!(html.contains("Enter a code like abc-defg-hij.") && html.contains("value=\"nope\""));
+}
+
+#[tokio::test]
+async fn a_missing_page_is_light_and_the_signed_in_skip_the_sign_in_forms() {
+    let server = TestServer::start().await;
+    let visitor = server.client();
+    let member = server.signed_in("kai@example.com", "Kai").await;
+
+    // "Page not found" comes without the app, signed in or not; the header knows who it is.
+    for (client, who) in [(&visitor, "Sign in"), (&member, "Kai")] {
+        let res = client
+            .get(server.url("/no/such-page"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::NOT_FOUND);
+        let html = res.text().await.unwrap();
+        assert!(html.contains("Page not found"), "{html}");
+        assert!(html.contains(who), "the header shows {who}");
+        assert!(!html.contains("/pkg/video-meet.js"), "a 404 loads no app");
+    }
+    // A meeting's page still has the app, whatever its code.
+    let meeting = server.page(&visitor, "/meeting/abc-defg-hij").await;
+    assert!(meeting.contains("/pkg/video-meet.js"));
+
+    // Signed in, the sign-in and registration forms send you on: to the dashboard, or to a
+    // same-site `next`; never off-site.
+    for (page, to) in [
+        ("/login", "/dashboard"),
+        ("/register", "/dashboard"),
+        ("/login?next=/meeting/abc-defg-hij", "/meeting/abc-defg-hij"),
+        ("/login?next=//evil.example", "/dashboard"),
+    ] {
+        let res = member
+            .get(server.url(page))
+            .header("accept", "text/html")
+            .send()
+            .await
+            .unwrap();
+        assert!(res.status().is_redirection(), "{page}: {}", res.status());
+        assert_eq!(location(&res), to, "{page}");
+    }
+    // Signed out, they are forms.
+    let form = visitor.get(server.url("/login")).send().await.unwrap();
+    assert_eq!(form.status(), StatusCode::OK);
+    assert!(form.text().await.unwrap().contains("current-password"));
 }

@@ -5,7 +5,7 @@ use crate::components::form::{FormError, SubmitButton, TextField};
 use crate::state::auth::{AuthState, safe_next};
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::components::A;
+use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::{use_navigate, use_query_map};
 use protocol::User;
 
@@ -62,6 +62,20 @@ fn on_success(result: Signal<AuthResult>) {
     });
 }
 
+/// Someone already signed in has nothing to do on these pages: on to where they were heading
+/// (the dashboard unless `next` says otherwise). On the server (a light page) this is a
+/// redirect before anything is sent.
+#[component]
+fn SignedInGoesOn() -> impl IntoView {
+    let auth = AuthState::get();
+    let next = use_query_map().with_untracked(|q| q.get("next"));
+    view! {
+        <Transition fallback=|| ()>
+            {move || auth.signed_in().then(|| view! { <Redirect path=safe_next(next.clone()) /> })}
+        </Transition>
+    }
+}
+
 /// Where to go after success, as a hidden field for a form posted without the app.
 #[component]
 fn NextField() -> impl IntoView {
@@ -92,6 +106,7 @@ pub fn LoginPage() -> impl IntoView {
         RwSignal::new(String::new()),
     );
     view! {
+        <SignedInGoesOn />
         <Title text="Sign in" />
         <section class=CARD>
             <h1 class="mb-4 text-2xl font-semibold">"Sign in"</h1>
@@ -120,6 +135,7 @@ pub fn RegisterPage() -> impl IntoView {
         typed(echo.as_deref(), "display_name"),
     );
     view! {
+        <SignedInGoesOn />
         <Title text="Create account" />
         <section class=CARD>
             <h1 class="mb-4 text-2xl font-semibold">"Create your account"</h1>
