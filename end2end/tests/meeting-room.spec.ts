@@ -8,6 +8,8 @@ declare global {
   interface Window {
     /** Tones the page started (see the lobby test). */
     tones: number;
+    /** The speaker the page's AudioContext plays on, once routed there (see the lobby test). */
+    soundSink: string;
   }
 }
 
@@ -49,7 +51,7 @@ async function menuFor(page: Page, name: string) {
   return row;
 }
 
-test('the lobby admits people; chat reaches everyone, private messages only their target, late joiners get the history; a raised hand shows for all', async ({ browser }) => {
+test('the lobby admits people (a knock heard on the chosen speaker); chat reaches everyone, private messages only their target, late joiners get the history; a raised hand shows for all', async ({ browser }) => {
   const host = await person(browser, 'Hana');
   const code = await createMeeting(host, { title: 'Lobby and chat', allow_guests: true, lobby: true });
   // Counts the tones the page starts: a knock at the door chimes.
@@ -61,8 +63,28 @@ test('the lobby admits people; chat reaches everyone, private messages only thei
       return start.apply(this, args);
     };
   });
+  // ...and where the call's sounds go (AudioContext.setSinkId).
+  await host.context.addInitScript(() => {
+    // Not in TypeScript's DOM types yet (Chromium 110+).
+    type Routable = AudioContext & { setSinkId(id: string): Promise<void>; sinkId: string };
+    const proto = AudioContext.prototype as Routable;
+    window.soundSink = '';
+    const setSinkId = proto.setSinkId;
+    proto.setSinkId = async function (this: Routable, id: string) {
+      await setSinkId.call(this, id);
+      window.soundSink = String(this.sinkId);
+    };
+  });
   await join(host, code);
   await expect(host.page).toHaveTitle(/^Lobby and chat/);
+  // The host picks a speaker: the knock is heard there, not only on the default output.
+  await host.page.getByRole('button', { name: 'Camera, microphone and speaker settings' }).click();
+  await host.page.getByLabel('Speaker', { exact: true }).selectOption({ label: 'Fake Audio Output 1' });
+  const speaker = await host.page.evaluate(async () =>
+    (await navigator.mediaDevices.enumerateDevices()).find((d) => d.label === 'Fake Audio Output 1')?.deviceId,
+  );
+  await expect.poll(() => host.page.evaluate(() => window.soundSink)).toBe(speaker);
+  await host.page.getByRole('button', { name: 'Camera, microphone and speaker settings' }).click();
 
   const gil = await person(browser, 'Gil', { guest: true });
   await join(gil, code, { guestName: 'Gil', lobby: true });
@@ -110,6 +132,38 @@ test('the lobby admits people; chat reaches everyone, private messages only thei
     await expect(tileOf(p.page, 'Pat').getByTestId('hand-raised')).toBeVisible();
   }
   for (const p of [host, gil, pat]) await p.context.close();
+});
+
+test('someone who tires of waiting leaves the lobby, and the host admits everyone else at once', async ({ browser }) => {
+  const host = await person(browser, 'Hugo');
+  const code = await createMeeting(host, { title: 'Busy door', allow_guests: true, lobby: true });
+  await join(host, code);
+  const waiting = [];
+  for (const name of ['Ida', 'Jo', 'Kim']) {
+    const p = await person(browser, name, { guest: true });
+    await join(p, code, { guestName: name, lobby: true });
+    waiting.push(p);
+  }
+  const [ida, jo, kim] = waiting;
+  await expect(host.page.getByTestId('waiter')).toHaveCount(3);
+  await expect(host.page).toHaveTitle(/^\(3 waiting\) Busy door/);
+
+  // Kim gives up: gone from the host's list and count at once.
+  await kim.page.getByTestId('leave-lobby').click();
+  await expect(kim.page.getByRole('heading', { name: 'You left the meeting' })).toBeVisible();
+  await expect(host.page.locator('[data-testid="waiter"][data-name="Kim"]')).toHaveCount(0);
+  await expect(host.page.getByTestId('lobby')).toContainText('2 people are waiting to join');
+  await expect(host.page).toHaveTitle(/^\(2 waiting\) Busy door/);
+
+  // One press lets both in; Kim, who left, is not pulled in with them.
+  await host.page.getByTestId('admit-all').click();
+  for (const p of [ida, jo]) await expect(p.page.getByTestId('room')).toBeVisible();
+  await expect(host.page.getByTestId('lobby')).toHaveCount(0);
+  await expect(host.page).toHaveTitle(/^Busy door/);
+  for (const name of ['Ida', 'Jo']) await expect(tileOf(host.page, name)).toBeVisible();
+  await expect(tileOf(host.page, 'Kim')).toHaveCount(0);
+  await expect(kim.page.getByTestId('room')).toHaveCount(0);
+  for (const p of [host, ida, jo, kim]) await p.context.close();
 });
 
 test('the host mutes one person (silent on the other side) and removes another, who cannot rejoin', async ({ browser }) => {

@@ -1,6 +1,7 @@
 //! A short two-note chime for what a host must not miss while looking elsewhere: someone
 //! asking to come in. Synthesised on the call's `AudioContext` (no sound file to load); it
-//! plays on the system's default output.
+//! plays on the chosen speaker where the browser can route the context there
+//! (`engine::controls::apply_speaker`), else on the system's default output.
 
 use wasm_bindgen::JsValue;
 use web_sys::AudioContext;

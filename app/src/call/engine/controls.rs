@@ -133,7 +133,7 @@ pub fn choose_device(state: CallState, kind: DeviceKind, id: String) {
     match kind {
         DeviceKind::Speaker => {
             state.choice.update(|c| c.speaker = Some(id));
-            apply_speaker(&state);
+            apply_speaker(&e);
         }
         DeviceKind::Camera => {
             state.choice.update(|c| c.camera = Some(id.clone()));
@@ -160,11 +160,23 @@ pub fn choose_device(state: CallState, kind: DeviceKind, id: String) {
     }
 }
 
-/// Routes remote audio to the chosen speaker where the browser allows it.
-fn apply_speaker(state: &CallState) {
-    let Some(sink) = state.choice.get_untracked().speaker else {
+/// Routes remote audio, and the call's own sounds (the lobby's chime), to the chosen speaker
+/// where the browser allows it (`AudioContext.setSinkId`: Chromium, not Firefox yet).
+fn apply_speaker(e: &Engine) {
+    let Some(sink) = e.state.choice.get_untracked().speaker else {
         return;
     };
+    let sink = JsValue::from_str(&sink);
+    if let Some(context) = e.audio.clone()
+        && js::get(&context, "setSinkId").is_function()
+    {
+        let sink = sink.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            if let Err(err) = js::call_async(&context, "setSinkId", &[&sink]).await {
+                web_sys::console::warn_2(&"speaker for sounds:".into(), &err);
+            }
+        });
+    }
     let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
         return;
     };
@@ -173,7 +185,7 @@ fn apply_speaker(state: &CallState) {
     };
     for i in 0..list.length() {
         if let Some(el) = list.item(i) {
-            let _ = js::call(&el, "setSinkId", &[&JsValue::from_str(&sink)]);
+            let _ = js::call(&el, "setSinkId", &[&sink]);
         }
     }
 }
@@ -257,7 +269,7 @@ pub fn attach(video: &HtmlVideoElement, key: &TileKey) {
     video.set_src_object(stream.as_ref());
     if stream.is_some() {
         if matches!(key, TileKey::Camera(_) | TileKey::Screen(_)) {
-            apply_speaker(&e.state);
+            apply_speaker(&e);
         }
         if let Ok(p) = video.play() {
             wasm_bindgen_futures::spawn_local(async move {
