@@ -9,7 +9,7 @@ import {
 
 test.describe.configure({ timeout: 120_000 });
 
-test('two people see and hear each other; mute and screen share show on the other side', async ({ browser }) => {
+test('two people see and hear each other; mute (and push to talk) and screen share show on the other side', async ({ browser }) => {
   const alice = await person(browser, 'Alice');
   const bob = await person(browser, 'Bob');
   const code = await createMeeting(alice, { title: 'Pair call' });
@@ -83,6 +83,16 @@ test('two people see and hear each other; mute and screen share show on the othe
   await mutedTalk.getByTestId('muted-talk-dismiss').click();
   await alice.page.waitForTimeout(3_000);
   await expect(mutedTalk).toHaveCount(0);
+  // Push to talk: holding Space while muted talks (Bob hears her); letting go mutes again.
+  await alice.page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await alice.page.keyboard.down('Space');
+  await expect(alice.page.getByRole('button', { name: 'Mute microphone' })).toBeVisible();
+  await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
+  await expect.poll(volume).toBe(1);
+  await alice.page.keyboard.up('Space');
+  await expect(alice.page.getByRole('button', { name: 'Unmute microphone' })).toBeVisible();
+  await expect(aliceOnBob).toHaveAttribute('data-muted', 'true');
+  await expect.poll(volume).toBe(0);
   await alice.page.getByRole('button', { name: 'Unmute microphone' }).click();
   await expect(aliceOnBob).toHaveAttribute('data-muted', 'false');
 

@@ -29,6 +29,18 @@ pub fn toggle_mic(state: CallState) {
     let _ = state;
 }
 
+/// Push to talk (Space held while muted): on while `talking`, muted again after. Whether the
+/// microphone changed (it must be open and muted to start).
+pub fn push_to_talk(state: CallState, talking: bool) -> bool {
+    #[cfg(feature = "hydrate")]
+    return super::engine::push_to_talk(state, talking);
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (state, talking);
+        false
+    }
+}
+
 pub fn toggle_camera(state: CallState) {
     #[cfg(feature = "hydrate")]
     super::engine::toggle_camera(state);

@@ -1,5 +1,6 @@
 //! The call's buttons: microphone, camera, screen share, hand, reactions, chat, participants,
-//! leave, and the keyboard shortcuts for them (M, V, S, H when not typing in a field).
+//! leave, and the keyboard shortcuts for them (M, V, S, H when not typing in a field; Space held
+//! while muted to talk).
 
 use crate::call::CallState;
 use crate::call::actions;
@@ -27,7 +28,7 @@ pub fn MicButton() -> impl IntoView {
             data-testid="toggle-mic"
             aria-pressed=move || (!on()).to_string()
             aria-keyshortcuts="M"
-            title=move || if on() { "Mute microphone (M)" } else { "Unmute microphone (M)" }
+            title=move || if on() { "Mute microphone (M)" } else { "Unmute microphone (M, or hold Space to talk)" }
             aria-label=move || if on() { "Mute microphone" } else { "Unmute microphone" }
             on:click=move |_| actions::toggle_mic(state)
         >
@@ -260,25 +261,29 @@ fn EndForAll() -> impl IntoView {
     }
 }
 
-/// M / V / S toggle microphone, camera and screen share unless the user is typing.
+/// M / V / S / H toggle microphone, camera, screen share and hand unless the user is typing.
+/// Holding Space while muted talks (push to talk) unless a control has the focus (Space
+/// presses it); letting go, or leaving the window, mutes again.
 fn install_shortcuts(state: CallState) {
-    let handle = window_event_listener(leptos::ev::keydown, move |e| {
-        if e.ctrl_key() || e.meta_key() || e.alt_key() || e.repeat() {
+    let held = StoredValue::new(false);
+    let down = window_event_listener(leptos::ev::keydown, move |e| {
+        if e.ctrl_key() || e.meta_key() || e.alt_key() {
             return;
         }
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let typing = e
-                .target()
-                .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
-                .is_some_and(|el| {
-                    matches!(el.tag_name().as_str(), "INPUT" | "TEXTAREA" | "SELECT")
-                        || el.has_attribute("contenteditable")
-                });
-            if typing {
-                return;
+        if e.key() == " " {
+            if held.get_value() {
+                e.prevent_default(); // the key repeats while held
+            } else if !e.repeat()
+                && !in_the_way(&e, SPACE_TAKERS)
+                && actions::push_to_talk(state, true)
+            {
+                held.set_value(true);
+                e.prevent_default();
             }
+            return;
+        }
+        if e.repeat() || in_the_way(&e, TYPING) {
+            return;
         }
         match e.key().as_str() {
             "m" | "M" => actions::toggle_mic(state),
@@ -289,5 +294,43 @@ fn install_shortcuts(state: CallState) {
         }
         e.prevent_default();
     });
-    on_cleanup(move || handle.remove());
+    let release = move || {
+        if held.get_value() {
+            held.set_value(false);
+            actions::push_to_talk(state, false);
+        }
+    };
+    let up = window_event_listener(leptos::ev::keyup, move |e| {
+        if e.key() == " " {
+            release();
+        }
+    });
+    let blur = window_event_listener(leptos::ev::blur, move |_| release());
+    on_cleanup(move || {
+        down.remove();
+        up.remove();
+        blur.remove();
+    });
+}
+
+/// Where keys are text.
+const TYPING: &str = "input, textarea, select, [contenteditable]";
+/// Where Space already does something: text, and controls it presses or scrolls.
+const SPACE_TAKERS: &str = "input, textarea, select, [contenteditable], button, a[href], summary, [role=button], [tabindex]:not([tabindex=\"-1\"])";
+
+/// Whether the key went to an element matching `selector` (or inside one).
+fn in_the_way(e: &leptos::ev::KeyboardEvent, selector: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        e.target()
+            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+            .and_then(|el| el.closest(selector).ok().flatten())
+            .is_some()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = (e, selector);
+        false
+    }
 }

@@ -66,12 +66,7 @@ pub fn toggle_mic(state: CallState) {
     let e = engine(state);
     let track = e.mic.borrow().clone();
     match track {
-        Some(track) => {
-            let on = !state.local.get_untracked().audio;
-            track.set_enabled(on);
-            state.local.update(|m| m.audio = on);
-            e.send_media();
-        }
+        Some(track) => mic_on(&e, &track, !state.local.get_untracked().audio),
         None => wasm_bindgen_futures::spawn_local(async move {
             let wanted = state.choice.get_untracked().mic;
             match devices::open_one(false, wanted.as_deref()).await {
@@ -88,6 +83,28 @@ pub fn toggle_mic(state: CallState) {
             }
         }),
     }
+}
+
+/// Push to talk: `talking` turns a muted microphone on, and off again when it ends. Only an
+/// open microphone: opening one can take a permission prompt, too slow for a held key.
+/// Whether it changed anything.
+pub fn push_to_talk(state: CallState, talking: bool) -> bool {
+    let e = engine(state);
+    let Some(track) = e.mic.borrow().clone() else {
+        return false;
+    };
+    if state.local.get_untracked().audio == talking {
+        return false;
+    }
+    mic_on(&e, &track, talking);
+    true
+}
+
+/// Turns the open microphone on or off (muted: the track is disabled, so it sends silence).
+fn mic_on(e: &Engine, track: &web_sys::MediaStreamTrack, on: bool) {
+    track.set_enabled(on);
+    e.state.local.update(|m| m.audio = on);
+    e.send_media();
 }
 
 pub fn toggle_camera(state: CallState) {

@@ -17,8 +17,8 @@ mod signaling;
 mod topology;
 
 pub use controls::{
-    attach, choose_device, end_for_all, enter, leave, shutdown, start_preview, toggle_camera,
-    toggle_mic, toggle_screen,
+    attach, choose_device, end_for_all, enter, leave, push_to_talk, shutdown, start_preview,
+    toggle_camera, toggle_mic, toggle_screen,
 };
 pub use meeting::{
     accept_request, dismiss_muted_talk, dismiss_saver_hint, host_action, load_older_chat, react,
