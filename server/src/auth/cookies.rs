@@ -77,6 +77,33 @@ impl CookiePolicy {
             .any(|(name, _)| name == self.access_name() || name == self.refresh_name())
     }
 
+    /// Rewrites a request's `Cookie` headers for the handlers after a renewal: the session
+    /// cookies become `session`'s tokens (or go, with `None`); every other cookie stays.
+    pub fn hand_on(&self, headers: &mut HeaderMap, session: Option<&Session>) {
+        let mut pairs: Vec<String> = headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .map(str::trim)
+            .filter(|pair| {
+                let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
+                !pair.is_empty() && name != self.access_name() && name != self.refresh_name()
+            })
+            .map(str::to_owned)
+            .collect();
+        if let Some(session) = session {
+            pairs.push(format!("{}={}", self.access_name(), session.access_token));
+            pairs.push(format!("{}={}", self.refresh_name(), session.refresh_token));
+        }
+        headers.remove(header::COOKIE);
+        if !pairs.is_empty()
+            && let Ok(value) = HeaderValue::from_str(&pairs.join("; "))
+        {
+            headers.insert(header::COOKIE, value);
+        }
+    }
+
     fn cookie(&self, name: &str, value: &str, max_age: u64) -> HeaderValue {
         let secure = if self.secure { "; Secure" } else { "" };
         HeaderValue::from_str(&format!(
@@ -118,6 +145,31 @@ mod tests {
         h.insert(header::COOKIE, "a=1; vm_access=tok; b=2".parse().unwrap());
         assert_eq!(read(&h, ACCESS_COOKIE), Some("tok"));
         assert_eq!(read(&h, REFRESH_COOKIE), None);
+    }
+
+    #[test]
+    fn a_renewal_hands_on_the_new_tokens_and_every_other_cookie() {
+        let policy = CookiePolicy {
+            secure: false,
+            access_ttl_secs: 900,
+        };
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::COOKIE,
+            "vm_form=email=a@b.c; vm_access=old".parse().unwrap(),
+        );
+        h.append(header::COOKIE, "vm_refresh=old-r; other=1".parse().unwrap());
+        policy.hand_on(&mut h, Some(&session()));
+        assert_eq!(read(&h, ACCESS_COOKIE), Some("a"));
+        assert_eq!(read(&h, REFRESH_COOKIE), Some("r"));
+        assert_eq!(read(&h, "vm_form"), Some("email=a@b.c"));
+        assert_eq!(read(&h, "other"), Some("1"));
+        assert_eq!(h.get_all(header::COOKIE).iter().count(), 1);
+
+        policy.hand_on(&mut h, None);
+        assert_eq!(read(&h, ACCESS_COOKIE), None);
+        assert_eq!(read(&h, REFRESH_COOKIE), None);
+        assert_eq!(read(&h, "vm_form"), Some("email=a@b.c"));
     }
 
     #[test]

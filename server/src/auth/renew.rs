@@ -6,7 +6,7 @@
 use super::session::RefreshError;
 use crate::state::AppState;
 use axum::extract::{Request, State};
-use axum::http::{HeaderValue, Method, header};
+use axum::http::{Method, header};
 use axum::middleware::Next;
 use axum::response::Response;
 
@@ -33,22 +33,13 @@ pub async fn renew_session(
     };
     let set_cookies = match state.sessions().rotate(&refresh).await {
         Ok(session) => {
-            // Downstream extractors read the Cookie header: hand them the new tokens.
-            let cookie = format!(
-                "{}={}; {}={}",
-                policy.access_name(),
-                session.access_token,
-                policy.refresh_name(),
-                session.refresh_token
-            );
-            request.headers_mut().remove(header::COOKIE);
-            if let Ok(value) = HeaderValue::from_str(&cookie) {
-                request.headers_mut().insert(header::COOKIE, value);
-            }
+            // Downstream extractors read the Cookie header: hand them the new tokens (and the
+            // page's other cookies, such as a failed form's echo, as they came).
+            policy.hand_on(request.headers_mut(), Some(&session));
             policy.set(&session)
         }
         Err(RefreshError::Invalid | RefreshError::Reused) => {
-            request.headers_mut().remove(header::COOKIE);
+            policy.hand_on(request.headers_mut(), None);
             policy.clear()
         }
         Err(RefreshError::Db(err)) => {
