@@ -8,6 +8,7 @@ pub mod components;
 pub mod csp;
 pub mod light;
 pub mod pages;
+pub mod poll;
 pub mod state;
 pub mod theme;
 pub mod time;

@@ -5,7 +5,7 @@
 import { expect, test } from './test';
 import { createMeeting, expectVideoPlaying, join, person, tileOf } from './call-fixtures';
 
-test('every page and a call run under the CSP without a violation', async ({ browser, cspViolations }) => {
+test('every page and a call run under the CSP without a violation', async ({ browser, pageProblems }) => {
   const ann = await person(browser, 'Ann');
   const bo = await person(browser, 'Bo');
 
@@ -30,7 +30,7 @@ test('every page and a call run under the CSP without a violation', async ({ bro
   await expectVideoPlaying(tileOf(ann.page, 'Bo'));
   await expectVideoPlaying(tileOf(bo.page, 'Ann'));
 
-  expect(cspViolations).toEqual([]);
+  expect(pageProblems).toEqual([]);
   await ann.context.close();
   await bo.context.close();
 });

@@ -2,6 +2,7 @@
 // late joiners), raised hands, muting and removing someone, locking, muting everyone,
 // reactions, searching the participants. Host and two others, so the calls run through the SFU.
 import { expect, test, type Page } from './test';
+import { gotoHydrated } from './fixtures';
 import { connections, createMeeting, expectAudioFlowing, join, openPreJoin, person, tileOf, trackPeerConnections } from './call-fixtures';
 
 declare global {
@@ -134,7 +135,7 @@ test('the lobby admits people (a knock heard on the chosen speaker); chat reache
   for (const p of [host, gil, pat]) await p.context.close();
 });
 
-test('someone who tires of waiting leaves the lobby, and the host admits everyone else at once', async ({ browser }) => {
+test('someone who tires of waiting leaves the lobby, and the host admits everyone else at once; the dashboard shows who is in and who waits', async ({ browser }) => {
   const host = await person(browser, 'Hugo');
   const code = await createMeeting(host, { title: 'Busy door', allow_guests: true, lobby: true });
   await join(host, code);
@@ -147,6 +148,12 @@ test('someone who tires of waiting leaves the lobby, and the host admits everyon
   const [ida, jo, kim] = waiting;
   await expect(host.page.getByTestId('waiter')).toHaveCount(3);
   await expect(host.page).toHaveTitle(/^\(3 waiting\) Busy door/);
+  // The host's dashboard, in another tab, says who is in and who waits.
+  const dashboard = await host.context.newPage();
+  await gotoHydrated(dashboard, '/dashboard');
+  const card = dashboard.locator(`[data-testid="meeting-card"][data-code="${code}"]`);
+  await expect(card.getByTestId('live-in-call')).toHaveText('1 person in the call now');
+  await expect(card.getByTestId('live-waiting')).toHaveText('3 people waiting to join');
 
   // Kim gives up: gone from the host's list and count at once.
   await kim.page.getByTestId('leave-lobby').click();
@@ -163,6 +170,9 @@ test('someone who tires of waiting leaves the lobby, and the host admits everyon
   for (const name of ['Ida', 'Jo']) await expect(tileOf(host.page, name)).toBeVisible();
   await expect(tileOf(host.page, 'Kim')).toHaveCount(0);
   await expect(kim.page.getByTestId('room')).toHaveCount(0);
+  // The dashboard catches up by itself (it asks again every 15 s).
+  await expect(card.getByTestId('live-in-call')).toHaveText('3 people in the call now', { timeout: 30_000 });
+  await expect(card.getByTestId('live-waiting')).toHaveCount(0);
   for (const p of [host, ida, jo, kim]) await p.context.close();
 });
 

@@ -1,8 +1,11 @@
 // The `test` every spec uses: Playwright's, with one automatic check. Every browser context a
 // test opens (the `page`/`context` fixtures, `browser.newContext`, `browser.newPage`) reports
-// Content-Security-Policy violations (console messages, and securitypolicyviolation events
-// turned into console errors), and a test that saw one fails: the whole suite runs under the
-// server's CSP, not only csp.spec.ts.
+// what must never happen on a page, and a test that saw any of it fails:
+// - a Content-Security-Policy violation (console messages, and securitypolicyviolation
+//   events turned into console errors): the whole suite runs under the server's CSP, not only
+//   csp.spec.ts;
+// - a panic of the WebAssembly app ("panicked at" on the console): the app is broken from
+//   then on, though a test that does not look at the broken part would still pass.
 import { test as base, expect, type Browser, type BrowserContext } from '@playwright/test';
 
 export { expect };
@@ -10,12 +13,14 @@ export type { Browser, BrowserContext, Locator, Page } from '@playwright/test';
 
 const guarded = new WeakSet<BrowserContext>();
 
-/** Makes `context` report CSP violations into `seen` (once per context). */
+/** Makes `context` report CSP violations and app panics into `seen` (once per context). */
 async function guard(context: BrowserContext, seen: string[]) {
   if (guarded.has(context)) return;
   guarded.add(context);
   context.on('console', (msg) => {
-    if (/Content[- ]Security[- ]Policy/i.test(msg.text())) seen.push(`${msg.location().url}: ${msg.text()}`);
+    const text = msg.text();
+    const problem = /Content[- ]Security[- ]Policy/i.test(text) || (msg.type() === 'error' && /panicked at/.test(text));
+    if (problem) seen.push(`${msg.location().url}: ${text.slice(0, 400)}`);
   });
   await context.addInitScript(() => {
     document.addEventListener('securitypolicyviolation', (e) => {
@@ -38,8 +43,8 @@ function guardBrowser(browser: Browser, seen: string[]): () => void {
   };
 }
 
-export const test = base.extend<{ cspViolations: string[] }>({
-  cspViolations: [
+export const test = base.extend<{ pageProblems: string[] }>({
+  pageProblems: [
     async ({ browser }, use) => {
       const seen: string[] = [];
       const undo = guardBrowser(browser, seen);
@@ -48,12 +53,12 @@ export const test = base.extend<{ cspViolations: string[] }>({
       } finally {
         undo();
       }
-      expect(seen, 'Content-Security-Policy violations reported in the console').toEqual([]);
+      expect(seen, 'CSP violations or app panics reported in the console').toEqual([]);
     },
     { auto: true },
   ],
-  context: async ({ context, cspViolations }, use) => {
-    await guard(context, cspViolations);
+  context: async ({ context, pageProblems }, use) => {
+    await guard(context, pageProblems);
     await use(context);
   },
 });

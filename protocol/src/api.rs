@@ -155,6 +155,12 @@ pub struct Meeting {
     pub max_participants: u32,
     pub join_url: String,
     pub created_at: String,
+    /// People in the meeting right now (seated), as its host sees it on their own list.
+    #[serde(default)]
+    pub in_call: u32,
+    /// People in its lobby right now, waiting for someone to let them in.
+    #[serde(default)]
+    pub waiting: u32,
 }
 
 /// What anyone with the link may see before joining; never the password hash.

@@ -359,6 +359,14 @@ async fn the_lobby_admits_and_denies_and_a_locked_meeting_refuses() {
     assert_eq!(waiting.len(), 1);
     assert_eq!(waiting[0].display_name, "Ada");
     assert!(!waiting[0].signed_in);
+    // The host's list of meetings says so too (for a host on the dashboard, not in the room).
+    let live = || async {
+        let list = server.get_json(&host, "/api/v1/meetings").await;
+        let card = &list["upcoming"][0];
+        assert_eq!(card["code"], code.as_str());
+        (card["in_call"].clone(), card["waiting"].clone())
+    };
+    assert_eq!(live().await, (json!(1), json!(1)));
     // Waiting people get nothing of the meeting: no chat, no media, no participants.
     chat(&mut a, 1, None, "let me in").await;
     assert_eq!(
@@ -384,6 +392,7 @@ async fn the_lobby_admits_and_denies_and_a_locked_meeting_refuses() {
     })
     .await;
     assert_eq!(peers.len(), 1, "admitted, Ada sees the host");
+    assert_eq!(live().await, (json!(2), json!(0)));
     chat(&mut a, 2, None, "thanks").await;
     expect(&mut a, |m| {
         matches!(m, ServerMsg::ChatAck { nonce: 2, .. }).then_some(())

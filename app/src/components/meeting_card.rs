@@ -1,4 +1,4 @@
-//! One meeting on the dashboard: when, code, link actions, edit and delete.
+//! One meeting on the dashboard: when, code, who is in it now, link actions, edit and delete.
 
 use super::attendance::AttendanceView;
 use super::chat_log::ChatLogView;
@@ -10,11 +10,20 @@ use crate::api::delete_meeting;
 use leptos::prelude::*;
 use leptos_router::components::A;
 use protocol::Meeting;
+use std::collections::HashMap;
+
+/// Who is in each of the host's meetings now, by code: (seated, waiting in the lobby). Kept by
+/// the dashboard, which asks again now and then; a card reads its own entry.
+pub type Live = HashMap<String, (u32, u32)>;
 
 const BUTTON: &str = "rounded-lg border border-slate-300 px-3 py-1.5 text-sm font-medium hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-500/50 dark:border-slate-700 dark:hover:bg-slate-800";
 
 #[component]
-pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
+pub fn MeetingCard(
+    meeting: Meeting,
+    on_change: Callback<()>,
+    live: RwSignal<Live>,
+) -> impl IntoView {
     let editing = RwSignal::new(false);
     let chat = RwSignal::new(false);
     let attendance = RwSignal::new(false);
@@ -63,6 +72,7 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
                         {meeting.allow_guests.then(|| view! { <span class="rounded bg-emerald-100 px-2 py-0.5 text-emerald-900">"Guests allowed"</span> })}
                         {meeting.lobby.then(|| view! { <span class="rounded bg-sky-100 px-2 py-0.5 text-sky-900">"Waiting room"</span> })}
                     </p>
+                    <LiveNow code=meeting.code.0.clone() listed=(meeting.in_call, meeting.waiting) live />
                 </div>
                 <div class="flex flex-wrap gap-2">
                     <A href=href attr:class=BUTTON>"Open"</A>
@@ -122,4 +132,38 @@ pub fn MeetingCard(meeting: Meeting, on_change: Callback<()>) -> impl IntoView {
         </li>
     }
     .into_any()
+}
+
+/// Whether anyone is in the meeting now, and whether anyone waits to be let in: a host on the
+/// dashboard sees it without opening the meeting.
+#[component]
+fn LiveNow(code: String, listed: (u32, u32), live: RwSignal<Live>) -> impl IntoView {
+    view! {
+        <p class="mt-2 flex flex-wrap gap-1 text-xs font-medium empty:hidden" data-testid="live" role="status">
+            {move || {
+                // Until the dashboard has asked again, what came with the list.
+                let (seated, waiting) = live.with(|l| l.get(&code).copied()).unwrap_or(listed);
+                view! {
+                    {(seated > 0).then(|| view! {
+                        <span class="inline-flex items-center gap-1 rounded bg-red-100 px-2 py-0.5 text-red-900" data-testid="live-in-call">
+                            <span class="h-2 w-2 animate-pulse rounded-full bg-red-600" aria-hidden="true"></span>
+                            {people(seated, "in the call now")}
+                        </span>
+                    })}
+                    {(waiting > 0).then(|| view! {
+                        <span class="rounded bg-amber-100 px-2 py-0.5 text-amber-900" data-testid="live-waiting">
+                            {people(waiting, "waiting to join")}
+                        </span>
+                    })}
+                }
+            }}
+        </p>
+    }
+}
+
+fn people(n: u32, what: &str) -> String {
+    match n {
+        1 => format!("1 person {what}"),
+        n => format!("{n} people {what}"),
+    }
 }

@@ -1,7 +1,7 @@
 //! Dashboard (signed-in only): schedule meetings and manage the ones you host.
 
 use crate::api::my_meetings;
-use crate::components::meeting_card::MeetingCard;
+use crate::components::meeting_card::{Live, MeetingCard};
 use crate::components::meeting_form::MeetingForm;
 use crate::components::profile::ProfileCard;
 use crate::components::status::Loading;
@@ -9,7 +9,15 @@ use crate::state::auth::AuthState;
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::components::Redirect;
-use protocol::{Meeting, User};
+use protocol::{Meeting, MeetingList, User};
+
+fn live_of(list: &MeetingList) -> Live {
+    list.upcoming
+        .iter()
+        .chain(&list.past)
+        .map(|m| (m.code.0.clone(), (m.in_call, m.waiting)))
+        .collect()
+}
 
 #[component]
 pub fn DashboardPage() -> impl IntoView {
@@ -31,6 +39,21 @@ pub fn DashboardPage() -> impl IntoView {
 fn Dashboard(user: User) -> impl IntoView {
     let meetings = Resource::new(|| (), |_| my_meetings());
     let changed = Callback::new(move |_: ()| meetings.refetch());
+    // Who is in the meetings now: from the list, then asked again every 15 s while the tab
+    // is visible (the cards stay as they are: an open form keeps what was typed).
+    let live = RwSignal::new(Live::new());
+    Effect::new(move |_| {
+        if let Some(Ok(list)) = meetings.get() {
+            live.set(live_of(&list));
+        }
+    });
+    crate::poll::while_visible(std::time::Duration::from_secs(15), move || {
+        leptos::task::spawn_local(async move {
+            if let Ok(list) = my_meetings().await {
+                live.try_set(live_of(&list));
+            }
+        });
+    });
     let created = RwSignal::new(None::<Meeting>);
     view! {
         <div class="space-y-8">
@@ -52,8 +75,8 @@ fn Dashboard(user: User) -> impl IntoView {
                 {move || Suspend::new(async move {
                     match meetings.await {
                         Ok(list) => view! {
-                            <MeetingSection title="Upcoming" empty="Nothing scheduled. Create a meeting above." meetings=list.upcoming on_change=changed />
-                            <MeetingSection title="Past" empty="No past meetings yet." meetings=list.past on_change=changed />
+                            <MeetingSection title="Upcoming" empty="Nothing scheduled. Create a meeting above." meetings=list.upcoming on_change=changed live />
+                            <MeetingSection title="Past" empty="No past meetings yet." meetings=list.past on_change=changed live />
                         }.into_any(),
                         Err(e) => view! { <p class="text-red-600 dark:text-red-400" role="alert">{e.message()}</p> }.into_any(),
                     }
@@ -69,6 +92,7 @@ fn MeetingSection(
     empty: &'static str,
     meetings: Vec<Meeting>,
     on_change: Callback<()>,
+    live: RwSignal<Live>,
 ) -> impl IntoView {
     let is_empty = meetings.is_empty();
     view! {
@@ -76,7 +100,7 @@ fn MeetingSection(
             <h2 class="mb-3 text-xl font-semibold">{title} " (" {meetings.len()} ")"</h2>
             {is_empty.then(|| view! { <p class="text-slate-500 dark:text-slate-400">{empty}</p> })}
             <ul class="grid gap-3">
-                {meetings.into_iter().map(|meeting| view! { <MeetingCard meeting on_change /> }).collect_view()}
+                {meetings.into_iter().map(|meeting| view! { <MeetingCard meeting on_change live /> }).collect_view()}
             </ul>
         </section>
     }

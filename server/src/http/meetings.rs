@@ -134,7 +134,8 @@ pub async fn list(
     let public_url = state.config.public_url();
     let mut list = MeetingList::default();
     for row in db::meetings::by_host(&state.db, &user).await? {
-        let meeting = meetings::to_meeting(&row, &public_url);
+        let room = state.rooms.occupancy(&MeetingCode(row.code.clone()));
+        let meeting = meetings::to_hosted(&row, &public_url, room);
         if meetings::is_past(&row, now) {
             list.past.push(meeting);
         } else {
@@ -204,7 +205,12 @@ pub async fn update(
     {
         state.mail.changed(&state.db, &before, &row, &host).await?;
     }
-    Ok(Json(meetings::to_meeting(&row, &state.config.public_url())))
+    let room = state.rooms.occupancy(&MeetingCode(row.code.clone()));
+    Ok(Json(meetings::to_hosted(
+        &row,
+        &state.config.public_url(),
+        room,
+    )))
 }
 
 #[utoipa::path(

@@ -106,6 +106,19 @@ pub fn to_meeting(row: &MeetingRow, public_url: &str) -> Meeting {
         max_participants: u32::try_from(row.max_participants).unwrap_or(PARTICIPANTS_DEFAULT),
         join_url: format!("{public_url}/meeting/{}", row.code),
         created_at: rfc3339(row.created_at),
+        in_call: 0,
+        waiting: 0,
+    }
+}
+
+/// The host's view of a meeting with its room now: `(seated, waiting)` from
+/// `Rooms::occupancy`.
+pub fn to_hosted(row: &MeetingRow, public_url: &str, room: (usize, usize)) -> Meeting {
+    let count = |n: usize| u32::try_from(n).unwrap_or(u32::MAX);
+    Meeting {
+        in_call: count(room.0),
+        waiting: count(room.1),
+        ..to_meeting(row, public_url)
     }
 }
 

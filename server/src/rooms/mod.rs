@@ -159,6 +159,14 @@ impl Rooms {
             .map_or((0, false), |room| (room.len(), room.is_locked()))
     }
 
+    /// For the meeting's host: how many are seated and how many wait in the lobby.
+    pub fn occupancy(&self, code: &MeetingCode) -> (usize, usize) {
+        self.lock()
+            .rooms
+            .get(code)
+            .map_or((0, 0), |room| (room.len(), room.waiting_len()))
+    }
+
     /// Whether `identity` would get in now (the join step asks before issuing a ticket).
     pub fn admits(
         &self,

@@ -215,6 +215,11 @@ impl Room {
         self.members.len()
     }
 
+    /// People in the lobby.
+    pub fn waiting_len(&self) -> usize {
+        self.waiting.len()
+    }
+
     /// Nobody seated and nobody waiting.
     pub fn is_empty(&self) -> bool {
         self.members.is_empty() && self.waiting.is_empty()

@@ -139,32 +139,15 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
 fn RoomNow(code: String, in_call: u32, locked: bool) -> impl IntoView {
     let count = RwSignal::new(in_call);
     let locked = RwSignal::new(locked);
-    #[cfg(feature = "hydrate")]
-    {
-        let handle = set_interval_with_handle(
-            move || {
-                if document().hidden() {
-                    return;
-                }
-                let code = code.clone();
-                leptos::task::spawn_local(async move {
-                    if let Ok(info) = crate::api::find_meeting(code).await {
-                        count.try_set(info.in_call);
-                        locked.try_set(info.locked);
-                    }
-                });
-            },
-            std::time::Duration::from_secs(10),
-        )
-        .ok();
-        on_cleanup(move || {
-            if let Some(handle) = handle {
-                handle.clear();
+    crate::poll::while_visible(std::time::Duration::from_secs(10), move || {
+        let code = code.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(info) = crate::api::find_meeting(code).await {
+                count.try_set(info.in_call);
+                locked.try_set(info.locked);
             }
         });
-    }
-    #[cfg(not(feature = "hydrate"))]
-    let _ = code;
+    });
     view! {
         <p class="mt-3 text-sm text-slate-600 dark:text-slate-300" data-testid="in-call" role="status">
             {move || in_call_text(count.get())}
