@@ -9,7 +9,7 @@ import {
 
 test.describe.configure({ timeout: 120_000 });
 
-test('two people see and hear each other; mute (and push to talk) and screen share show on the other side', async ({ browser }) => {
+test('two people see and hear each other; mute (and push to talk) and screen share (full screen) show on the other side', async ({ browser }) => {
   const alice = await person(browser, 'Alice');
   const bob = await person(browser, 'Bob');
   const code = await createMeeting(alice, { title: 'Pair call' });
@@ -124,6 +124,17 @@ test('two people see and hear each other; mute (and push to talk) and screen sha
   await expect(alice.page.getByRole('button', { name: 'Stop sharing screen' })).toBeVisible();
   const screenOnBob = tileOf(bob.page, 'Alice', true);
   await expectVideoPlaying(screenOnBob);
+  // Bob reads it full screen, and comes back with the same button. (Esc, the browser's own way
+  // out, is not delivered by Playwright's keyboard; the page follows any exit the same way.)
+  const fullScreenTile = () => bob.page.evaluate(() => document.fullscreenElement?.getAttribute('data-tile') ?? null);
+  await screenOnBob.hover();
+  await screenOnBob.getByRole('button', { name: 'Show Alice full screen' }).click();
+  await expect.poll(fullScreenTile).toBe(await screenOnBob.getAttribute('data-tile'));
+  await expect(screenOnBob.getByTestId('full-screen')).toHaveAttribute('aria-pressed', 'true');
+  await expectVideoPlaying(screenOnBob);
+  await screenOnBob.getByRole('button', { name: 'Exit full screen' }).click();
+  await expect.poll(fullScreenTile).toBeNull();
+  await expect(screenOnBob.getByTestId('full-screen')).toHaveAttribute('aria-pressed', 'false');
   await alice.page.getByRole('button', { name: 'Stop sharing screen' }).click();
   await expect(screenOnBob).toHaveCount(0);
 

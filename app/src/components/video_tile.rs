@@ -1,5 +1,6 @@
 //! One video on screen: a camera or a screen share, mine or someone else's, with the name,
-//! mute / camera-off state, speaking ring, connection quality and a pin button.
+//! mute / camera-off state, speaking ring, connection quality, and buttons to pin it or show it
+//! full screen.
 
 use crate::call::{CallState, LinkState, TileKey};
 use crate::components::avatar::Avatar;
@@ -112,6 +113,8 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
             });
         }
     };
+    let figure_ref = NodeRef::<leptos::html::Figure>::new();
+    let full = full_screen(figure_ref);
     let name = move || info.with(|i| i.name.clone());
     // Reactions show on camera tiles: mine (`None`) or the participant's.
     let who = match &tile {
@@ -130,6 +133,7 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
     });
     view! {
         <figure
+            node_ref=figure_ref
             id=tile.dom_id()
             data-testid="tile"
             data-tile=tile.dom_id()
@@ -162,8 +166,8 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
                 prop:volume=move || if screen || info.with(|i| i.audio) { 1.0 } else { 0.0 }
                 data-remote-media=(!mine).then_some("true")
                 class="h-full w-full bg-black"
-                class=("object-contain", screen)
-                class=("object-cover", !screen)
+                class=("object-contain", move || screen || full.get())
+                class=("object-cover", move || !screen && !full.get())
                 class=("-scale-x-100", matches!(tile, TileKey::Me))
                 class=("invisible", move || !info.with(|i| i.video))
             ></video>
@@ -215,16 +219,68 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
                     </span>
                 }
             })}
-            <button
-                type="button"
-                on:click=toggle_pin
-                class="absolute bottom-2 right-2 rounded-md bg-black/60 px-2 py-1 text-xs text-white opacity-0 focus:opacity-100 group-hover:opacity-100"
-                aria-pressed=move || pinned.get().to_string()
-                aria-label=move || format!("{} {}", if pinned.get() { "Unpin" } else { "Pin" }, name())
-            >
-                {move || if pinned.get() { "Unpin" } else { "Pin" }}
-            </button>
+            <span class="absolute bottom-2 right-2 flex gap-1">
+                <button
+                    type="button"
+                    on:click=move |_| toggle_full_screen(figure_ref)
+                    class=TILE_BUTTON
+                    aria-pressed=move || full.get().to_string()
+                    aria-label=move || if full.get() { "Exit full screen".to_owned() } else { format!("Show {} full screen", name()) }
+                    data-testid="full-screen"
+                >
+                    {move || if full.get() { "Exit full screen" } else { "Full screen" }}
+                </button>
+                <button
+                    type="button"
+                    on:click=toggle_pin
+                    class=TILE_BUTTON
+                    aria-pressed=move || pinned.get().to_string()
+                    aria-label=move || format!("{} {}", if pinned.get() { "Unpin" } else { "Pin" }, name())
+                >
+                    {move || if pinned.get() { "Unpin" } else { "Pin" }}
+                </button>
+            </span>
         </figure>
     }
     .into_any()
+}
+
+/// A tile's own buttons: shown on hover or keyboard focus (and while full screen).
+const TILE_BUTTON: &str = "rounded-md bg-black/60 px-2 py-1 text-xs text-white opacity-0 focus:opacity-100 group-hover:opacity-100";
+
+/// Whether the tile `figure` is the page's full-screen element, kept up to date as the browser
+/// enters and leaves full screen (its button, or Esc).
+fn full_screen(figure: NodeRef<leptos::html::Figure>) -> RwSignal<bool> {
+    let full = RwSignal::new(false);
+    #[cfg(feature = "hydrate")]
+    {
+        let handle = window_event_listener_untyped("fullscreenchange", move |_| {
+            let now = document().fullscreen_element();
+            let mine = figure
+                .get_untracked()
+                .is_some_and(|f| now.is_some_and(|n| *n == **f));
+            full.try_set(mine);
+        });
+        on_cleanup(move || handle.remove());
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = figure;
+    full
+}
+
+/// Shows the tile full screen, or leaves full screen if it is.
+fn toggle_full_screen(figure: NodeRef<leptos::html::Figure>) {
+    #[cfg(feature = "hydrate")]
+    {
+        let Some(figure) = figure.get_untracked() else {
+            return;
+        };
+        if document().fullscreen_element().is_some() {
+            document().exit_fullscreen();
+        } else if let Err(e) = figure.request_fullscreen() {
+            web_sys::console::warn_2(&"full screen:".into(), &e);
+        }
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = figure;
 }
