@@ -103,7 +103,9 @@ test('the lobby admits people (a knock heard on the chosen speaker); chat reache
   // Chat both ways; the closed panel counts what arrived.
   await say(host.page, 'Hello Gil, see https://example.com/agenda');
   await expect(gil.page.getByTestId('unread')).toContainText('1');
+  await expect(gil.page).toHaveTitle(/^\(1 new\) Lobby and chat/);
   await openChat(gil.page);
+  await expect(gil.page).toHaveTitle(/^Lobby and chat/);
   await expect(message(gil.page, 'Hello Gil')).toHaveAttribute('data-from', 'Hana');
   await expect(message(gil.page, 'Hello Gil').getByRole('link', { name: 'https://example.com/agenda' })).toHaveAttribute('rel', /noopener/);
   await expect(gil.page.getByTestId('unread')).toHaveCount(0);

@@ -38,13 +38,11 @@ pub fn Room(title: String) -> impl IntoView {
     let side = move || show_people.get() || state.chat_open.get() || show_devices.get();
     let tab_title = {
         let title = title.clone();
-        move || match state.lobby.with(Vec::len) {
-            0 => title.clone(),
-            n => format!("({n} waiting) {title}"),
-        }
+        move || tab_title(&title, state.lobby.with(Vec::len), state.unread.get())
     };
     view! {
-        // Someone at the door shows in the tab's title too, for a host looking at another tab.
+        // Someone at the door, and unread chat, show in the tab's title too, for someone
+        // looking at another tab.
         <Title text=tab_title />
         // The whole viewport, over the page header: tiles as large as the window allows,
         // controls pinned to the bottom (clear of a phone's home indicator).
@@ -186,5 +184,30 @@ fn Toast() -> impl IntoView {
                 <p class="rounded-lg bg-slate-900 px-4 py-2 text-sm text-white shadow-lg" data-testid="toast">{t}</p>
             })}
         </div>
+    }
+}
+
+/// The tab's title: the meeting's, after what waits for this person — people at the door
+/// (for those who run the room) and chat messages they have not seen.
+fn tab_title(title: &str, waiting: usize, unread: u32) -> String {
+    let waiting = (waiting > 0).then(|| format!("{waiting} waiting"));
+    let unread = (unread > 0).then(|| format!("{unread} new"));
+    match (waiting, unread) {
+        (None, None) => title.to_owned(),
+        (Some(one), None) | (None, Some(one)) => format!("({one}) {title}"),
+        (Some(w), Some(u)) => format!("({w}, {u}) {title}"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::tab_title;
+
+    #[test]
+    fn the_tab_title_says_who_waits_and_what_is_unread() {
+        assert_eq!(tab_title("Standup", 0, 0), "Standup");
+        assert_eq!(tab_title("Standup", 2, 0), "(2 waiting) Standup");
+        assert_eq!(tab_title("Standup", 0, 3), "(3 new) Standup");
+        assert_eq!(tab_title("Standup", 1, 4), "(1 waiting, 4 new) Standup");
     }
 }
