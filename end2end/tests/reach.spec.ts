@@ -124,7 +124,7 @@ test('on a phone the pre-join controls are not covered and the room fills the sc
   await guest.context.close();
 });
 
-test('the join flow and the room controls work by keyboard alone, and changes are announced', async ({ browser }) => {
+test('the join flow and the room controls work by keyboard alone (the shortcuts listed by ?), and changes are announced', async ({ browser }) => {
   const host = await person(browser, 'Hana');
   const code = await createMeeting(host, { title: 'Keyboard', allow_guests: true });
   await join(host, code);
@@ -152,6 +152,17 @@ test('the join flow and the room controls work by keyboard alone, and changes ar
   await page.keyboard.type('typed, not clicked');
   await page.keyboard.press('Enter');
   await expect(host.page.getByTestId('toggle-chat').getByTestId('unread')).toContainText('1');
+
+  // "?" lists the shortcuts (focus on its Close button; it passes axe); Esc closes it.
+  await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());
+  await page.keyboard.press('?');
+  const help = page.getByRole('dialog', { name: 'Keyboard shortcuts' });
+  await expect(help).toBeVisible();
+  await expect(help).toContainText('Talk while muted');
+  await expect(help.getByRole('button', { name: 'Close' })).toBeFocused();
+  expect(await seriousViolations(page)).toEqual([]);
+  await page.keyboard.press('Escape');
+  await expect(help).toHaveCount(0);
 
   // Live regions: changes are announced whatever panel is open (the announcer), and the
   // chat log is a polite log too.

@@ -187,6 +187,8 @@ pub struct CallState {
     pub chat_more: RwSignal<bool>,
     pub chat_open: RwSignal<bool>,
     pub unread: RwSignal<u32>,
+    /// The list of keyboard shortcuts is shown (`?`).
+    pub shortcuts_open: RwSignal<bool>,
     /// Who waits in the lobby (shown to hosts and moderators).
     pub lobby: RwSignal<Vec<Waiter>>,
     pub locked: RwSignal<bool>,
@@ -235,6 +237,7 @@ impl CallState {
             chat_more: RwSignal::new(false),
             chat_open: RwSignal::new(false),
             unread: RwSignal::new(0),
+            shortcuts_open: RwSignal::new(false),
             lobby: RwSignal::new(Vec::new()),
             locked: RwSignal::new(false),
             hand: RwSignal::new(false),

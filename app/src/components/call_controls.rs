@@ -261,7 +261,8 @@ fn EndForAll() -> impl IntoView {
     }
 }
 
-/// M / V / S / H toggle microphone, camera, screen share and hand unless the user is typing.
+/// M / V / S / H toggle microphone, camera, screen share and hand unless the user is typing;
+/// `?` shows them all (`shortcuts::ShortcutsHelp`).
 /// Holding Space while muted talks (push to talk) unless a control has the focus (Space
 /// presses it); letting go, or leaving the window, mutes again.
 fn install_shortcuts(state: CallState) {
@@ -286,6 +287,8 @@ fn install_shortcuts(state: CallState) {
             return;
         }
         match e.key().as_str() {
+            "?" => state.shortcuts_open.update(|open| *open = !*open),
+            "Escape" if state.shortcuts_open.get_untracked() => state.shortcuts_open.set(false),
             "m" | "M" => actions::toggle_mic(state),
             "v" | "V" => actions::toggle_camera(state),
             "s" | "S" => actions::toggle_screen(state),

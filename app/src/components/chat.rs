@@ -200,13 +200,14 @@ fn line_view(line: ChatLine) -> impl IntoView {
             data-private=line.private.to_string()
             data-from=who.clone()
         >
-            <p class="text-xs text-slate-500 dark:text-slate-400">
+            // slate-600: slate-500 falls short of AA on my own messages' indigo-50.
+            <p class="text-xs text-slate-600 dark:text-slate-400">
                 <span class="font-medium text-slate-700 dark:text-slate-300">{who.clone()}</span>
                 {private.map(|p| view! { <span class="ml-1 text-amber-700 dark:text-amber-400">{p}</span> })}
                 <span class="ml-1">{clock(line.at_ms)}</span>
             </p>
             <p class="whitespace-pre-wrap break-words" data-testid="chat-text">{body}</p>
-            {status.map(|s| view! { <p class="text-xs text-slate-500 dark:text-slate-400" data-testid="chat-status">{s}</p> })}
+            {status.map(|s| view! { <p class="text-xs text-slate-600 dark:text-slate-400" data-testid="chat-status">{s}</p> })}
         </li>
     }
     .into_any()

@@ -18,5 +18,6 @@ pub mod meeting_form;
 pub mod participants;
 pub mod profile;
 pub mod prompts;
+pub mod shortcuts;
 pub mod status;
 pub mod video_tile;

@@ -128,7 +128,7 @@ fn Row(p: Participant) -> impl IntoView {
                     {hand.then(|| view! { <span class="mr-1 inline-block align-text-bottom text-amber-600" title="Hand raised" data-testid="participant-hand"><Svg icon=Icon::Hand class="h-4 w-4" /><span class="sr-only">"Hand raised"</span></span> })}
                     {name.clone()}
                     {(!role.is_empty()).then(|| view! { <span class="ml-1 rounded bg-slate-100 px-1 text-xs dark:bg-slate-800">{role}</span> })}
-                    {reconnecting.then(|| view! { <span class="ml-1 text-xs text-amber-600">"reconnecting"</span> })}
+                    {reconnecting.then(|| view! { <span class="ml-1 text-xs text-amber-700 dark:text-amber-400">"reconnecting"</span> })}
                     </span>
                 </span>
                 <span class="flex shrink-0 items-center gap-1 text-slate-500 dark:text-slate-400">

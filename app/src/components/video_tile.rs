@@ -209,7 +209,7 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
             {move || info.with(|i| i.quality).map(|q| {
                 let level = q.level();
                 view! {
-                    <span class="absolute right-2 top-2 flex items-end gap-0.5 rounded bg-black/60 px-1.5 py-1" title=q.summary() aria-label=q.summary() data-testid="quality" data-level=level.bars().to_string()>
+                    <span class="absolute right-2 top-2 flex items-end gap-0.5 rounded bg-black/60 px-1.5 py-1" role="img" title=q.summary() aria-label=q.summary() data-testid="quality" data-level=level.bars().to_string()>
                         {(1..=3u8).map(|b| view! {
                             <span class="w-1 rounded-sm"
                                 class=("bg-emerald-400", b <= level.bars())

@@ -11,6 +11,7 @@ use crate::components::device_select::DeviceSelects;
 use crate::components::lobby::LobbyPanel;
 use crate::components::participants::ParticipantsPanel;
 use crate::components::prompts::Prompts;
+use crate::components::shortcuts::{ShortcutsButton, ShortcutsHelp};
 use crate::components::video_tile::VideoTile;
 use leptos::prelude::*;
 use leptos_meta::Title;
@@ -118,6 +119,7 @@ pub fn Room(title: String) -> impl IntoView {
                             <section id="device-settings" aria-label="Device settings" class="grid gap-2 rounded-xl border border-slate-200 bg-white p-3 dark:border-slate-800 dark:bg-slate-900">
                                 <DeviceSelects />
                                 <IncomingVideo />
+                                <ShortcutsButton />
                             </section>
                         </Show>
                         <Show when=move || show_people.get()>
@@ -131,6 +133,7 @@ pub fn Room(title: String) -> impl IntoView {
             </div>
             <div class="shrink-0 pb-[max(0.25rem,env(safe-area-inset-bottom))]">
                 <ControlBar show_people show_devices />
+                <ShortcutsHelp />
             </div>
             <Toast />
             // Always in the page, whatever panel is open: joins, leaves, mutes, hands.
