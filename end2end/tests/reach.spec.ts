@@ -84,6 +84,61 @@ test('the public pages, the dashboard, pre-join and the room pass axe at phone a
   await host.context.close();
 });
 
+test('a busy room (lobby, chat, a remote tile) and the dashboard with every panel open pass axe, light and dark', async ({ browser }) => {
+  test.setTimeout(150_000); // three people, then the dashboard twice
+  const host = await person(browser, 'Ada');
+  const code = await createMeeting(host, { title: 'Busy axe', allow_guests: true, lobby: true });
+  const page = host.page;
+  await join(host, code);
+  const bo = await person(browser, 'Bo');
+  await join(bo, code, { lobby: true });
+  await page.locator('[data-testid="waiter"][data-name="Bo"]').getByTestId('admit').click();
+  await expect(bo.page.getByTestId('room')).toBeVisible();
+  const cy = await person(browser, 'Cy', { guest: true });
+  await join(cy, code, { guestName: 'Cy', lobby: true });
+  await expect(page.getByTestId('lobby')).toBeVisible();
+
+  // Chat from both sides, one private; Bo's tile with its connection badge.
+  await page.getByTestId('toggle-chat').click();
+  await page.getByRole('textbox', { name: /message/i }).fill('Mine, to everyone');
+  await page.keyboard.press('Enter');
+  await bo.page.getByTestId('toggle-chat').click();
+  await bo.page.getByRole('textbox', { name: /message/i }).fill('Theirs');
+  await bo.page.keyboard.press('Enter');
+  await expect(page.getByTestId('chat-message')).toHaveCount(2);
+  await expect(tileOf(page, 'Bo').getByTestId('quality')).toBeVisible({ timeout: 20_000 });
+  await page.getByTestId('toggle-people').click();
+  await page.getByTestId('toggle-devices').click();
+  expect(await seriousViolations(page), 'busy room, every panel').toEqual([]);
+  await screenshot(page, 'busy-room');
+
+  // The dashboard, with the meeting live and someone waiting, every panel of a card open,
+  // and a scheduled meeting's invitations and edit form; then the same in dark.
+  const res = await host.context.request.post('/api/v1/meetings', {
+    data: { title: 'Scheduled axe', starts_at: '2099-01-02T10:00:00Z', duration_minutes: 30 },
+  });
+  expect(res.status()).toBe(201);
+  const dashboard = await host.context.newPage();
+  for (const scheme of ['light', 'dark'] as const) {
+    await dashboard.emulateMedia({ colorScheme: scheme });
+    await gotoHydrated(dashboard, '/dashboard');
+    await expect(dashboard.locator('html')).toHaveClass(scheme === 'dark' ? /dark/ : /^(?!.*dark)/);
+    const live = dashboard.locator(`[data-testid="meeting-card"][data-code="${code}"]`);
+    await expect(live.getByTestId('live-waiting')).toBeVisible();
+    await live.getByTestId('show-chat').click();
+    await live.getByTestId('show-attendance').click();
+    const scheduled = dashboard.getByTestId('meeting-card').filter({ hasText: 'Scheduled axe' });
+    await scheduled.getByTestId('show-invitations').click();
+    await scheduled.getByRole('button', { name: 'Edit' }).click();
+    await expect(scheduled.getByRole('form', { name: 'Edit meeting' })).toBeVisible();
+    expect(await seriousViolations(dashboard), `dashboard, every panel (${scheme})`).toEqual([]);
+    await screenshot(dashboard, `dashboard-panels-${scheme}`);
+  }
+  await gotoLight(dashboard, '/no/such-page');
+  expect(await seriousViolations(dashboard), 'page not found').toEqual([]);
+  for (const p of [host, bo, cy]) await p.context.close();
+});
+
 test('on a phone the pre-join controls are not covered and the room fills the screen in portrait and landscape', async ({ browser }) => {
   const host = await person(browser, 'Hana');
   const code = await createMeeting(host, { title: 'Phone', allow_guests: true });

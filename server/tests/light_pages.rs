@@ -257,7 +257,10 @@ async fn a_missing_page_is_light_and_the_signed_in_skip_the_sign_in_forms() {
             .unwrap();
         assert_eq!(res.status(), StatusCode::NOT_FOUND);
         let html = res.text().await.unwrap();
-        assert!(html.contains("Page not found"), "{html}");
+        assert!(
+            html.contains("<title>Page not found · Video Meet</title>"),
+            "{html}"
+        );
         assert!(html.contains(who), "the header shows {who}");
         assert!(!html.contains("/pkg/video-meet.js"), "a 404 loads no app");
     }

@@ -2,6 +2,7 @@
 
 use crate::components::status::Notice;
 use leptos::prelude::*;
+use leptos_meta::Title;
 use leptos_router::components::A;
 
 #[component]
@@ -11,6 +12,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
+        <Title text="Page not found" />
         <Notice title="Page not found".to_string()>
             <p>"There is nothing at this address. " <A href="/" attr:class="text-indigo-600 dark:text-indigo-400 underline">"Go home"</A></p>
         </Notice>
