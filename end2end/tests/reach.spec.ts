@@ -218,6 +218,14 @@ test('the join flow and the room controls work by keyboard alone (the shortcuts 
   expect(await seriousViolations(page)).toEqual([]);
   await page.keyboard.press('Escape');
   await expect(help).toHaveCount(0);
+  // From the device settings too; closing gives the focus back to where it was.
+  await page.getByTestId('toggle-devices').click();
+  await page.getByTestId('show-shortcuts').focus();
+  await page.keyboard.press('Enter');
+  await expect(help.getByRole('button', { name: 'Close' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(help).toHaveCount(0);
+  await expect(page.getByTestId('show-shortcuts')).toBeFocused();
 
   // Live regions: changes are announced whatever panel is open (the announcer), and the
   // chat log is a polite log too.

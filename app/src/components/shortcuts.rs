@@ -33,11 +33,33 @@ pub fn ShortcutsButton() -> impl IntoView {
 }
 
 /// The list, over the room; Close, Esc or `?` again closes it. It takes the focus when it
-/// opens, for keyboards and screen readers.
+/// opens, for keyboards and screen readers, and gives it back to where it was when it closes.
 #[component]
 pub fn ShortcutsHelp() -> impl IntoView {
     let state = CallState::get();
     let close_ref = NodeRef::<Button>::new();
+    // Where the focus was before it opened (created first, so it runs first).
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let before = StoredValue::new_local(None::<web_sys::HtmlElement>);
+        Effect::new(move |was_open: Option<bool>| {
+            let open = state.shortcuts_open.get();
+            if open && was_open != Some(true) {
+                let focused = document()
+                    .active_element()
+                    .and_then(|el| el.dyn_into::<web_sys::HtmlElement>().ok());
+                before.set_value(focused);
+            } else if !open
+                && was_open == Some(true)
+                && let Some(el) = before.get_value()
+            {
+                let _ = el.focus();
+            }
+            open
+        });
+    }
+    // After the effect above has noted where the focus was.
     Effect::new(move |_| {
         if let Some(close) = close_ref.get() {
             let _ = close.focus();
