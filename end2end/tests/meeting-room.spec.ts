@@ -156,6 +156,7 @@ test('someone who tires of waiting leaves the lobby, and the host admits everyon
   const card = dashboard.locator(`[data-testid="meeting-card"][data-code="${code}"]`);
   await expect(card.getByTestId('live-in-call')).toHaveText('1 person in the call now');
   await expect(card.getByTestId('live-waiting')).toHaveText('3 people waiting to join');
+  await expect(card.getByRole('link', { name: 'Join now' })).toBeVisible();
 
   // Kim gives up: gone from the host's list and count at once.
   await kim.page.getByTestId('leave-lobby').click();

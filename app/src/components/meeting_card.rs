@@ -51,6 +51,13 @@ pub fn MeetingCard(
             .and_then(|r| r.err())
             .map(|e| e.message())
     };
+    // Who is in it now. Read straight from the dashboard's signal (no memo of the card's own:
+    // a refetch disposes the card while the new figures are being set).
+    let listed = (meeting.in_call, meeting.waiting);
+    let now = {
+        let code = meeting.code.0.clone();
+        move || live.with(|l| occupancy(l, &code, listed))
+    };
     let join_url = meeting.join_url.clone();
     let href = format!("/meeting/{}", meeting.code);
     let edit_copy = meeting.clone();
@@ -72,10 +79,10 @@ pub fn MeetingCard(
                         {meeting.allow_guests.then(|| view! { <span class="rounded bg-emerald-100 px-2 py-0.5 text-emerald-900">"Guests allowed"</span> })}
                         {meeting.lobby.then(|| view! { <span class="rounded bg-sky-100 px-2 py-0.5 text-sky-900">"Waiting room"</span> })}
                     </p>
-                    <LiveNow code=meeting.code.0.clone() listed=(meeting.in_call, meeting.waiting) live />
+                    <LiveNow code=meeting.code.0.clone() listed live />
                 </div>
                 <div class="flex flex-wrap gap-2">
-                    <A href=href attr:class=BUTTON>"Open"</A>
+                    <A href=href attr:class=BUTTON>{move || if now().0 > 0 { "Join now" } else { "Open" }}</A>
                     <CopyLink link=join_url class=BUTTON testid="copy-link" />
                     {meeting.starts_at.is_some().then(|| view! {
                         <a href=format!("/api/v1/meetings/{}/invite.ics", meeting.code) download class=BUTTON data-testid="download-ics">"Add to calendar"</a>
@@ -141,8 +148,7 @@ fn LiveNow(code: String, listed: (u32, u32), live: RwSignal<Live>) -> impl IntoV
     view! {
         <p class="mt-2 flex flex-wrap gap-1 text-xs font-medium empty:hidden" data-testid="live" role="status">
             {move || {
-                // Until the dashboard has asked again, what came with the list.
-                let (seated, waiting) = live.with(|l| l.get(&code).copied()).unwrap_or(listed);
+                let (seated, waiting) = live.with(|l| occupancy(l, &code, listed));
                 view! {
                     {(seated > 0).then(|| view! {
                         <span class="inline-flex items-center gap-1 rounded bg-red-100 px-2 py-0.5 text-red-900" data-testid="live-in-call">
@@ -159,6 +165,11 @@ fn LiveNow(code: String, listed: (u32, u32), live: RwSignal<Live>) -> impl IntoV
             }}
         </p>
     }
+}
+
+/// A meeting's (seated, waiting) in `live`, or as listed until the dashboard has asked again.
+fn occupancy(live: &Live, code: &str, listed: (u32, u32)) -> (u32, u32) {
+    live.get(code).copied().unwrap_or(listed)
 }
 
 fn people(n: u32, what: &str) -> String {
