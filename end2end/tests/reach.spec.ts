@@ -215,6 +215,8 @@ test('the join flow and the room controls work by keyboard alone (the shortcuts 
   await expect(help).toBeVisible();
   await expect(help).toContainText('Talk while muted');
   await expect(help.getByRole('button', { name: 'Close' })).toBeFocused();
+  await page.keyboard.press('Tab');
+  await expect(help.getByRole('button', { name: 'Close' })).toBeFocused();
   expect(await seriousViolations(page)).toEqual([]);
   await page.keyboard.press('Escape');
   await expect(help).toHaveCount(0);

@@ -75,6 +75,15 @@ pub fn ShortcutsHelp() -> impl IntoView {
                     class="w-full max-w-sm rounded-xl bg-white p-5 text-slate-900 shadow-xl dark:bg-slate-900 dark:text-slate-100"
                     data-testid="shortcuts"
                     on:click=|ev| ev.stop_propagation()
+                    // Modal: Tab stays on its only control instead of wandering behind it.
+                    on:keydown=move |ev| {
+                        if ev.key() == "Tab" {
+                            ev.prevent_default();
+                            if let Some(close) = close_ref.get_untracked() {
+                                let _ = close.focus();
+                            }
+                        }
+                    }
                 >
                     <h2 id="shortcuts-title" class="mb-3 text-lg font-semibold">"Keyboard shortcuts"</h2>
                     <dl class="grid grid-cols-[auto_1fr] gap-x-4 gap-y-2 text-sm">
