@@ -275,7 +275,8 @@ fn install_shortcuts(state: CallState) {
             if held.get_value() {
                 e.prevent_default(); // the key repeats while held
             } else if !e.repeat()
-                && !in_the_way(&e, SPACE_TAKERS)
+                && !in_the_way(&e, TYPING)
+                && !in_the_way(&e, CONTROLS)
                 && actions::push_to_talk(state, true)
             {
                 held.set_value(true);
@@ -318,8 +319,8 @@ fn install_shortcuts(state: CallState) {
 
 /// Where keys are text.
 const TYPING: &str = "input, textarea, select, [contenteditable]";
-/// Where Space already does something: text, and controls it presses or scrolls.
-const SPACE_TAKERS: &str = "input, textarea, select, [contenteditable], button, a[href], summary, [role=button], [tabindex]:not([tabindex=\"-1\"])";
+/// Where Space already does something besides typing: controls it presses or scrolls.
+const CONTROLS: &str = "button, a[href], summary, [role=button], [tabindex]:not([tabindex=\"-1\"])";
 
 /// Whether the key went to an element matching `selector` (or inside one).
 fn in_the_way(e: &leptos::ev::KeyboardEvent, selector: &str) -> bool {

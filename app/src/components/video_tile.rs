@@ -245,7 +245,7 @@ pub fn VideoTile(tile: TileKey, #[prop(into)] large: Signal<bool>) -> impl IntoV
     .into_any()
 }
 
-/// A tile's own buttons: shown on hover or keyboard focus (and while full screen).
+/// A tile's own buttons: shown on hover or keyboard focus.
 const TILE_BUTTON: &str = "rounded-md bg-black/60 px-2 py-1 text-xs text-white opacity-0 focus:opacity-100 group-hover:opacity-100";
 
 /// Whether the tile `figure` is the page's full-screen element, kept up to date as the browser

@@ -80,17 +80,9 @@ impl CookiePolicy {
     /// Rewrites a request's `Cookie` headers for the handlers after a renewal: the session
     /// cookies become `session`'s tokens (or go, with `None`); every other cookie stays.
     pub fn hand_on(&self, headers: &mut HeaderMap, session: Option<&Session>) {
-        let mut pairs: Vec<String> = headers
-            .get_all(header::COOKIE)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .flat_map(|v| v.split(';'))
-            .map(str::trim)
-            .filter(|pair| {
-                let name = pair.split_once('=').map_or(*pair, |(name, _)| name);
-                !pair.is_empty() && name != self.access_name() && name != self.refresh_name()
-            })
-            .map(str::to_owned)
+        let mut pairs: Vec<String> = pairs(headers)
+            .filter(|(name, _)| *name != self.access_name() && *name != self.refresh_name())
+            .map(|(name, value)| format!("{name}={value}"))
             .collect();
         if let Some(session) = session {
             pairs.push(format!("{}={}", self.access_name(), session.access_token));
@@ -115,15 +107,20 @@ impl CookiePolicy {
 
 /// The value of cookie `name` in the request's `Cookie` headers.
 pub fn read<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
+    pairs(headers)
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+        .filter(|v| !v.is_empty())
+}
+
+/// Every `name=value` in the request's `Cookie` headers, in order.
+fn pairs(headers: &HeaderMap) -> impl Iterator<Item = (&str, &str)> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-        .filter(|v| !v.is_empty())
 }
 
 #[cfg(test)]
