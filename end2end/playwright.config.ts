@@ -1,7 +1,6 @@
 // Playwright drives Debian's Chromium (no browser download) against a real video-meet
 // server that this config starts with an in-memory database.
 import { defineConfig } from '@playwright/test';
-import { networkInterfaces } from 'node:os';
 import path from 'node:path';
 import { basePort, coturnArgs, turnPorts, turnSecret, turnserver } from './turn';
 import { maildir, smtpPort, smtpPython } from './smtp';
@@ -12,20 +11,16 @@ const chromium = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const server = process.env.E2E_SERVER_BIN ?? path.join(root, 'target/debug/video-meet');
 
 /**
- * The address the SFU listens on and advertises: this machine's first non-loopback IPv4
- * address when it has one. Firefox's ICE never pairs its own (non-loopback) candidates with
- * a loopback candidate, so an SFU on 127.0.0.1 is out of its reach (Chromium's is not).
+ * A video-meet server on `listen` with an in-memory database. `defaultMedia`: the SFU on the
+ * media settings a user gets from `./scripts/run.sh` (no media flags: port 3002 on every
+ * interface, each address advertised), so Firefox and Chromium are tested as users run it;
+ * the other servers put media on a free loopback port (several run at once, and they reach
+ * it through coturn on loopback).
  */
-const mediaIp =
-  Object.values(networkInterfaces())
-    .flat()
-    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address ?? '127.0.0.1';
-
-/** A video-meet server on `listen` with an in-memory database. */
-function appServer(listen: number, extra: string[]) {
+function appServer(listen: number, extra: string[], defaultMedia = false) {
+  const media = defaultMedia ? '' : '--media-addr 127.0.0.1:0';
   return {
-    // Media on a free UDP port: several servers run at once.
-    command: `"${server}" --addr 127.0.0.1:${listen} --media-addr ${mediaIp}:0 --db mem:// --data-dir target/e2e-data-${listen} ${extra.join(' ')}`,
+    command: `"${server}" --addr 127.0.0.1:${listen} ${media} --db mem:// --data-dir target/e2e-data-${listen} ${extra.join(' ')}`,
     cwd: root,
     url: `http://127.0.0.1:${listen}/readyz`,
     reuseExistingServer: false,
@@ -77,7 +72,7 @@ export default defineConfig({
       timeout: 20_000,
       stdout: 'ignore',
     },
-    appServer(port, [`--smtp-url smtp://127.0.0.1:${smtpPort}`, `--smtp-from 'Video Meet <meet@example.com>'`]),
+    appServer(port, [`--smtp-url smtp://127.0.0.1:${smtpPort}`, `--smtp-from 'Video Meet <meet@example.com>'`], true),
     // The relay-only servers for relay.spec.ts: TURN credentials for the coturn below, and
     // for one the test starts and kills itself.
     ...[turnPorts.shared, turnPorts.killable].map((turnPort, i) =>

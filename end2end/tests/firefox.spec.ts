@@ -37,37 +37,56 @@ async function joinAsFox(ff: Firefox, url: string) {
   await ff.waitFor(`document.querySelector('[data-testid="room"]')`, 'the room shows');
 }
 
-test('Firefox and Chromium in one SFU call see and hear each other', async ({ browser, baseURL }) => {
+/** In Firefox's page: waits until `name`'s camera plays and keeps playing, and their audio keeps arriving. */
+async function foxGetsMediaOf(ff: Firefox, name: string) {
+  await ff.waitFor(`${framesOf(name)} > 0`, `${name}'s video plays in Firefox`);
+  const frames = await ff.evaluate<number>(framesOf(name));
+  await ff.waitFor(`${framesOf(name)} > ${frames + 5}`, `${name}'s video keeps playing in Firefox`);
+  await ff.waitFor(`${audioBytesOf(name)} > 0`, `${name}'s audio reaches Firefox`);
+  const bytes = await ff.evaluate<number>(audioBytesOf(name));
+  await ff.waitFor(`${audioBytesOf(name)} > ${bytes}`, `${name}'s audio keeps reaching Firefox`, 15_000);
+}
+
+// On the server as `./scripts/run.sh` starts it (no media flags): Firefox pairs only with
+// non-loopback candidates, so an SFU that advertised only 127.0.0.1 left it without media
+// once the call moved to the SFU. Firefox joins second, so the call starts peer to peer and
+// switches to the SFU when the third person comes, and back when they leave.
+test('Chromium, Firefox, Chromium: the call moves to the SFU and back, and everyone sees and hears everyone', async ({ browser, baseURL }) => {
   const ff = await Firefox.launch();
   try {
     const chro = await person(browser, 'Chro');
     const mium = await person(browser, 'Mium');
+    await trackPeerConnections(chro);
     const code = await createMeeting(chro, { title: 'Firefox through the SFU', allow_guests: true });
     await join(chro, code);
-    await join(mium, code);
 
-    // Fox joins as a guest through the same pre-join screen.
+    // Fox joins as a guest through the same pre-join screen: two people, peer to peer.
     await joinAsFox(ff, `${baseURL}/meeting/${code}`);
+    await expectVideoPlaying(tileOf(chro.page, 'Fox'));
+    expect(await connections(chro.page)).toEqual({ sfu: 0, p2p: 1 });
 
-    // Chromium receives Firefox's video and audio...
+    // A third person: everyone moves to the SFU.
+    await join(mium, code);
+    await expect.poll(() => connections(chro.page), { timeout: 25_000 }).toEqual({ sfu: 1, p2p: 0 });
+    // Chro's link to Fox is closed now: whatever reaches Fox from Chro, and Mium (who never
+    // had a peer-to-peer link), comes through the SFU.
+    // Chromium receives Firefox's video and audio through the SFU...
     for (const viewer of [chro, mium]) {
       await expectVideoPlaying(tileOf(viewer.page, 'Fox'));
       await expectAudioFlowing(tileOf(viewer.page, 'Fox'));
     }
     // ...and Firefox receives both Chromiums' (frames and audio bytes keep growing).
-    for (const name of ['Chro', 'Mium']) {
-      await ff.waitFor(`${framesOf(name)} > 0`, `${name}'s video plays in Firefox`);
-      const frames = await ff.evaluate<number>(framesOf(name));
-      await ff.waitFor(`${framesOf(name)} > ${frames + 5}`, `${name}'s video keeps playing in Firefox`);
-      await ff.waitFor(`${audioBytesOf(name)} > 0`, `${name}'s audio reaches Firefox`);
-      const bytes = await ff.evaluate<number>(audioBytesOf(name));
-      await ff.waitFor(`${audioBytesOf(name)} > ${bytes}`, `${name}'s audio keeps reaching Firefox`, 15_000);
-    }
+    for (const name of ['Chro', 'Mium']) await foxGetsMediaOf(ff, name);
     // The Chromiums still see each other.
     await expectVideoPlaying(tileOf(chro.page, 'Mium'));
     expect(await ff.evaluate<number>(`document.querySelectorAll('[data-testid="tile"][data-screen="false"]').length`)).toBe(3);
-    await chro.context.close();
+
+    // The third person leaves: back to peer to peer, and media still flows both ways.
     await mium.context.close();
+    await expect.poll(() => connections(chro.page), { timeout: 30_000 }).toEqual({ sfu: 0, p2p: 1 });
+    await expectVideoPlaying(tileOf(chro.page, 'Fox'));
+    await foxGetsMediaOf(ff, 'Chro');
+    await chro.context.close();
   } finally {
     await ff.close();
   }

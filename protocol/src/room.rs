@@ -56,6 +56,11 @@ pub fn check_chat_text(text: &str) -> Result<&str, &'static str> {
     {
         return Err("That message contains control characters.");
     }
+    if crate::validate::has_stray_format_char(text) {
+        return Err(
+            "Remove invisible formatting characters (such as direction overrides or zero-width spaces).",
+        );
+    }
     Ok(text)
 }
 
@@ -283,6 +288,9 @@ mod tests {
         assert!(check_chat_text(&"é".repeat(MAX_CHAT_CHARS + 1)).is_err());
         assert!(check_chat_text("a\u{7}b").is_err());
         assert!(check_chat_text("line\nline\ttab 👩‍👩‍👧").is_ok());
+        // Names refuse direction overrides; so does chat (a link could read as another).
+        assert!(check_chat_text("see https://example.com/\u{202E}fdp.exe").is_err());
+        assert!(check_chat_text("a\u{2066}b\u{2069}").is_err());
     }
 
     #[test]

@@ -125,6 +125,80 @@ pub fn is_format_char(c: char) -> bool {
     )
 }
 
+/// Pictographs that emoji sequences are built from (an approximation of Unicode's
+/// `Extended_Pictographic`, UTS #51): the symbol and pictograph blocks, and the older symbols
+/// that have an emoji presentation.
+fn is_pictograph(c: char) -> bool {
+    matches!(
+        u32::from(c),
+        0x00A9
+            | 0x00AE
+            | 0x203C
+            | 0x2049
+            | 0x2122
+            | 0x2139
+            | 0x2194..=0x21AA
+            | 0x2300..=0x23FF
+            | 0x24C2
+            | 0x25AA..=0x25FE
+            | 0x2600..=0x27BF
+            | 0x2934..=0x2935
+            | 0x2B05..=0x2B55
+            | 0x3030
+            | 0x303D
+            | 0x3297
+            | 0x3299
+            | 0x1F000..=0x1FAFF
+    )
+}
+
+/// What may sit between a pictograph and a joiner: variation selectors, skin tones, and the
+/// combining keycap.
+fn is_emoji_modifier(c: char) -> bool {
+    matches!(u32::from(c), 0xFE0E | 0xFE0F | 0x1F3FB..=0x1F3FF | 0x20E3)
+}
+
+/// A format character (`is_format_char`) that is not part of an emoji sequence. Allowed: the
+/// zero-width joiner between two pictographs (👩‍💻, 👨‍👩‍👧, 🏳️‍🌈) and the tag characters of a
+/// subdivision flag (🏴 + tags + cancel tag). Everything else — direction overrides, isolates,
+/// marks, zero-width spaces, a lone joiner — can make a text read as another and is refused.
+pub fn has_stray_format_char(text: &str) -> bool {
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\u{200D}' {
+            let before = chars[..i]
+                .iter()
+                .rev()
+                .find(|c| !is_emoji_modifier(**c))
+                .is_some_and(|c| is_pictograph(*c));
+            let after = chars.get(i + 1).is_some_and(|c| is_pictograph(*c));
+            if !(before && after) {
+                return true;
+            }
+        } else if c == '\u{1F3F4}' && chars.get(i + 1).is_some_and(|c| is_tag(*c)) {
+            // A flag's tag run: tag letters or digits, closed by the cancel tag.
+            let run = chars[i + 1..].iter().take_while(|c| is_tag(**c)).count();
+            let tags = &chars[i + 1..i + 1 + run];
+            let closed = tags.last() == Some(&'\u{E007F}')
+                && tags[..run - 1].iter().all(|c| *c != '\u{E007F}');
+            if !closed || run < 2 {
+                return true;
+            }
+            i += run;
+        } else if is_format_char(c) {
+            return true;
+        }
+        i += 1;
+    }
+    false
+}
+
+fn is_tag(c: char) -> bool {
+    matches!(u32::from(c), 0xE0020..=0xE007F)
+}
+
 fn single_line(input: &str, max: usize, empty_message: &str) -> Result<String, String> {
     let value = input.trim();
     if value.is_empty() {
@@ -133,7 +207,7 @@ fn single_line(input: &str, max: usize, empty_message: &str) -> Result<String, S
         Err(format!("Use at most {max} characters."))
     } else if value.chars().any(char::is_control) {
         Err("Use a single line without control characters.".into())
-    } else if value.chars().any(is_format_char) {
+    } else if has_stray_format_char(value) {
         Err("Remove invisible formatting characters (such as direction marks or zero-width spaces).".into())
     } else {
         Ok(value.to_owned())
@@ -195,6 +269,30 @@ mod tests {
         }
         assert_eq!(display_name("Zoë Ångström 李").unwrap(), "Zoë Ångström 李");
         assert!(display_name("Ann 👋").is_ok());
+    }
+
+    #[test]
+    fn names_keep_emoji_sequences_and_refuse_lone_joiners() {
+        for good in [
+            "Bob 👩‍💻",
+            "Bob 👨‍👩‍👧",
+            "Cy 🏳️‍🌈",
+            "Di 👍🏽",
+            "Ed 🧑🏽‍🚀",
+            "Flo 🏴\u{E0067}\u{E0062}\u{E0073}\u{E0063}\u{E0074}\u{E007F}",
+        ] {
+            assert_eq!(display_name(good).as_deref(), Ok(good), "{good:?}");
+        }
+        for bad in [
+            "Bo\u{200D}b",
+            "Bob \u{200D}👩",
+            "Bob 👩\u{200D}",
+            "Bob 👩\u{200D}\u{202E}💻",
+            "Flo 🏴\u{E0067}\u{E0062}",
+            "Flo \u{E0067}\u{E007F}",
+        ] {
+            assert!(display_name(bad).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

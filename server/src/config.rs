@@ -170,13 +170,16 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_P2P_MAX", default_value_t = 2)]
     pub p2p_max: u32,
 
-    /// UDP address the SFU receives and sends all media on (one port for everyone).
-    #[arg(long, env = "VIDEO_MEET_MEDIA_ADDR", default_value = "127.0.0.1:3002")]
+    /// UDP address the SFU receives and sends all media on (one port for everyone). The
+    /// default listens on every interface and advertises each of this machine's IPv4
+    /// addresses, loopback included, so every browser on this machine or the LAN reaches it
+    /// (Firefox never pairs with a loopback address). A specific IP advertises only that one.
+    #[arg(long, env = "VIDEO_MEET_MEDIA_ADDR", default_value = "0.0.0.0:3002")]
     pub media_addr: SocketAddr,
 
-    /// IP address to advertise in the SFU's ICE candidates, when browsers reach the server at
-    /// another address than `--media-addr` (NAT, or binding 0.0.0.0). Defaults to the media
-    /// address's IP (127.0.0.1 if it is unspecified).
+    /// The one IP address to advertise in the SFU's ICE candidates, when browsers reach the
+    /// server at an address this machine does not have (NAT, a cloud's public IP). Wins over
+    /// the interface addresses.
     #[arg(long, env = "VIDEO_MEET_MEDIA_PUBLIC_IP")]
     pub media_public_ip: Option<IpAddr>,
 
@@ -184,6 +187,15 @@ pub struct Config {
     /// `--media-addr`, for browsers on networks that block UDP.
     #[arg(long, env = "VIDEO_MEET_NO_MEDIA_TCP")]
     pub no_media_tcp: bool,
+
+    /// ICE-TCP connections one client address (IPv6: its /64) may hold open. A connection no
+    /// media session claims within 5 s is closed.
+    #[arg(long, env = "VIDEO_MEET_MEDIA_TCP_PER_ADDRESS", default_value_t = 16)]
+    pub media_tcp_per_address: u32,
+
+    /// ICE-TCP connections the SFU holds open in all.
+    #[arg(long, env = "VIDEO_MEET_MEDIA_TCP_MAX", default_value_t = 1024)]
+    pub media_tcp_max: usize,
 
     /// How the SFU forwards media: `frames` (str0m depacketizes and packetizes again per
     /// subscriber) or `rtp` (packets go on as they came, renumbered per subscriber).
@@ -247,14 +259,26 @@ impl Config {
         config
     }
 
-    /// The address the SFU advertises for `bound` (its socket's real address).
-    pub fn media_candidate(&self, bound: SocketAddr) -> SocketAddr {
-        let ip = match self.media_public_ip {
-            Some(ip) => ip,
-            None if bound.ip().is_unspecified() => IpAddr::from([127, 0, 0, 1]),
-            None => bound.ip(),
+    /// The addresses the SFU advertises for `bound` (its socket's real address): the public
+    /// IP when set, else every usable interface address when it listens on all of them, else
+    /// the address itself.
+    pub fn media_candidates(&self, bound: SocketAddr) -> Vec<SocketAddr> {
+        let ips = match self.media_public_ip {
+            Some(ip) => vec![ip],
+            None if bound.ip().is_unspecified() => crate::sfu::interfaces::host_ips(),
+            None => vec![bound.ip()],
         };
-        SocketAddr::new(ip, bound.port())
+        ips.into_iter()
+            .map(|ip| SocketAddr::new(ip, bound.port()))
+            .collect()
+    }
+
+    /// ICE-TCP's limits, or `None` when it is off.
+    pub fn media_tcp(&self) -> Option<crate::sfu::tcp::TcpLimits> {
+        (!self.no_media_tcp).then_some(crate::sfu::tcp::TcpLimits {
+            per_address: self.media_tcp_per_address,
+            max: self.media_tcp_max,
+        })
     }
 
     /// Settings that contradict each other, as a message for the operator.

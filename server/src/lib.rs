@@ -100,9 +100,9 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     let candidate_config = config.clone();
     let sfu = sfu::Sfu::start(
         config.media_addr,
-        !config.no_media_tcp,
+        config.media_tcp(),
         config.sfu_forwarding,
-        move |bound| candidate_config.media_candidate(bound),
+        move |bound| candidate_config.media_candidates(bound),
         Box::new(move |code, peer, msg| deliver_to.deliver(&code, &peer, msg)),
     )
     .await

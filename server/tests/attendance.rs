@@ -76,7 +76,9 @@ async fn joins_leaves_and_rejoins_are_recorded_for_the_host_only() {
     assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
     let text = csv.text().await.unwrap();
     assert_eq!(text.lines().count(), 4);
-    assert!(text.starts_with("name,signed_in,joined_at,left_at,minutes\r\nHana,true,"));
+    assert!(text.starts_with(
+        "\"name\",\"signed_in\",\"joined_at\",\"left_at\",\"minutes\"\r\n\"Hana\",\"true\","
+    ));
 
     // Only the host: a signed-in stranger, and a guest, are refused.
     let stranger = server.signed_in("nosy@example.com", "Nosy").await;
@@ -92,4 +94,36 @@ async fn joins_leaves_and_rejoins_are_recorded_for_the_host_only() {
         .await
         .unwrap();
     assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A guest's name that a spreadsheet in a `;` locale would split and read as a formula comes
+/// out quoted and defused (it used to go out as `a;=1+1,false,...`).
+#[tokio::test]
+async fn the_csv_defuses_a_formula_behind_a_semicolon() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("csv@example.com", "Hana").await;
+    let code = meeting(
+        &server,
+        &host,
+        json!({ "title": "Sheet", "allow_guests": true }),
+    )
+    .await;
+    let (_h, _, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    let guest = server.client();
+    let t = ticket(&server, &guest, &code, json!({ "display_name": "a;=1+1" })).await;
+    let (_g, _, _, _) = hello(&server, &t).await;
+    until(&server, &host, &code, |l| l.entries.len() == 2).await;
+    let text = host
+        .get(server.url(&format!("/api/v1/meetings/{code}/attendance?format=csv")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let guest_line = text.lines().nth(2).expect("the guest's line");
+    assert!(
+        guest_line.starts_with("\"a;'=1+1\",\"false\","),
+        "{guest_line}"
+    );
 }

@@ -409,3 +409,46 @@ async fn many_people_behind_one_address_joining_at_once_are_not_throttled() {
         assert_eq!(res.unwrap().status(), StatusCode::OK);
     }
 }
+
+/// Setting a meeting password hashes like a sign-in does, and takes the same way in: one
+/// account writing password-protected meetings in parallel holds at most its couple of places
+/// in the hashing queue (the rest get 503 at once), so it cannot fill the queue that
+/// everyone's sign-ins wait in. It used to hash every one of them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn meeting_passwords_take_a_place_in_the_hashing_queue_like_sign_ins() {
+    let mut config = Config::for_tests();
+    // Real hashing cost, so parallel requests overlap.
+    config.argon2_memory_kib = 19_456;
+    let server = TestServer::with_config(config).await;
+    let host = server.signed_in("busy-host@example.com", "Busy").await;
+    let writes = (0..24).map(|i| {
+        server.create_meeting(
+            &host,
+            json!({ "title": format!("Locked {i}"), "password": "secret-pass" }),
+        )
+    });
+    let statuses: Vec<StatusCode> = futures_util::future::join_all(writes)
+        .await
+        .into_iter()
+        .map(|r| r.status())
+        .collect();
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::SERVICE_UNAVAILABLE),
+        "{statuses:?}"
+    );
+    let busy = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::SERVICE_UNAVAILABLE)
+        .count();
+    assert!(
+        busy > 0,
+        "one account got every hash it asked for: {statuses:?}"
+    );
+    // Meetings without a password are not hashing and are not held back.
+    let plain = server
+        .create_meeting(&host, json!({ "title": "Open" }))
+        .await;
+    assert_eq!(plain.status(), StatusCode::CREATED);
+}

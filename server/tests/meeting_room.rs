@@ -640,6 +640,40 @@ async fn chat_reaches_everyone_private_messages_only_their_target_and_late_joine
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
 
+/// Each page of history is a database query: one socket asking in a loop gets
+/// `rate_limited` after a burst (it used to get ~50 queries a second), and the socket stays
+/// open and usable.
+#[tokio::test]
+async fn history_requests_have_their_own_rate_limit() {
+    let server = TestServer::start().await;
+    let host = server.signed_in("host@example.com", "Hana").await;
+    let code = meeting(&server, &host, open_meeting()).await;
+    let (mut h, _, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    for _ in 0..40 {
+        send(&mut h, &ClientMsg::ChatHistory { before: None }).await;
+    }
+    let mut pages = 0;
+    let mut limited = 0;
+    while pages + limited < 40 {
+        match recv(&mut h).await {
+            ServerMsg::ChatHistory { .. } => pages += 1,
+            ServerMsg::Error {
+                code: SignalErrorCode::RateLimited,
+                ..
+            } => limited += 1,
+            _ => {}
+        }
+    }
+    assert!(pages >= 10, "the burst is served: {pages}");
+    assert!(limited >= 20, "the rest is refused: {limited} of 40");
+    // The socket stays open: chat still works.
+    chat(&mut h, 7, None, "still here").await;
+    expect(&mut h, |m| {
+        matches!(m, ServerMsg::ChatAck { nonce: 7, .. }).then_some(())
+    })
+    .await;
+}
+
 #[tokio::test]
 async fn history_pages_go_back_in_order() {
     let mut t = three(open_meeting()).await;

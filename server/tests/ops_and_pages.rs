@@ -30,6 +30,15 @@ async fn health_readiness_and_metrics() {
         .await
         .unwrap();
     assert!(metrics.contains("http_requests_total"), "{metrics}");
+    // A request a proxy relayed (from anywhere) is not from this machine: no metrics
+    // without the token (they used to answer anyone).
+    let relayed = client
+        .get(server.url("/metrics"))
+        .header("x-forwarded-for", "203.0.113.9")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(relayed.status(), StatusCode::FORBIDDEN);
     let unknown = client.get(server.url("/api/v1/nope")).send().await.unwrap();
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     assert!(unknown.json::<Value>().await.unwrap()["error"]["code"] == "not_found");

@@ -188,3 +188,91 @@ async fn a_host_mute_stops_the_audio_of_a_client_that_ignores_it() {
     talker.stop();
     listener.stop();
 }
+
+/// One client address opens many ICE-TCP connections and trickles two bytes into each (it
+/// used to hold all 1,024 slots that way, 30 s at a time): only its share is accepted, none
+/// of them outlives the grace for an ICE check its session accepts, and meanwhile a browser
+/// that can only use TCP joins from another address and gets media.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn ice_tcp_slots_are_shared_per_address_and_unclaimed_ones_close() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = video_meet::config::Config::for_tests();
+    config.media_tcp_per_address = 4;
+    let server = TestServer::with_config(config).await;
+    let tcp_at = server
+        .running
+        .state
+        .rooms
+        .sfu()
+        .expect("the SFU runs")
+        .candidates
+        .tcp[0];
+
+    let mut held = Vec::new();
+    for _ in 0..10 {
+        let socket = tokio::net::TcpSocket::new_v4().unwrap();
+        socket.bind("127.0.0.2:0".parse().unwrap()).unwrap();
+        let mut stream = socket.connect(tcp_at).await.unwrap();
+        // An empty RFC 4571 frame: two bytes.
+        let _ = stream.write_all(&[0, 0]).await;
+        held.push(stream);
+    }
+    // Is the connection closed by the server within `limit`?
+    async fn closed_within(stream: &mut tokio::net::TcpStream, limit: Duration) -> bool {
+        let mut buf = [0u8; 64];
+        matches!(
+            tokio::time::timeout(limit, stream.read(&mut buf)).await,
+            Ok(Ok(0) | Err(_))
+        )
+    }
+    let mut refused = 0;
+    for stream in &mut held {
+        if closed_within(stream, Duration::from_millis(300)).await {
+            refused += 1;
+        }
+    }
+    assert!(
+        refused >= 6,
+        "past its share of 4, an address is refused ({refused} of 10)"
+    );
+
+    let host = server.signed_in("slots-host@example.com", "Host").await;
+    let meeting: Value = server
+        .create_meeting(&host, json!({ "title": "Slots" }))
+        .await
+        .json()
+        .await
+        .unwrap();
+    let code = meeting["code"].as_str().unwrap().to_owned();
+    let udp = join(&server.base, &code, "Udp").await.unwrap();
+    let tcp = join_with(&server.base, &code, "Tcp", true).await.unwrap();
+    let tcp_video = || {
+        tcp.bot
+            .lock()
+            .unwrap()
+            .frames_from(&udp.peer, TrackKind::Camera)
+    };
+    wait_until(
+        "the TCP-only bot receives video over ICE-TCP",
+        Duration::from_secs(20),
+        || tcp_video() > 10,
+    )
+    .await;
+
+    // None of the connections no session claimed is still open (5 s of grace, a sweep a second).
+    for stream in &mut held {
+        assert!(
+            closed_within(stream, Duration::from_secs(8)).await,
+            "an unclaimed connection was closed"
+        );
+    }
+    let before = tcp_video();
+    wait_until(
+        "the TCP bot's connection, claimed by its session, stays",
+        Duration::from_secs(10),
+        || tcp_video() > before + 10,
+    )
+    .await;
+    udp.stop();
+    tcp.stop();
+}

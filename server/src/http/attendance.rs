@@ -85,34 +85,47 @@ pub async fn attendance(
         .into_response())
 }
 
-/// RFC 4180 CSV, one stay per line. A name a spreadsheet would read as a formula (`=`, `+`,
-/// `-`, `@`, tab, carriage return first) is prefixed with `'`.
+/// RFC 4180 CSV, one stay per line, every cell quoted. Spreadsheets split a line on `,`, `;`,
+/// tab or `|` depending on the locale, and read a piece that starts with `=`, `+`, `-`, `@`,
+/// tab or carriage return as a formula: each such piece of a name is defused with `'`
+/// (OWASP's CSV injection rule), whatever separator the reader uses.
 pub fn as_csv(entries: &[AttendanceEntry]) -> String {
-    let mut out = String::from("name,signed_in,joined_at,left_at,minutes\r\n");
+    let mut out = String::from("\"name\",\"signed_in\",\"joined_at\",\"left_at\",\"minutes\"\r\n");
     for e in entries {
-        out.push_str(&format!(
-            "{},{},{},{},{:.1}\r\n",
+        let cells = [
             cell(&e.name),
-            e.signed_in,
-            e.joined_at,
-            e.left_at.as_deref().unwrap_or(""),
-            e.seconds as f64 / 60.0
-        ));
+            cell(&e.signed_in.to_string()),
+            cell(&e.joined_at),
+            cell(e.left_at.as_deref().unwrap_or("")),
+            cell(&format!("{:.1}", e.seconds as f64 / 60.0)),
+        ];
+        out.push_str(&cells.join(","));
+        out.push_str("\r\n");
     }
     out
 }
 
+/// Separators a spreadsheet may split a line on, in some locale or import dialog.
+const SEPARATORS: [char; 4] = [',', ';', '\t', '|'];
+/// What makes a spreadsheet read a cell as a formula.
+const FORMULA_START: [char; 6] = ['=', '+', '-', '@', '\t', '\r'];
+
 fn cell(text: &str) -> String {
-    let text = if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
-        format!("'{text}")
-    } else {
-        text.to_owned()
-    };
-    if text.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", text.replace('"', "\"\""))
-    } else {
-        text
+    let mut out = String::with_capacity(text.len() + 3);
+    out.push('"');
+    let mut piece_start = true;
+    for c in text.chars() {
+        if piece_start && FORMULA_START.contains(&c) {
+            out.push('\'');
+        }
+        if c == '"' {
+            out.push('"');
+        }
+        out.push(c);
+        piece_start = SEPARATORS.contains(&c) || (piece_start && c == ' ');
     }
+    out.push('"');
+    out
 }
 
 #[cfg(test)]
@@ -134,12 +147,27 @@ mod tests {
             entry("Bo"),
         ]);
         let lines: Vec<&str> = csv.split("\r\n").collect();
-        assert_eq!(lines[0], "name,signed_in,joined_at,left_at,minutes");
+        assert_eq!(
+            lines[0],
+            "\"name\",\"signed_in\",\"joined_at\",\"left_at\",\"minutes\""
+        );
         assert_eq!(
             lines[1],
-            "\"Ann, \"\"the\"\" boss\",false,2026-11-27T10:00:00Z,2026-11-27T10:30:00Z,30.0"
+            "\"Ann, \"\"the\"\" boss\",\"false\",\"2026-11-27T10:00:00Z\",\"2026-11-27T10:30:00Z\",\"30.0\""
         );
-        assert!(lines[2].starts_with("\"'=HYPERLINK(\"\"x\"\")\""));
-        assert!(lines[3].starts_with("Bo,false,"));
+        assert!(lines[2].starts_with("\"'=HYPERLINK(\"\"x\"\")\","));
+        assert!(lines[3].starts_with("\"Bo\",\"false\","));
+    }
+
+    #[test]
+    fn csv_defuses_formulas_after_any_separator_a_locale_may_use() {
+        // A German or French spreadsheet splits on `;`: the piece after it must not be a
+        // formula either (reproduced: `a;=1+1` used to go out as `a;=1+1,false,...`).
+        assert_eq!(cell("a;=1+1"), "\"a;'=1+1\"");
+        assert_eq!(cell("a; +1"), "\"a; '+1\"");
+        assert_eq!(cell("x|@SUM(A1)"), "\"x|'@SUM(A1)\"");
+        assert_eq!(cell("a\t-2"), "\"a\t'-2\"");
+        assert_eq!(cell("Ann-Marie"), "\"Ann-Marie\"");
+        assert_eq!(cell(""), "\"\"");
     }
 }

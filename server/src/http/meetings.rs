@@ -1,6 +1,6 @@
 //! `/api/v1/meetings`: create, list mine, public info, host-only edit and delete.
 
-use super::auth::{guess, rate_limit};
+use super::auth::{check_place, guess, rate_limit};
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::extract::{AppJson, AuthUser};
 use crate::auth::throttle::Key;
@@ -66,10 +66,20 @@ pub(crate) async fn find_hosted(
 
 const ONLY_HOST_CHANGES: &str = "Only the host can change this meeting.";
 
-/// Hashes a newly chosen meeting password into the fields.
-async fn apply_password(state: &AppState, checked: &mut Checked) -> AppResult<()> {
+/// Hashes a newly chosen meeting password into the fields. Hashing is the scarce resource
+/// sign-ins share, so setting a password takes the same way in: the per-address request rate,
+/// then a place in the hashing queue that one address or one account can hold only a couple
+/// of (else parallel meeting writes filled the queue and sign-ins got 503).
+async fn apply_password(
+    state: &AppState,
+    client: ClientAddr,
+    user: &UserId,
+    checked: &mut Checked,
+) -> AppResult<()> {
     match checked.password.take() {
         Some(Some(pw)) => {
+            rate_limit(state, client)?;
+            let _place = check_place(state, client, Some(Key::Account(format!("id:{}", user.0))))?;
             checked.fields.password_hash = Some(state.hasher.hash(&pw).await?);
         }
         Some(None) => checked.fields.password_hash = None,
@@ -88,16 +98,18 @@ async fn apply_password(state: &AppState, checked: &mut Checked) -> AppResult<()
         (status = 403, description = "Cross-site request (Origin)", body = protocol::ErrorBody),
         (status = 401, description = "Not signed in", body = protocol::ErrorBody),
         (status = 422, description = "Field errors", body = protocol::ErrorBody),
+        (status = 429, description = "Too many requests from this address (setting a password)", body = protocol::ErrorBody),
         (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
     )
 )]
 pub async fn create(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
+    client: ClientAddr,
     AppJson(req): AppJson<CreateMeetingRequest>,
 ) -> AppResult<impl IntoResponse> {
     let mut checked = meetings::check_create(&req).map_err(AppError::Validation)?;
-    apply_password(&state, &mut checked).await?;
+    apply_password(&state, client, &user, &mut checked).await?;
     // A fresh code collides with probability ~1e-14 per meeting; retry a few times anyway.
     for _ in 0..5 {
         match db::meetings::create(&state.db, &user, &code::generate(), checked.fields.clone())
@@ -186,18 +198,20 @@ pub async fn info(
         (status = 401, description = "Not signed in", body = protocol::ErrorBody),
         (status = 404, description = "No meeting with this code", body = protocol::ErrorBody),
         (status = 422, description = "Field errors", body = protocol::ErrorBody),
+        (status = 429, description = "Too many requests from this address (setting a password)", body = protocol::ErrorBody),
         (status = 503, description = "Busy or timed out (Retry-After)", body = protocol::ErrorBody),
     )
 )]
 pub async fn update(
     State(state): State<AppState>,
     AuthUser(user): AuthUser,
+    client: ClientAddr,
     Path(code): Path<String>,
     AppJson(req): AppJson<UpdateMeetingRequest>,
 ) -> AppResult<Json<Meeting>> {
     let row = find_hosted(&state, &code, &user, ONLY_HOST_CHANGES).await?;
     let mut checked = meetings::check_update(row.fields(), &req).map_err(AppError::Validation)?;
-    apply_password(&state, &mut checked).await?;
+    apply_password(&state, client, &user, &mut checked).await?;
     let before = row.clone();
     let row = db::meetings::update(&state.db, &row, checked.fields).await?;
     if state.mail.enabled()

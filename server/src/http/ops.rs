@@ -3,11 +3,13 @@
 use crate::error::AppError;
 use crate::state::AppState;
 use axum::Json;
+use axum::extract::ConnectInfo;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use serde_json::json;
 use sha2::{Digest, Sha256};
+use std::net::SocketAddr;
 
 pub async fn healthz() -> impl IntoResponse {
     Json(json!({ "status": "ok" }))
@@ -27,10 +29,25 @@ pub async fn readyz(State(state): State<AppState>) -> impl IntoResponse {
 }
 
 /// Prometheus text. With `--metrics-token` set, only for `Authorization: Bearer <token>`.
+/// Without `--metrics-token`, only a scraper on this machine is answered: the connection
+/// comes from loopback and no proxy relayed it (a reverse proxy on this machine connects from
+/// loopback too, but says whom it forwards for). With a token, anyone who has it.
 pub async fn metrics(
     State(state): State<AppState>,
+    connected: Option<axum::Extension<ConnectInfo<SocketAddr>>>,
     headers: HeaderMap,
 ) -> Result<impl IntoResponse, AppError> {
+    if state.config.metrics_token.is_none() {
+        let local = connected.is_some_and(|c| c.0.0.ip().is_loopback());
+        let relayed = ["x-forwarded-for", "forwarded", "x-real-ip"]
+            .iter()
+            .any(|h| headers.contains_key(*h));
+        if !local || relayed {
+            return Err(AppError::Forbidden(
+                "Metrics are served to this machine only; set --metrics-token to read them from elsewhere.",
+            ));
+        }
+    }
     if let Some(expected) = &state.config.metrics_token {
         let given = headers
             .get(header::AUTHORIZATION)

@@ -62,6 +62,16 @@ pub fn of_meeting(
     }))
 }
 
+/// A display name as an iCalendar parameter value: RFC 5545 allows no DQUOTE in one at all
+/// (a name with `"` could close the quoting and add parameters of its own), nor controls.
+/// The calendar crate quotes the result when it holds `:`, `;` or `,`.
+fn parameter_value(name: &str) -> String {
+    name.chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if c == '"' { '\'' } else { c })
+        .collect()
+}
+
 pub fn uid(key: &str, domain: &str) -> String {
     format!("{key}@{domain}")
 }
@@ -85,7 +95,7 @@ pub fn calendar(invite: &Invite<'_>) -> String {
         })
         .append_property(
             Property::new("ORGANIZER", format!("mailto:{}", invite.organizer_email))
-                .add_parameter("CN", invite.organizer_name)
+                .add_parameter("CN", &parameter_value(invite.organizer_name))
                 .done(),
         );
     if let Some(attendee) = invite.attendee {
@@ -115,6 +125,10 @@ mod tests {
     use chrono::TimeZone;
 
     fn invite(sequence: u32, cancelled: bool) -> String {
+        invite_from("Ada", sequence, cancelled)
+    }
+
+    fn invite_from(organizer_name: &str, sequence: u32, cancelled: bool) -> String {
         calendar(&Invite {
             key: "k1",
             domain: "meet.example.com",
@@ -122,7 +136,7 @@ mod tests {
             starts_at: Utc.with_ymd_and_hms(2026, 12, 1, 9, 30, 0).unwrap(),
             duration_minutes: 45,
             join_url: "https://meet.example.com/meeting/abc-defg-hij",
-            organizer_name: "Ada",
+            organizer_name,
             organizer_email: "ada@example.com",
             sequence,
             cancelled,
@@ -134,6 +148,34 @@ mod tests {
     fn prop<'a>(ics: &'a str, name: &str) -> Option<&'a str> {
         ics.split("\r\n")
             .find_map(|l| l.strip_prefix(name).and_then(|r| r.strip_prefix(':')))
+    }
+
+    #[test]
+    fn a_quote_in_the_organizer_name_adds_no_parameter() {
+        for name in [
+            "\"a;ROLE=CHAIR\"",
+            "Ann\" ;SENT-BY=\"mailto:x@evil.example",
+            "Bo\"b",
+        ] {
+            let ics = invite_from(name, 0, false);
+            let line = ics
+                .split("\r\n")
+                .find(|l| l.starts_with("ORGANIZER"))
+                .expect("an organizer line");
+            // One parameter, CN, quoted whole or plain; the value is the address.
+            let (params, value) = line.split_once(":mailto:").expect("the address");
+            assert_eq!(value, "ada@example.com", "{line}");
+            let cn = params.strip_prefix("ORGANIZER;CN=").expect("CN first");
+            let inner = cn
+                .strip_prefix('"')
+                .and_then(|c| c.strip_suffix('"'))
+                .unwrap_or(cn);
+            assert!(!inner.contains('"'), "{line}");
+            assert!(
+                cn.starts_with('"') || !inner.contains(';'),
+                "a ';' outside quotes would start a parameter: {line}"
+            );
+        }
     }
 
     #[test]

@@ -201,8 +201,11 @@ impl Room {
 
     /// Whether `identity` with `role` would be let in now (the join step asks before it
     /// issues a ticket; `join` checks again).
+    /// The meeting's owner (the join step gives them `Role::Host`) is never kept out: after
+    /// handing the host role over they may have been removed, and must be able to come back
+    /// and run their meeting again.
     pub fn admits(&self, identity: &Identity, role: Role) -> Result<(), RoomError> {
-        if self.removed.contains(identity) {
+        if role != Role::Host && self.removed.contains(identity) {
             return Err(RoomError::Removed);
         }
         if self.locked && role != Role::Host {

@@ -3,8 +3,8 @@
 
 use super::engine::{Engine, Output};
 use super::tcp::{self, TcpEvent};
-use super::udp::MediaSocket;
-use super::{Command, Deliver};
+use super::udp::{MediaSocket, Outgoing};
+use super::{Candidates, Command, Deliver};
 use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
@@ -18,8 +18,20 @@ const IDLE_WAKE: Duration = Duration::from_secs(1);
 /// ICE-TCP connection events queued for the driver.
 const TCP_EVENTS: usize = 1024;
 
-/// Open ICE-TCP connections: where to write frames for each remote address.
-type TcpWriters = HashMap<SocketAddr, mpsc::Sender<Vec<u8>>>;
+/// An open ICE-TCP connection, as the driver holds it.
+struct TcpConn {
+    writer: mpsc::Sender<Vec<u8>>,
+    /// Which of our candidates the browser connected to.
+    at: SocketAddr,
+    reader: tokio::task::AbortHandle,
+    opened: Instant,
+}
+
+/// Open ICE-TCP connections by remote address.
+type TcpWriters = HashMap<SocketAddr, TcpConn>;
+
+/// How often connections no session claims are looked for.
+const TCP_SWEEP: Duration = Duration::from_secs(1);
 
 /// Handles to the driver's counters, looked up once (a lookup hashes the name every time).
 struct Counters {
@@ -59,23 +71,29 @@ struct Io {
     deliver: Deliver,
     counters: Counters,
     /// UDP datagrams of one flush, sent together.
-    batch: Vec<(SocketAddr, Vec<u8>)>,
+    batch: Vec<Outgoing>,
+    /// Replies leave from the candidate they answer (the socket is on all interfaces).
+    pin_source: bool,
 }
 
 pub async fn run(
     socket: UdpSocket,
-    candidate: SocketAddr,
-    tcp: Option<(TcpListener, SocketAddr)>,
+    candidates: Candidates,
+    tcp: Option<(TcpListener, tcp::TcpLimits)>,
     forwarding: super::Forwarding,
     mut commands: mpsc::Receiver<Command>,
     deliver: Deliver,
 ) {
-    let tcp_at = tcp.as_ref().map(|(_, c)| *c);
-    let mut engine = Engine::new(candidate, tcp_at, forwarding, Instant::now());
-    let tcp_candidate = tcp_at.unwrap_or(candidate);
+    let mut engine = Engine::new(
+        candidates.udp.clone(),
+        candidates.tcp.clone(),
+        forwarding,
+        Instant::now(),
+    );
+    let port = socket.local_addr().map(|a| a.port()).unwrap_or_default();
     let (tcp_tx, mut tcp_rx) = mpsc::channel(TCP_EVENTS);
-    if let Some((listener, _)) = tcp {
-        tokio::spawn(tcp::accept(listener, tcp_tx));
+    if let Some((listener, limits)) = tcp {
+        tokio::spawn(tcp::accept(listener, limits, tcp_tx));
     } else {
         drop(tcp_tx);
     }
@@ -92,7 +110,9 @@ pub async fn run(
         deliver,
         counters: Counters::new(),
         batch: Vec::new(),
+        pin_source: candidates.pin_source,
     };
+    let mut tcp_sweep = tokio::time::interval(TCP_SWEEP);
     loop {
         let wake = engine
             .poll_timeout()
@@ -105,11 +125,13 @@ pub async fn run(
                 }
                 let arrived = Instant::now();
                 let counters = &io.counters;
-                // str0m matches the destination against its local candidate.
-                let read = io.media.recv_ready(|source, datagram| {
+                // str0m matches the destination against its local candidates.
+                let read = io.media.recv_ready(|source, to, datagram| {
                     counters.datagrams_in.increment(1);
                     counters.bytes_in.increment(datagram.len() as u64);
-                    engine.handle_datagram(arrived, Protocol::Udp, source, candidate, datagram);
+                    if let Some(at) = Candidates::reached(&candidates.udp, to, port) {
+                        engine.handle_datagram(arrived, Protocol::Udp, source, at, datagram);
+                    }
                 });
                 match read {
                     Ok(0) => continue,
@@ -134,12 +156,22 @@ pub async fn run(
                 }
             }
             Some(event) = tcp_rx.recv() => match event {
-                TcpEvent::Opened { peer, writer } => {
-                    io.writers.insert(peer, writer);
+                TcpEvent::Opened { peer, local, writer, reader } => {
+                    match Candidates::reached(&candidates.tcp, Some(local.ip()), local.port()) {
+                        Some(at) => {
+                            let conn = TcpConn { writer, at, reader, opened: Instant::now() };
+                            if let Some(old) = io.writers.insert(peer, conn) {
+                                old.reader.abort();
+                            }
+                        }
+                        None => reader.abort(),
+                    }
                 }
                 TcpEvent::Frame { peer, data } => {
                     io.counters.tcp_frames_in.increment(1);
-                    engine.handle_datagram(Instant::now(), Protocol::Tcp, peer, tcp_candidate, &data);
+                    if let Some(conn) = io.writers.get(&peer) {
+                        engine.handle_datagram(Instant::now(), Protocol::Tcp, peer, conn.at, &data);
+                    }
                 }
                 TcpEvent::Closed { peer } => {
                     io.writers.remove(&peer);
@@ -148,11 +180,27 @@ pub async fn run(
             _ = tokio::time::sleep_until(tokio::time::Instant::from_std(wake)) => {
                 engine.handle_timeout(Instant::now());
             }
+            _ = tcp_sweep.tick() => close_unclaimed(&mut io.writers, &engine),
         }
         io.flush(&mut engine).await;
         io.counters.tracks.set(engine.track_count() as f64);
     }
     tracing::info!("sfu: stopped");
+}
+
+/// Closes ICE-TCP connections that no media session claims: never claimed within
+/// `tcp::UNBOUND_GRACE` of opening, or whose session has ended. A slot is held only by a
+/// browser in a call, not by whoever opens a connection and trickles bytes into it.
+fn close_unclaimed(writers: &mut TcpWriters, engine: &Engine) {
+    writers.retain(|peer, conn| {
+        let keep =
+            engine.serves(Protocol::Tcp, *peer) || conn.opened.elapsed() < tcp::UNBOUND_GRACE;
+        if !keep {
+            conn.reader.abort();
+            metrics::counter!("sfu_tcp_unclaimed_closed_total").increment(1);
+        }
+        keep
+    });
 }
 
 impl Io {
@@ -162,15 +210,20 @@ impl Io {
             match output {
                 Output::Transmit {
                     proto: Protocol::Udp,
+                    source,
                     destination,
                     contents,
-                } => self.batch.push((destination, contents)),
+                } => self.batch.push((
+                    self.pin_source.then_some(source.ip()),
+                    destination,
+                    contents,
+                )),
                 Output::Transmit {
                     destination,
                     contents,
                     ..
                 } => match self.writers.get(&destination) {
-                    Some(writer) if writer.try_send(contents).is_ok() => {
+                    Some(conn) if conn.writer.try_send(contents).is_ok() => {
                         self.counters.tcp_frames_out.increment(1);
                     }
                     _ => self.counters.send_errors.increment(1),

@@ -22,6 +22,9 @@ pub const MEDIA_SILENCE: Duration = Duration::from_secs(10);
 /// several seconds to answer the offer and more to start its ICE checks (Firefox on a loaded
 /// machine was seen to take 9 s to answer); browsers give up on ICE after about 30 s.
 pub const CONNECT_GRACE: Duration = Duration::from_secs(30);
+/// Remote addresses one session may be reached at: a browser's host addresses over UDP, one
+/// per ICE-TCP connection (one for each of our TCP candidates), a relay.
+pub const ADDRS_PER_SESSION: usize = 16;
 use str0m::media::{KeyframeRequestKind, MediaData, Mid};
 use str0m::net::{Protocol, Receive};
 use str0m::rtp::{ExtensionValues, RtpPacket, RtpWrite};
@@ -34,6 +37,9 @@ pub enum Output {
     /// ICE-TCP connection from `destination`.
     Transmit {
         proto: Protocol,
+        /// Which of our candidates it leaves from: a reply must come from the address the
+        /// browser sent to, or its ICE discards it.
+        source: SocketAddr,
         destination: SocketAddr,
         contents: Vec<u8>,
     },
@@ -46,9 +52,10 @@ pub enum Output {
 }
 
 pub struct Engine {
-    /// The addresses in our ICE candidates: UDP, and passive TCP (ICE-TCP) if enabled.
-    candidate: SocketAddr,
-    tcp_candidate: Option<SocketAddr>,
+    /// The addresses in our ICE candidates: UDP (one per usable interface when the SFU
+    /// listens on all of them), and passive TCP (ICE-TCP) if enabled.
+    candidates: Vec<SocketAddr>,
+    tcp_candidates: Vec<SocketAddr>,
     forwarding: Forwarding,
     now: Instant,
     next_id: u64,
@@ -104,14 +111,14 @@ fn log_code(code: &MeetingCode) -> String {
 
 impl Engine {
     pub fn new(
-        candidate: SocketAddr,
-        tcp_candidate: Option<SocketAddr>,
+        candidates: Vec<SocketAddr>,
+        tcp_candidates: Vec<SocketAddr>,
         forwarding: Forwarding,
         now: Instant,
     ) -> Self {
         Self {
-            candidate,
-            tcp_candidate,
+            candidates,
+            tcp_candidates,
             forwarding,
             now,
             next_id: 0,
@@ -132,6 +139,12 @@ impl Engine {
 
     pub fn room_count(&self) -> usize {
         self.rooms.len()
+    }
+
+    /// Whether datagrams from `addr` belong to a live session (an ICE-TCP connection that
+    /// none claims is closed by the driver).
+    pub fn serves(&self, proto: Protocol, addr: SocketAddr) -> bool {
+        self.by_addr.contains_key(&(proto, addr))
     }
 
     /// Tracks published right now.
@@ -167,8 +180,8 @@ impl Engine {
             id,
             code.clone(),
             peer.clone(),
-            self.candidate,
-            self.tcp_candidate,
+            &self.candidates,
+            &self.tcp_candidates,
             self.forwarding == Forwarding::Rtp,
             now,
         ) {
@@ -339,6 +352,7 @@ impl Engine {
     }
 
     /// A datagram arrived: on the UDP socket, or one frame on an ICE-TCP connection.
+    /// `destination` is the candidate it was sent to.
     pub fn handle_datagram(
         &mut self,
         now: Instant,
@@ -349,33 +363,56 @@ impl Engine {
     ) {
         self.advance(now);
         let key = (proto, source);
-        let target = match self.stun_target(contents) {
-            Some(id) => {
-                if self.by_addr.insert(key, id) != Some(id)
-                    && let Some(p) = self.participants.get_mut(&id)
-                {
-                    p.addrs.push(key);
-                }
-                Some(id)
+        // Wire bytes are parsed here, outside any one session's guard: a panic in a parser
+        // costs this datagram, never the driver task (and with it everyone's media).
+        let parsed = catch_unwind(AssertUnwindSafe(|| {
+            let claimed = self.stun_target(contents);
+            Receive::new(proto, source, destination, contents)
+                .ok()
+                .map(|receive| (claimed, receive))
+        }));
+        let (claimed, receive) = match parsed {
+            Ok(Some(parsed)) => parsed,
+            Ok(None) => {
+                metrics::counter!("sfu_datagrams_unknown_total").increment(1);
+                return;
             }
-            None => self.by_addr.get(&key).copied(),
+            Err(_) => {
+                tracing::error!("sfu: a datagram panicked its parser; dropped");
+                metrics::counter!("sfu_parse_panics_total").increment(1);
+                return;
+            }
         };
-        let Some(id) = target else {
-            metrics::counter!("sfu_datagrams_unknown_total").increment(1);
-            return;
+        let input = Input::Receive(now, receive);
+        let bound = self.by_addr.get(&key).copied();
+        let id = match (claimed, bound) {
+            (Some(id), Some(b)) if id == b => id,
+            // A STUN message naming a session by its ufrag: the address is tied to that
+            // session only once its ICE accepts the message (integrity checked with the
+            // session's password), so a ufrag alone neither moves nor piles up addresses,
+            // nor keeps a session alive.
+            (Some(id), _) => {
+                if self.guarded(id, |p| p.rtc.accepts(&input)) != Some(true) {
+                    metrics::counter!("sfu_datagrams_unknown_total").increment(1);
+                    return;
+                }
+                self.bind_addr(id, key);
+                id
+            }
+            (None, Some(b)) => b,
+            (None, None) => {
+                metrics::counter!("sfu_datagrams_unknown_total").increment(1);
+                return;
+            }
         };
         if let Some(p) = self.participants.get_mut(&id) {
             p.last_heard = now;
         }
-        let Ok(receive) = Receive::new(proto, source, destination, contents) else {
-            metrics::counter!("sfu_datagrams_unknown_total").increment(1);
-            return;
-        };
         // Drained after every input: media written to it since must go out first.
         if self.take_dirty(id) {
             self.drain(id);
         }
-        match self.guarded(id, |p| p.rtc.handle_input(Input::Receive(now, receive))) {
+        match self.guarded(id, |p| p.rtc.handle_input(input)) {
             // Only this session now: what it forwards to others waits in their queues until
             // `poll_output`, so a batch of datagrams drains each subscriber once, not once
             // per frame (str0m's cost per drain grows with the session's m-lines).
@@ -463,6 +500,31 @@ impl Engine {
     ) -> Option<(Pid, &mut Participant)> {
         let id = self.by_key.get(&(code.clone(), peer.clone())).copied()?;
         Some((id, self.participants.get_mut(&id)?))
+    }
+
+    /// Ties a remote address to `id` (moving it from a session it belonged to before). A
+    /// session keeps at most `ADDRS_PER_SESSION` addresses, each once; past that the oldest
+    /// is let go.
+    fn bind_addr(&mut self, id: Pid, key: (Protocol, SocketAddr)) {
+        if let Some(old) = self.by_addr.insert(key, id)
+            && old != id
+            && let Some(p) = self.participants.get_mut(&old)
+        {
+            p.addrs.retain(|a| *a != key);
+        }
+        let Some(p) = self.participants.get_mut(&id) else {
+            return;
+        };
+        if p.addrs.contains(&key) {
+            return;
+        }
+        p.addrs.push(key);
+        if p.addrs.len() > ADDRS_PER_SESSION {
+            let oldest = p.addrs.remove(0);
+            if self.by_addr.get(&oldest) == Some(&id) {
+                self.by_addr.remove(&oldest);
+            }
+        }
     }
 
     /// For a STUN packet: the session its username names (our ufrag comes first).
@@ -631,6 +693,7 @@ impl Engine {
                     }
                     Ok(str0m::Output::Transmit(t)) => transmits.push(Output::Transmit {
                         proto: t.proto,
+                        source: t.source,
                         destination: t.destination,
                         contents: t.contents.into(),
                     }),

@@ -4,6 +4,7 @@
 
 pub mod driver;
 pub mod engine;
+pub mod interfaces;
 pub mod keyframe;
 pub mod peer;
 pub mod rtp;
@@ -12,7 +13,7 @@ pub mod udp;
 
 use protocol::MeetingCode;
 use protocol::signal::{MediaState, PeerId, ServerMsg};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use tokio::sync::mpsc;
 
 /// What the rest of the server asks of the SFU.
@@ -80,46 +81,88 @@ pub type Deliver = Box<dyn Fn(MeetingCode, PeerId, ServerMsg) + Send + Sync + 's
 /// so only a flood can fill it).
 const COMMAND_QUEUE: usize = 4096;
 
+/// The addresses the SFU advertises in its ICE candidates, and how it answers from them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Candidates {
+    /// UDP host candidates: one per usable interface address when the socket listens on all
+    /// of them (loopback included), else the one address.
+    pub udp: Vec<SocketAddr>,
+    /// Passive ICE-TCP candidates (empty with `--no-media-tcp`).
+    pub tcp: Vec<SocketAddr>,
+    /// The socket listens on every interface and each candidate is an address of this
+    /// machine: a reply leaves from the address the browser sent to (ICE drops a response
+    /// from another address than its request went to).
+    pub pin_source: bool,
+}
+
+impl Candidates {
+    /// The candidate among `list` that a datagram sent to local address `to` (port `port`)
+    /// reached; an address we do not advertise (behind NAT, `--media-public-ip`) maps to the
+    /// first, the one browsers were told.
+    pub fn reached(list: &[SocketAddr], to: Option<IpAddr>, port: u16) -> Option<SocketAddr> {
+        to.and_then(|ip| {
+            list.iter()
+                .copied()
+                .find(|c| *c == SocketAddr::new(ip, port))
+        })
+        .or_else(|| list.first().copied())
+    }
+}
+
 /// A handle to the running SFU.
 #[derive(Clone)]
 pub struct Sfu {
     commands: mpsc::Sender<Command>,
-    /// The UDP address media arrives at, as advertised in ICE candidates.
-    pub candidate: SocketAddr,
+    /// Where media arrives, as advertised in ICE candidates.
+    pub candidates: Candidates,
 }
 
 impl Sfu {
-    /// Binds `bind` (UDP, and with `tcp` also TCP for ICE-TCP, on the same port when it is
-    /// free) and starts the driver. `candidate_for` maps a bound address to the address to
+    /// Binds `bind` (UDP, and with `tcp` also TCP for ICE-TCP with those limits, on the same
+    /// port when it is free) and starts the driver. `candidates_for` maps a bound address to the addresses to
     /// advertise.
     pub async fn start(
         bind: SocketAddr,
-        tcp: bool,
+        tcp: Option<tcp::TcpLimits>,
         forwarding: Forwarding,
-        candidate_for: impl Fn(SocketAddr) -> SocketAddr,
+        candidates_for: impl Fn(SocketAddr) -> Vec<SocketAddr>,
         deliver: Deliver,
     ) -> std::io::Result<Self> {
         let socket = tokio::net::UdpSocket::bind(bind).await?;
         let bound = socket.local_addr()?;
-        let candidate = candidate_for(bound);
-        let tcp = if tcp {
+        let udp = candidates_for(bound);
+        let (listener, tcp) = if let Some(limits) = tcp {
             let listener = match tokio::net::TcpListener::bind(bound).await {
                 Ok(listener) => listener,
                 // The same port number is taken for TCP: any free one will do.
                 Err(_) => tokio::net::TcpListener::bind(SocketAddr::new(bound.ip(), 0)).await?,
             };
-            let tcp_candidate = candidate_for(listener.local_addr()?);
-            tracing::info!(%tcp_candidate, "sfu: ICE-TCP");
-            Some((listener, tcp_candidate))
+            let tcp = candidates_for(listener.local_addr()?);
+            tracing::info!(tcp_candidates = ?tcp, "sfu: ICE-TCP");
+            (Some((listener, limits)), tcp)
         } else {
-            None
+            (None, Vec::new())
         };
+        let local = interfaces::host_ips();
+        let pin_source = bound.ip().is_unspecified() && udp.iter().all(|c| local.contains(&c.ip()));
+        let candidates = Candidates {
+            udp,
+            tcp,
+            pin_source,
+        };
+        tracing::info!(udp_candidates = ?candidates.udp, "sfu: media on UDP");
         let (commands, rx) = mpsc::channel(COMMAND_QUEUE);
-        tokio::spawn(driver::run(socket, candidate, tcp, forwarding, rx, deliver));
-        tracing::info!(%candidate, "sfu: media on UDP");
+        tokio::spawn(driver::run(
+            socket,
+            candidates.clone(),
+            listener,
+            forwarding,
+            rx,
+            deliver,
+        ));
         Ok(Self {
             commands,
-            candidate,
+            candidates,
         })
     }
 

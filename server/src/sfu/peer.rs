@@ -140,15 +140,15 @@ impl Participant {
         new_since_last(&mut self.nack_totals, mid, egress, total)
     }
 
-    /// A fresh session: ICE-lite on the SFU's one address, credentials we choose (their ufrag
+    /// A fresh session: ICE-lite on the SFU's addresses (one port), credentials we choose (their ufrag
     /// is the demux key for the first STUN packet from a new address). `rtp_mode`: media
     /// comes out as RTP packets and goes in with `write_rtp` (else as frames, `Writer`).
     pub fn new(
         id: Pid,
         code: MeetingCode,
         peer: PeerId,
-        candidate: SocketAddr,
-        tcp_candidate: Option<SocketAddr>,
+        candidates: &[SocketAddr],
+        tcp_candidates: &[SocketAddr],
         rtp_mode: bool,
         now: Instant,
     ) -> Result<Self, str0m::RtcError> {
@@ -170,13 +170,15 @@ impl Participant {
             .set_stats_interval(Some(std::time::Duration::from_secs(5)))
             .set_local_ice_credentials(creds)
             .build(now);
-        let candidate = Candidate::host(candidate, "udp").map_err(str0m::RtcError::Ice)?;
-        rtc.add_local_candidate(candidate);
-        if let Some(addr) = tcp_candidate {
+        for addr in candidates {
+            let candidate = Candidate::host(*addr, "udp").map_err(str0m::RtcError::Ice)?;
+            rtc.add_local_candidate(candidate);
+        }
+        for addr in tcp_candidates {
             // ICE-TCP for networks that block UDP: browsers connect to us (passive).
             let tcp = Candidate::builder()
                 .tcp()
-                .host(addr)
+                .host(*addr)
                 .tcptype(TcpType::Passive)
                 .build()
                 .map_err(str0m::RtcError::Ice)?;

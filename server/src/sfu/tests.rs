@@ -14,7 +14,13 @@ const STEP: Duration = Duration::from_millis(5);
 struct Net {
     now: Instant,
     sfu: Engine,
+    /// The SFU's first candidate; `sfu_addrs` are all of them.
     sfu_addr: SocketAddr,
+    sfu_addrs: Vec<SocketAddr>,
+    /// Candidates the bots' datagrams never reach (as Firefox never reaches a loopback one).
+    unreachable: Vec<SocketAddr>,
+    /// The ICE ufrag of each participant's SFU session, from its offer.
+    ufrags: Vec<(PeerId, String)>,
     code: MeetingCode,
     bots: Vec<Bot>,
     errors: Vec<ServerMsg>,
@@ -24,12 +30,19 @@ struct Net {
 
 impl Net {
     fn new(forwarding: Forwarding) -> Self {
+        Self::with_candidates(forwarding, vec!["10.0.0.1:5000".parse().unwrap()])
+    }
+
+    fn with_candidates(forwarding: Forwarding, udp: Vec<SocketAddr>) -> Self {
         let now = Instant::now();
-        let sfu_addr: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+        let sfu_addr = udp[0];
         Self {
             now,
-            sfu: Engine::new(sfu_addr, Some(sfu_addr), forwarding, now),
+            sfu: Engine::new(udp.clone(), vec![sfu_addr], forwarding, now),
             sfu_addr,
+            sfu_addrs: udp,
+            unreachable: Vec::new(),
+            ufrags: Vec::new(),
             code: MeetingCode("abc-defg-hij".into()),
             bots: Vec::new(),
             errors: Vec::new(),
@@ -76,16 +89,23 @@ impl Net {
                 match out {
                     Output::Transmit {
                         proto,
+                        source,
                         destination,
                         contents,
                     } => {
                         let now = self.now;
-                        let from = self.sfu_addr;
+                        let from = source;
                         if let Some(bot) = self.bots.iter_mut().find(|b| b.addr == destination) {
                             bot.handle_datagram(now, proto, from, &contents);
                         }
                     }
                     Output::Signal { peer, msg, .. } => {
+                        if let ServerMsg::SfuOffer { sdp, .. } = &msg
+                            && let Some(ufrag) =
+                                sdp.lines().find_map(|l| l.strip_prefix("a=ice-ufrag:"))
+                        {
+                            self.ufrags.push((peer.clone(), ufrag.trim().to_owned()));
+                        }
                         if matches!(msg, ServerMsg::Error { .. }) {
                             self.errors.push(msg);
                             continue;
@@ -110,12 +130,14 @@ impl Net {
                 let addr = self.bots[i].addr;
                 for d in self.bots[i].poll() {
                     moved = true;
-                    if d.destination == self.sfu_addr {
+                    if self.sfu_addrs.contains(&d.destination)
+                        && !self.unreachable.contains(&d.destination)
+                    {
                         self.sfu.handle_datagram(
                             self.now,
                             d.proto,
                             addr,
-                            self.sfu_addr,
+                            d.destination,
                             &d.contents,
                         );
                     }
@@ -265,6 +287,84 @@ fn bad_answers_are_refused_without_harm(mode: Forwarding) {
         );
     }
     assert_eq!(net.sfu.participant_count(), 1);
+}
+
+/// The SFU listening on all interfaces advertises each address; a browser that cannot use
+/// one of them (Firefox never pairs with a loopback candidate) connects through another, and
+/// every reply leaves from the address it answers (else the browser's ICE drops it).
+fn a_browser_that_cannot_reach_one_candidate_connects_through_another(mode: Forwarding) {
+    let loopback: SocketAddr = "127.0.0.1:5000".parse().unwrap();
+    let lan: SocketAddr = "10.0.0.1:5000".parse().unwrap();
+    let mut net = Net::with_candidates(mode, vec![loopback, lan]);
+    net.unreachable = vec![loopback];
+    let peers: Vec<PeerId> = ["fox", "chro"].iter().map(|n| net.join(n)).collect();
+    net.run(Duration::from_secs(3));
+    assert!(net.errors.is_empty(), "{:?}", net.errors);
+    for bot in &net.bots {
+        assert!(bot.connected, "{} connected", bot.peer.0);
+        let other = peers.iter().find(|p| **p != bot.peer).unwrap();
+        assert!(
+            bot.frames_from(other, TrackKind::Camera) > 20,
+            "{} gets video",
+            bot.peer.0
+        );
+    }
+    assert!(net.sfu.serves(Protocol::Udp, net.bots[0].addr));
+}
+
+/// A binding request naming a live session's ufrag but failing its integrity check ties
+/// nothing: the address is not bound to the session however often it is sent (it used to
+/// be added to the session's list each time, and to keep the session alive).
+fn a_ufrag_without_the_password_binds_no_address(mode: Forwarding) {
+    let mut net = Net::new(mode);
+    let a = net.join("a");
+    net.run(Duration::from_millis(500));
+    let ufrag = net
+        .ufrags
+        .iter()
+        .find(|(p, _)| *p == a)
+        .map(|(_, u)| u.clone())
+        .expect("a's offer names its ufrag");
+    let attacker: SocketAddr = "10.6.6.6:6666".parse().unwrap();
+    let forged = forged_binding_request(&format!("{ufrag}:evil"));
+    assert!(
+        str0m::ice::StunMessage::parse(&forged).is_ok(),
+        "the forgery parses: only its integrity is wrong"
+    );
+    for _ in 0..1000 {
+        let now = net.now;
+        let to = net.sfu_addr;
+        net.sfu
+            .handle_datagram(now, Protocol::Udp, attacker, to, &forged);
+    }
+    assert!(!net.sfu.serves(Protocol::Udp, attacker));
+    // The real browser still is.
+    assert!(net.sfu.serves(Protocol::Udp, net.bots[0].addr));
+}
+
+/// A STUN binding request with `username`, a priority and a MESSAGE-INTEGRITY that is not the
+/// right one.
+fn forged_binding_request(username: &str) -> Vec<u8> {
+    let mut attrs = Vec::new();
+    let name = username.as_bytes();
+    attrs.extend_from_slice(&0x0006u16.to_be_bytes());
+    attrs.extend_from_slice(&(name.len() as u16).to_be_bytes());
+    attrs.extend_from_slice(name);
+    attrs.resize(attrs.len().div_ceil(4) * 4, 0);
+    // PRIORITY, which a binding request must carry.
+    attrs.extend_from_slice(&0x0024u16.to_be_bytes());
+    attrs.extend_from_slice(&4u16.to_be_bytes());
+    attrs.extend_from_slice(&0x6E00_1EFFu32.to_be_bytes());
+    attrs.extend_from_slice(&0x0008u16.to_be_bytes());
+    attrs.extend_from_slice(&20u16.to_be_bytes());
+    attrs.extend_from_slice(&[0xAB; 20]);
+    let mut msg = Vec::new();
+    msg.extend_from_slice(&0x0001u16.to_be_bytes());
+    msg.extend_from_slice(&(attrs.len() as u16).to_be_bytes());
+    msg.extend_from_slice(&0x2112_A442u32.to_be_bytes());
+    msg.extend_from_slice(&[7; 12]);
+    msg.extend_from_slice(&attrs);
+    msg
 }
 
 fn a_silent_participant_is_dropped_and_the_others_are_told(mode: Forwarding) {
@@ -440,4 +540,6 @@ in_both_modes!(
     a_participant_on_ice_tcp_sends_and_receives,
     a_muted_microphone_is_not_forwarded_until_it_is_on_again,
     cameras_turned_off_by_a_receiver_stop_for_it_alone_and_come_back_with_a_keyframe,
+    a_browser_that_cannot_reach_one_candidate_connects_through_another,
+    a_ufrag_without_the_password_binds_no_address,
 );

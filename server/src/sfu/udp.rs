@@ -6,7 +6,7 @@
 
 use quinn_udp::{BATCH_SIZE, RecvMeta, Transmit, UdpSocketState};
 use std::io::{self, IoSliceMut};
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use tokio::io::Interest;
 use tokio::net::UdpSocket;
 
@@ -16,6 +16,9 @@ const DATAGRAM_MAX: usize = 2048;
 const RECV_BUFFERS: usize = if BATCH_SIZE < 8 { BATCH_SIZE } else { 8 };
 /// GSO sends at most 64 KiB in one go.
 const GSO_BYTES_MAX: usize = 65_000;
+
+/// A datagram to send: from this local address (if pinned), to that one.
+pub type Outgoing = (Option<IpAddr>, SocketAddr, Vec<u8>);
 
 pub struct MediaSocket {
     socket: UdpSocket,
@@ -53,9 +56,14 @@ impl MediaSocket {
         self.socket.readable().await
     }
 
-    /// Reads what is waiting without blocking and hands each datagram to `on`. Returns how
-    /// many datagrams there were (0 when nothing was waiting).
-    pub fn recv_ready(&mut self, mut on: impl FnMut(SocketAddr, &[u8])) -> io::Result<usize> {
+    /// Reads what is waiting without blocking and hands each datagram to `on` with its
+    /// source and the local address it was sent to (when the kernel says: a socket on all
+    /// interfaces learns it per datagram). Returns how many datagrams there were (0 when
+    /// nothing was waiting).
+    pub fn recv_ready(
+        &mut self,
+        mut on: impl FnMut(SocketAddr, Option<IpAddr>, &[u8]),
+    ) -> io::Result<usize> {
         let Self {
             socket,
             state,
@@ -77,20 +85,22 @@ impl MediaSocket {
         for (m, buf) in meta.iter().zip(bufs.iter()).take(filled) {
             let stride = if m.stride == 0 { m.len } else { m.stride };
             for datagram in buf[..m.len].chunks(stride.max(1)) {
-                on(m.addr, datagram);
+                on(m.addr, m.dst_ip, datagram);
                 count += 1;
             }
         }
         Ok(count)
     }
 
-    /// Sends every datagram, joining runs to one destination for GSO.
-    pub async fn send_all(&mut self, datagrams: &[(SocketAddr, Vec<u8>)]) -> SendReport {
+    /// Sends every datagram, joining runs to one destination for GSO. Each goes out from the
+    /// local address given with it when there is one (a socket on all interfaces must answer
+    /// from the address it was reached at), else from whichever the kernel picks.
+    pub async fn send_all(&mut self, datagrams: &[Outgoing]) -> SendReport {
         let mut report = SendReport::default();
         let max_segments = self.state.max_gso_segments().max(1);
         let mut i = 0;
         while i < datagrams.len() {
-            let (destination, first) = &datagrams[i];
+            let (source, destination, first) = &datagrams[i];
             let size = first.len();
             // A run: same destination, same size, except that the last may be shorter.
             let mut end = i + 1;
@@ -98,9 +108,10 @@ impl MediaSocket {
                 while end < datagrams.len()
                     && end - i < max_segments
                     && (end - i + 1) * size <= GSO_BYTES_MAX
-                    && datagrams[end].0 == *destination
-                    && datagrams[end].1.len() <= size
-                    && datagrams[end - 1].1.len() == size
+                    && datagrams[end].0 == *source
+                    && datagrams[end].1 == *destination
+                    && datagrams[end].2.len() <= size
+                    && datagrams[end - 1].2.len() == size
                 {
                     end += 1;
                 }
@@ -110,7 +121,7 @@ impl MediaSocket {
                 first
             } else {
                 self.scratch.clear();
-                for (_, d) in run {
+                for (_, _, d) in run {
                     self.scratch.extend_from_slice(d);
                 }
                 &self.scratch
@@ -120,7 +131,7 @@ impl MediaSocket {
                 ecn: None,
                 contents,
                 segment_size: (run.len() > 1).then_some(size),
-                src_ip: None,
+                src_ip: *source,
             };
             report.calls += 1;
             if send_one(&self.socket, &self.state, &transmit).await.is_ok() {

@@ -15,6 +15,12 @@ pub fn social_bucket(now: Instant) -> Bucket {
     Bucket::new(20, 4, now)
 }
 
+/// Pages of chat history a person may ask for: a burst (a late joiner scrolling back), then
+/// this many per second. Each page is a database query, so it has a budget of its own.
+pub fn history_bucket(now: Instant) -> Bucket {
+    Bucket::new(10, 2, now)
+}
+
 /// Stores and sends one message; the answer for the sender (`chat_ack` or `error`).
 pub async fn send(
     state: &AppState,

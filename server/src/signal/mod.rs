@@ -304,6 +304,7 @@ async fn session(
     let mut nonce = 0u64;
     let mut bucket = Bucket::new(200, 50, Instant::now());
     let mut social = chat::social_bucket(Instant::now());
+    let mut history = chat::history_bucket(Instant::now());
     loop {
         tokio::select! {
             incoming = stream.next() => {
@@ -337,6 +338,10 @@ async fn session(
                     Ok(ClientMsg::Chat { nonce, to, text }) => Some(
                         Box::pin(chat::send(state, seat, &mut social, nonce, to, text)).await,
                     ),
+                    Ok(ClientMsg::ChatHistory { .. }) if !history.take(Instant::now()) => Some(error(
+                        SignalErrorCode::RateLimited,
+                        "Loading the chat history too fast; wait a moment.",
+                    )),
                     Ok(ClientMsg::ChatHistory { before }) => {
                         Some(Box::pin(chat::history(state, seat, before)).await)
                     }

@@ -427,6 +427,22 @@ mod tests {
     }
 
     #[test]
+    fn the_owner_removed_after_handing_the_room_over_comes_back_as_host() {
+        let (mut room, t0) = room();
+        room.act(&id("H"), HostAction::MakeHost { peer: id("P") }, t0)
+            .unwrap();
+        room.act(&id("P"), HostAction::Remove { peer: id("H") }, t0)
+            .unwrap();
+        assert_eq!(room.role_of(&id("H")), None, "the owner was removed");
+        // The join step gives the meeting's owner the host role: they are let in.
+        let mut back = joining("H", Role::Host, false);
+        back.peer = id("H2");
+        let (entry, _) = room.join(back, t0).expect("the owner comes back");
+        assert!(matches!(entry, Entry::Seated(_)));
+        assert_eq!(room.role_of(&id("H2")), Some(Role::Host));
+    }
+
+    #[test]
     fn the_lobby_holds_people_until_admitted_or_denied() {
         let t0 = Instant::now();
         let mut room = Room::new(6, Duration::from_secs(30));
