@@ -69,6 +69,8 @@ pub struct Engine {
     counters: Counters,
     /// Participants whose `Rtc` changed and must be drained.
     dirty: Vec<Pid>,
+    /// Panics caught (in a session's `Rtc`, or in a parser of wire bytes).
+    panics: u64,
 }
 
 /// Per-frame counters, looked up once.
@@ -130,7 +132,14 @@ impl Engine {
             out: VecDeque::new(),
             counters: Counters::new(),
             dirty: Vec::new(),
+            panics: 0,
         }
+    }
+
+    /// Panics the guards caught so far: each is a bug (in str0m or here) that cost one
+    /// datagram or one session instead of the server.
+    pub fn panics_caught(&self) -> u64 {
+        self.panics
     }
 
     pub fn participant_count(&self) -> usize {
@@ -145,6 +154,11 @@ impl Engine {
     /// none claims is closed by the driver).
     pub fn serves(&self, proto: Protocol, addr: SocketAddr) -> bool {
         self.by_addr.contains_key(&(proto, addr))
+    }
+
+    /// Remote addresses tied to sessions, all sessions together.
+    pub fn bound_addr_count(&self) -> usize {
+        self.by_addr.len()
     }
 
     /// Tracks published right now.
@@ -378,6 +392,7 @@ impl Engine {
                 return;
             }
             Err(_) => {
+                self.panics += 1;
                 tracing::error!("sfu: a datagram panicked its parser; dropped");
                 metrics::counter!("sfu_parse_panics_total").increment(1);
                 return;
@@ -552,6 +567,7 @@ impl Engine {
         match catch_unwind(AssertUnwindSafe(|| f(p))) {
             Ok(value) => Some(value),
             Err(_) => {
+                self.panics += 1;
                 tracing::error!(participant = id.0, "sfu: a session panicked; dropping it");
                 metrics::counter!("sfu_session_panics_total").increment(1);
                 self.end_session(id, "Your media session failed.");

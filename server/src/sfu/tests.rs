@@ -10,6 +10,10 @@ use std::time::{Duration, Instant};
 use str0m::net::Protocol;
 
 const STEP: Duration = Duration::from_millis(5);
+/// Datagrams kept of what the bots sent.
+const SENT_KEPT: usize = 4000;
+
+mod fuzz;
 
 struct Net {
     now: Instant,
@@ -21,6 +25,8 @@ struct Net {
     unreachable: Vec<SocketAddr>,
     /// The ICE ufrag of each participant's SFU session, from its offer.
     ufrags: Vec<(PeerId, String)>,
+    /// The first datagrams the bots sent (STUN, DTLS, SRTP/SRTCP): a corpus for `fuzz`.
+    sent: Vec<(Protocol, SocketAddr, Vec<u8>)>,
     code: MeetingCode,
     bots: Vec<Bot>,
     errors: Vec<ServerMsg>,
@@ -43,6 +49,7 @@ impl Net {
             sfu_addrs: udp,
             unreachable: Vec::new(),
             ufrags: Vec::new(),
+            sent: Vec::new(),
             code: MeetingCode("abc-defg-hij".into()),
             bots: Vec::new(),
             errors: Vec::new(),
@@ -130,6 +137,9 @@ impl Net {
                 let addr = self.bots[i].addr;
                 for d in self.bots[i].poll() {
                     moved = true;
+                    if self.sent.len() < SENT_KEPT {
+                        self.sent.push((d.proto, addr, d.contents.clone()));
+                    }
                     if self.sfu_addrs.contains(&d.destination)
                         && !self.unreachable.contains(&d.destination)
                     {
