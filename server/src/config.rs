@@ -123,6 +123,21 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_MAX_REQUESTS", default_value_t = 1024)]
     pub max_concurrent_requests: usize,
 
+    /// Requests handled at once for one client address (IPv6: its /64); past it that client
+    /// gets 503 at once, and everyone else is still served. Health checks and WebSocket
+    /// upgrades are not counted (sockets have `--ws-per-address`).
+    #[arg(
+        long,
+        env = "VIDEO_MEET_MAX_REQUESTS_PER_ADDRESS",
+        default_value_t = 64
+    )]
+    pub max_requests_per_address: u32,
+
+    /// Longest time a request body may take to arrive whole, in seconds (400 after it): a
+    /// client trickling bodies holds its places this long, not `--request-timeout-secs`.
+    #[arg(long, env = "VIDEO_MEET_BODY_TIMEOUT", default_value_t = 10)]
+    pub body_timeout_secs: u64,
+
     /// Take the client address from `X-Forwarded-For` (only behind a proxy you control): the
     /// entry the trusted proxies added, `--proxy-hops` from the right.
     #[arg(long, env = "VIDEO_MEET_TRUST_PROXY", default_value_t = false)]

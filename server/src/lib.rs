@@ -121,6 +121,7 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
     tokio::spawn(attendance::write_forever(db.clone(), presence_rx));
     Ok(AppState {
         chat: chat_store::ChatStore::start(db.clone()),
+        avatar_uploads: Arc::new(tokio::sync::Semaphore::new(http::avatars::UPLOADS_AT_ONCE)),
         db: Arc::new(db),
         keys: Arc::new(auth::tokens::TokenKeys::new(
             &secret,
@@ -187,7 +188,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             http::limits::Limits::new(
                 state.config.max_concurrent_requests,
+                state.config.max_requests_per_address,
                 Duration::from_secs(state.config.request_timeout_secs),
+                Duration::from_secs(state.config.body_timeout_secs),
+                state.config.trusted_hops(),
             ),
             http::limits::limit,
         ))

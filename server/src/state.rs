@@ -31,6 +31,9 @@ pub struct AppState {
     /// Password checks in progress per address and per account or meeting.
     pub in_flight: crate::auth::in_flight::InFlight,
     pub rooms: Rooms,
+    /// Profile-picture uploads whose body is being read into memory at once (each up to
+    /// `avatar::MAX_BYTES`): a place is taken before the body is read.
+    pub avatar_uploads: Arc<tokio::sync::Semaphore>,
     /// Invitation mail (off without `--smtp-url`).
     pub mail: crate::mail::Outbox,
     pub leptos: LeptosOptions,

@@ -20,4 +20,5 @@ mod persistence_restart;
 mod sessions;
 mod sfu_bots;
 mod signaling;
+mod slow_clients;
 mod tls;

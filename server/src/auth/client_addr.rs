@@ -7,6 +7,7 @@
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
 use std::convert::Infallible;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
@@ -45,6 +46,25 @@ impl ClientAddr {
     }
 }
 
+impl ClientAddr {
+    /// The client of a request with these headers and extensions, behind `hops` trusted
+    /// proxies.
+    pub fn of(headers: &HeaderMap, extensions: &Extensions, hops: usize) -> Self {
+        let values = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok());
+        if let Some(ip) = forwarded_client(values, hops) {
+            return ClientAddr(ip);
+        }
+        let peer = extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0.ip())
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        ClientAddr(peer)
+    }
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
     type Rejection = Infallible;
 
@@ -53,20 +73,7 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientAddr {
             return Ok(*addr);
         }
         let hops = parts.extensions.get::<TrustProxy>().map_or(0, |t| t.0);
-        let values = parts
-            .headers
-            .get_all("x-forwarded-for")
-            .iter()
-            .filter_map(|v| v.to_str().ok());
-        if let Some(ip) = forwarded_client(values, hops) {
-            return Ok(ClientAddr(ip));
-        }
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0.ip())
-            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        Ok(ClientAddr(peer))
+        Ok(Self::of(&parts.headers, &parts.extensions, hops))
     }
 }
 

@@ -7,17 +7,21 @@ use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::state::AppState;
 use axum::Json;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
+use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
 use protocol::{User, UserId};
 use serde::Deserialize;
 use tokio::sync::Semaphore;
 
 /// Decoding a large photo takes a core and up to ~200 MB for a moment: one at a time.
 static DECODING: Semaphore = Semaphore::const_new(1);
+/// Uploads whose body is being read into memory at once (each up to `avatar::MAX_BYTES`):
+/// a place is taken before the body is read, so parallel uploads hold at most this many
+/// bodies (20 MB), not one per request (`AppState::avatar_uploads`).
+pub const UPLOADS_AT_ONCE: usize = 4;
 
 impl From<AvatarError> for AppError {
     fn from(err: AvatarError) -> Self {
@@ -46,12 +50,35 @@ impl From<AvatarError> for AppError {
 pub async fn upload(
     State(state): State<AppState>,
     AuthUser(id): AuthUser,
-    body: Result<Bytes, BytesRejection>,
+    headers: HeaderMap,
+    body: Body,
 ) -> AppResult<Json<User>> {
-    let bytes = body.map_err(|rejection| match rejection {
-        BytesRejection::FailedToBufferBody(_) => AvatarError::TooManyBytes.into(),
-        other => AppError::BadRequest(other.body_text()),
-    })?;
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > avatar::MAX_BYTES) {
+        return Err(AvatarError::TooManyBytes.into());
+    }
+    let _receiving = state
+        .avatar_uploads
+        .try_acquire()
+        .map_err(|_| AppError::Busy {
+            retry_after_secs: 1,
+        })?;
+    let mut bytes = Vec::with_capacity(declared.unwrap_or(0));
+    let mut chunks = body.into_data_stream();
+    while let Some(chunk) = chunks.next().await {
+        let chunk = chunk.map_err(|_| {
+            AppError::BadRequest(
+                "The picture could not be read: the upload broke off or took too long.".into(),
+            )
+        })?;
+        if bytes.len() + chunk.len() > avatar::MAX_BYTES {
+            return Err(AvatarError::TooManyBytes.into());
+        }
+        bytes.extend_from_slice(&chunk);
+    }
     let rendition = {
         let _turn = DECODING
             .acquire()
