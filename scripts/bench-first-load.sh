@@ -4,6 +4,6 @@
 # bench-results/first-load.json. SKIP_BUILD=1 reuses a build.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  build_release
+  build_app release
 fi
 node loadtest/first-load.mjs "$@"

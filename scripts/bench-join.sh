@@ -4,6 +4,6 @@
 # Set SKIP_BUILD=1 to reuse a build. Extra arguments go to loadtest/join-bench.mjs.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  build_release
+  build_app release
 fi
 node loadtest/join-bench.mjs "$@"

@@ -6,7 +6,7 @@
 # bench-results/sfu-<mode>-<n>.json. Set SKIP_BUILD=1 to reuse a build.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  build_release
+  build_app release
   cargo build --release -p loadtest --bin sfu-bench
 fi
 port=3230

@@ -7,7 +7,7 @@
 # picks the runs.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  build_release
+  build_app release
   cargo build --release -p loadtest --bin signal-bench
 fi
 # One file descriptor per connection in each process, and some spare: as many as allowed.

@@ -3,7 +3,7 @@
 # Prints a table and writes bench-results/foundation.json. Set SKIP_BUILD=1 to reuse a build.
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 if [ -z "${SKIP_BUILD:-}" ]; then
-  build_release
+  build_app release
 fi
 node loadtest/foundation-bench.mjs "$@"
 # Where the WASM's bytes go, per crate (reads the name section of the pre-wasm-opt build).

@@ -18,19 +18,21 @@ say() { printf '\033[1;34m==>\033[0m %s\n' "$*"; }
 # `--cargo-profile wasm-e2e` for the browser tests' bundle (scripts/test.sh).
 build_frontend() { CARGO_TARGET_DIR="$ROOT/target/front" trunk build "$@"; }
 
-# The release app, as run.sh serves it: the tools (scripts/setup.sh, only what is missing),
-# then the server's release build (the long part) in the background beside Trunk's bundle
+# The app as run.sh serves it: the tools (scripts/setup.sh, only what is missing), then the
+# server's build in cargo profile $1 (`trial`: quick to build, for trying it out; `release`:
+# for deployment, ~20 min cold on two cores) in the background beside Trunk's release bundle
 # build; then the bundle is compressed once (brotli 11, gzip 9) for the server to send as
 # stored. Prints each step with the time since the start. (Installing the tools beside the
 # server build was tried: as equals they slowed its serial SurrealDB chain, at the lowest
 # priority they starved; both were slower. docs/benchmarks.md, "First run".)
-build_release() {
-  local started=$SECONDS log="$ROOT/target/server-release-build.log" server
+build_app() {
+  local profile=$1 started=$SECONDS server
+  local log="$ROOT/target/server-$profile-build.log"
   elapsed() { local s=$((SECONDS - started)); printf '%dm%02ds' $((s / 60)) $((s % 60)); }
   "$ROOT/scripts/setup.sh"
   mkdir -p "$ROOT/target"
-  say "Building the server (release) in the background [$(elapsed)]; its log: $log"
-  cargo build --release -p video-meet >"$log" 2>&1 &
+  say "Building the server ($profile profile) in the background [$(elapsed)]; its log: $log"
+  cargo build --profile "$profile" -p video-meet >"$log" 2>&1 &
   server=$!
   # Whatever fails below, the background build does not outlive this script.
   trap 'kill $server 2>/dev/null || true' EXIT
@@ -48,5 +50,5 @@ build_release() {
     exit 1
   fi
   trap - EXIT
-  say "Release build done [$(elapsed)]"
+  say "Server build ($profile) done [$(elapsed)]"
 }

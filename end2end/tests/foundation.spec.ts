@@ -121,15 +121,22 @@ test('a host edits and deletes a meeting from the dashboard', async ({ page }) =
   await expect(page.getByText('Nothing scheduled.')).toBeVisible();
 });
 
-test('an unknown meeting code says so', async ({ page }) => {
+test('an unknown meeting code says so and leads home; a pasted meeting link is taken', async ({ page }) => {
   await gotoLight(page, '/');
-  await page.getByLabel('Meeting code').fill('not a code');
+  await page.getByLabel('Meeting code or link').fill('not a code');
   await page.getByRole('button', { name: 'Join', exact: true }).click();
-  await expect(page.locator('#code-error')).toHaveText('Enter a code like abc-defg-hij.');
-  await expect(page.getByLabel('Meeting code')).toHaveValue('not a code');
-  await page.getByLabel('Meeting code').fill('zzz-zzzz-zzz');
+  await expect(page.locator('#code-error')).toHaveText('Enter a code like abc-defg-hij, or paste a meeting link.');
+  await expect(page.getByLabel('Meeting code or link')).toHaveValue('not a code');
+  await page.getByLabel('Meeting code or link').fill('zzz-zzzz-zzz');
   await page.getByRole('button', { name: 'Join', exact: true }).click();
   await expect(page.getByRole('heading', { name: 'Meeting not found' })).toBeVisible();
+  await page.getByRole('link', { name: 'Go home' }).click();
+  await expect(page).toHaveURL(/\/$/);
+  // The link a host shares, pasted whole (as people do), opens that meeting.
+  await gotoLight(page, '/');
+  await page.getByLabel('Meeting code or link').fill('https://meet.example.com/meeting/ZZZ-ZZZZ-ZZZ?from=mail');
+  await page.getByRole('button', { name: 'Join', exact: true }).click();
+  await expect(page).toHaveURL(/\/meeting\/zzz-zzzz-zzz$/);
 });
 
 test('a page that does not exist comes light and leads home; signed in, sign-in is skipped', async ({ page }) => {

@@ -193,6 +193,12 @@ test('the join flow and the room controls work by keyboard alone (the shortcuts 
   await tabTo(page, (el) => el.tag === 'BUTTON' && el.label === 'Join meeting');
   await page.keyboard.press('Enter');
   await expect(page.getByTestId('room')).toBeVisible();
+  // The focus lands on the room (the Join button is gone), not on the page's body, and Tab
+  // stays in the room: the page header under it is out of reach.
+  await expect(page.getByTestId('room')).toBeFocused();
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => !!document.activeElement?.closest('[data-testid="room"]'))).toBe(true);
+  expect(await page.evaluate(() => document.querySelector('header')?.hasAttribute('inert'))).toBe(true);
 
   // Microphone off and on, chat opened and a message sent: all from the keyboard.
   await tabTo(page, (el) => el.label === 'Mute microphone');
@@ -203,10 +209,25 @@ test('the join flow and the room controls work by keyboard alone (the shortcuts 
   await expect(host.page.getByTestId('announcer')).toHaveText('Kay muted');
   await tabTo(page, (el) => el.tag === 'BUTTON' && el.label.startsWith('Chat'));
   await page.keyboard.press('Enter');
-  await tabTo(page, (el) => el.tag === 'TEXTAREA');
+  // Opening the chat puts the focus in its message box: typing writes, it does not press
+  // the one-key shortcuts (h raised the hand, m muted, v turned the camera off, Space...).
+  await expect(page.getByTestId('chat-input')).toBeFocused();
+  await page.keyboard.type('have a very nice morning');
+  await expect(page.getByTestId('chat-input')).toHaveValue('have a very nice morning');
+  await expect(page.getByTestId('toggle-mic')).toHaveAttribute('aria-pressed', 'true');
+  await expect(page.getByTestId('toggle-camera')).toHaveAttribute('aria-pressed', 'false');
+  await expect(page.getByTestId('toggle-hand')).toHaveAttribute('aria-pressed', 'false');
+  await page.keyboard.press('Control+A');
   await page.keyboard.type('typed, not clicked');
   await page.keyboard.press('Enter');
   await expect(host.page.getByTestId('toggle-chat').getByTestId('unread')).toContainText('1');
+
+  // A reaction from the keyboard: the picker closes and the focus is back on its button.
+  await page.getByTestId('toggle-reactions').focus();
+  await page.keyboard.press('Enter');
+  await page.getByTestId('reaction-button').first().focus();
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('toggle-reactions')).toBeFocused();
 
   // "?" lists the shortcuts (focus on its Close button; it passes axe); Esc closes it.
   await page.evaluate(() => (document.activeElement as HTMLElement | null)?.blur());

@@ -19,15 +19,58 @@ test('the host ends the meeting for everyone; a guest cannot', async ({ browser 
   await host.page.getByTestId('end-for-all').click();
   await host.page.getByTestId('end-for-all-confirm').click();
 
-  for (const p of [guest, host]) {
-    await expect(p.page.getByTestId('meeting')).toHaveAttribute('data-phase', /ended/);
-    await expect(p.page.getByText('The host ended the meeting for everyone.')).toBeVisible();
-  }
+  for (const p of [guest, host]) await expect(p.page.getByTestId('meeting')).toHaveAttribute('data-phase', /ended/);
+  await expect(host.page.getByTestId('ended-reason')).toHaveText('You ended the meeting for everyone.');
+  await expect(guest.page.getByTestId('ended-reason')).toHaveText(
+    'The host ended the meeting for everyone. It opens again when the host joins.',
+  );
+  // Ended stays ended: the guest has no "Rejoin", and joining again from the pre-join is
+  // refused until the host opens the meeting again (a guest used to sit in it with no host).
+  await expect(guest.page.getByRole('button', { name: 'Rejoin' })).toHaveCount(0);
   // Afterwards the host goes back to the dashboard; a guest, who has none, to the start page.
   await expect(host.page.getByTestId('after-call')).toHaveText('Back to dashboard');
   await expect(host.page.getByTestId('after-call')).toHaveAttribute('href', '/dashboard');
   await expect(guest.page.getByTestId('after-call')).toHaveText('Back to start');
   await expect(guest.page.getByTestId('after-call')).toHaveAttribute('href', '/');
+  await guest.page.reload();
+  await guest.page.getByLabel('Your name').fill('Gil');
+  await guest.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(guest.page.getByText('This meeting has ended. It opens again when its host joins.')).toBeVisible();
+  await expect(guest.page.getByTestId('room')).toHaveCount(0);
+  // The host opens it again; then the guest gets in.
+  await host.page.getByRole('button', { name: 'Rejoin' }).click();
+  await host.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(host.page.getByTestId('room')).toBeVisible();
+  await guest.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(guest.page.getByTestId('room')).toBeVisible();
+  await expectVideoPlaying(tileOf(host.page, 'Gil'));
+  await host.context.close();
+  await guest.context.close();
+});
+
+test('a 64-character name without spaces is cut with an ellipsis, not the chat panel', async ({ browser }) => {
+  const host = await person(browser, 'Hana');
+  const code = await createMeeting(host, { title: 'Long names', allow_guests: true });
+  const long = 'W'.repeat(64);
+  const guest = await person(browser, 'Long', { guest: true });
+  await join(host, code);
+  await join(guest, code, { guestName: long });
+  await host.page.getByTestId('toggle-chat').click();
+  const panel = host.page.locator('#chat');
+  await expect(panel.getByTestId('chat-system').filter({ hasText: 'joined' })).toBeVisible();
+  await guest.page.getByTestId('toggle-chat').click();
+  await guest.page.getByTestId('chat-input').fill('hello from a long name');
+  await guest.page.keyboard.press('Enter');
+  await expect(panel.getByTestId('chat-message')).toHaveCount(1);
+  // Nothing in the panel is wider than the panel: the "To" picker, the "joined" line, the name.
+  const overflow = await panel.evaluate((el) => {
+    const width = el.getBoundingClientRect().width;
+    return [...el.querySelectorAll('select, [data-testid="chat-system"], [data-testid="chat-message"] span')]
+      .map((e) => e.getBoundingClientRect().width)
+      .filter((w) => w > width + 1);
+  });
+  expect(overflow).toEqual([]);
+  expect(await panel.evaluate((el) => el.scrollWidth <= el.clientWidth + 1)).toBe(true);
   await host.context.close();
   await guest.context.close();
 });

@@ -35,6 +35,21 @@ impl MeetingCode {
         )))
     }
 
+    /// What a person pastes into "Join a meeting": a code as `parse` takes it, or a meeting
+    /// link (`https://meet.example.com/meeting/abc-defg-hij?x#y`, from any server: the code
+    /// is what counts here, as in every meeting app).
+    pub fn from_pasted(input: &str) -> Option<Self> {
+        let input = input.trim();
+        match input.rfind("/meeting/") {
+            Some(at) => {
+                let rest = &input[at + "/meeting/".len()..];
+                let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
+                Self::parse(&rest[..end])
+            }
+            None => Self::parse(input),
+        }
+    }
+
     pub fn as_str(&self) -> &str {
         &self.0
     }
@@ -79,5 +94,23 @@ mod tests {
         assert!(MeetingCode::parse("abc-defg-hi1").is_none());
         assert!(MeetingCode::parse("../etc/passwd").is_none());
         assert!(MeetingCode::parse("").is_none());
+    }
+
+    #[test]
+    fn a_pasted_meeting_link_gives_its_code() {
+        for link in [
+            "https://meet.example.com/meeting/abc-defg-hij",
+            "  http://127.0.0.1:3000/meeting/ABC-DEFG-HIJ?x=1#top ",
+            "meet.example.com/meeting/abc-defg-hij/",
+            "abc-defg-hij",
+        ] {
+            assert_eq!(
+                MeetingCode::from_pasted(link).map(|c| c.0),
+                Some("abc-defg-hij".into()),
+                "{link}"
+            );
+        }
+        assert!(MeetingCode::from_pasted("https://meet.example.com/dashboard").is_none());
+        assert!(MeetingCode::from_pasted("https://x/meeting/nope").is_none());
     }
 }

@@ -239,7 +239,10 @@ async fn sign_in_and_registration_work_as_plain_forms_without_the_app() {
     let typo = visitor.get(server.url("/?code=nope")).send().await.unwrap();
     assert_eq!(typo.status(), StatusCode::OK);
     let html = typo.text().await.unwrap();
-    assert!(html.contains("Enter a code like abc-defg-hij.") && html.contains("value=\"nope\""));
+    assert!(
+        html.contains("Enter a code like abc-defg-hij, or paste a meeting link.")
+            && html.contains("value=\"nope\"")
+    );
 }
 
 #[tokio::test]

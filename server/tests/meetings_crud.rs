@@ -85,7 +85,7 @@ async fn host_creates_lists_edits_and_deletes() {
 }
 
 #[tokio::test]
-async fn public_info_never_shows_secrets() {
+async fn public_info_never_shows_secrets_and_the_host_needs_no_password() {
     let server = TestServer::start().await;
     let host = server.signed_in("jan@example.com", "Jan").await;
     let meeting: Value = server
@@ -115,6 +115,29 @@ async fn public_info_never_shows_secrets() {
     assert!(
         !text.contains("argon2") && !text.contains("hunter22") && !text.contains("password_hash")
     );
+
+    // The host is not asked for their own meeting's password: the look-up says so, and the
+    // join step lets them in without it (they could not, and the dashboard never shows it).
+    let mine = server
+        .get_json(&host, &format!("/api/v1/meetings/{code}"))
+        .await;
+    assert_eq!(mine["needs_password"], false);
+    let ticket = host
+        .post(server.url(&format!("/api/v1/meetings/{code}/join")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ticket.status(), StatusCode::OK);
+    // Anyone else still needs it.
+    let other = server.signed_in("kit@example.com", "Kit").await;
+    let refused = other
+        .post(server.url(&format!("/api/v1/meetings/{code}/join")))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
 }
 
 #[tokio::test]

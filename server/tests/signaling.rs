@@ -575,7 +575,8 @@ async fn a_resume_replaces_the_open_socket_and_spends_the_token() {
 }
 
 #[tokio::test]
-async fn only_the_host_ends_a_meeting_and_deleting_it_ends_it_too() {
+async fn only_the_host_ends_a_meeting_it_stays_ended_until_the_host_returns_and_deleting_it_ends_it_too()
+ {
     let server = TestServer::start().await;
     let host = server.signed_in("end@example.com", "End").await;
     let code = meeting(
@@ -602,6 +603,8 @@ async fn only_the_host_ends_a_meeting_and_deleting_it_ends_it_too() {
     ));
     nothing_arrives(&mut h).await;
 
+    // A ticket taken before the end (used below).
+    let early = ticket(&server, &guest, &code, json!({ "display_name": "G" })).await;
     send(&mut h, &ClientMsg::EndMeeting).await;
     let ended = ServerMsg::MeetingEnded {
         reason: protocol::signal::EndReason::Host,
@@ -610,6 +613,34 @@ async fn only_the_host_ends_a_meeting_and_deleting_it_ends_it_too() {
     assert_eq!(recv(&mut h).await, ended);
     // The server closes the socket afterwards (`closed_with` fails if it stays open).
     let _ = closed_with(&mut g).await;
+
+    // Ended stays ended: the guest's "Rejoin" is refused (it used to seat them in a meeting
+    // with no host), a ticket issued before the end does not reopen it, and the host's
+    // return opens it again.
+    let refused = guest
+        .post(server.url(&format!("/api/v1/meetings/{code}/join")))
+        .json(&json!({ "display_name": "G" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+    assert!(
+        crate::common::error_of(refused).await["message"]
+            .as_str()
+            .unwrap()
+            .contains("has ended")
+    );
+    let (_, answer) = crate::common::ws::enter(&server, &early).await;
+    assert!(
+        matches!(&answer, ServerMsg::Error { message, .. } if message.contains("has ended")),
+        "{answer:?}"
+    );
+    let (_h_again, _, _, _) = hello(&server, &ticket(&server, &host, &code, json!({})).await).await;
+    let (_g_again, _, _, _) = hello(
+        &server,
+        &ticket(&server, &guest, &code, json!({ "display_name": "G" })).await,
+    )
+    .await;
 
     // Deleting a meeting ends it for whoever is in it.
     let code2 = meeting(&server, &host, json!({ "title": "Doomed" })).await;

@@ -53,8 +53,12 @@ pub enum Phase {
     Reconnecting,
     /// Left on purpose.
     Left,
-    /// Removed or could not continue; the message says why.
-    Ended(String),
+    /// Removed or could not continue; `reason` says why. `rejoin`: joining again makes sense
+    /// (not after a removal, nor for a guest after the host ended the meeting).
+    Ended {
+        reason: String,
+        rejoin: bool,
+    },
 }
 
 /// One video on screen.

@@ -50,7 +50,8 @@ pub fn CameraButton() -> impl IntoView {
             aria-pressed=move || (!on()).to_string()
             aria-keyshortcuts="V"
             title=move || if on() { "Turn camera off (V)" } else { "Turn camera on (V)" }
-            aria-label=move || if on() { "Turn camera off" } else { "Turn camera on" }
+            // The name is the visible text (WCAG 2.5.3: saying what you see presses it).
+            aria-label=move || if on() { "Stop video" } else { "Start video" }
             on:click=move |_| actions::toggle_camera(state)
         >
             {move || view! { <Svg icon=if on() { Icon::Camera } else { Icon::CameraOff } /> }}
@@ -162,7 +163,7 @@ fn HandButton() -> impl IntoView {
             data-testid="toggle-hand"
             aria-pressed=move || up().to_string()
             aria-keyshortcuts="H"
-            aria-label=move || if up() { "Lower your hand" } else { "Raise your hand" }
+            aria-label=move || if up() { "Lower hand" } else { "Raise hand" }
             title=move || if up() { "Lower your hand (H)" } else { "Raise your hand (H)" }
             on:click=move |_| actions::set_hand(state, !up())
         >
@@ -177,10 +178,13 @@ fn HandButton() -> impl IntoView {
 fn Reactions() -> impl IntoView {
     let state = CallState::get();
     let open = RwSignal::new(false);
+    // After a reaction the picker closes: the focus goes back to its button, not to the body.
+    let toggle = NodeRef::<leptos::html::Button>::new();
     view! {
         <span class="relative inline-flex">
             <button
                 type="button"
+                node_ref=toggle
                 class=look(true)
                 data-testid="toggle-reactions"
                 aria-expanded=move || open.get().to_string()
@@ -202,6 +206,9 @@ fn Reactions() -> impl IntoView {
                             on:click=move |_| {
                                 actions::react(state, r);
                                 open.set(false);
+                                if let Some(el) = toggle.get_untracked() {
+                                    let _ = el.focus();
+                                }
                             }
                         >
                             {r.emoji()}

@@ -16,6 +16,14 @@ pub fn ChatPanel() -> impl IntoView {
     let to = RwSignal::new(String::new());
     let error = RwSignal::new(None::<String>);
     let log = NodeRef::<leptos::html::Div>::new();
+    // Opened means "I want to write": the focus goes to the message box, so typing writes a
+    // message instead of pressing the room's one-key shortcuts (h, m, v, Space).
+    let input = NodeRef::<leptos::html::Textarea>::new();
+    Effect::new(move |_| {
+        if let Some(el) = input.get() {
+            let _ = el.focus();
+        }
+    });
     // Open means read; new lines scroll into view unless an older page was prepended.
     Effect::new(move |last: Option<Option<String>>| {
         let newest = state.chat.with(|l| l.last().map(|l| l.key.clone()));
@@ -101,8 +109,9 @@ pub fn ChatPanel() -> impl IntoView {
             >
                 <label class="flex items-center gap-2 text-xs text-slate-600 dark:text-slate-400">
                     "To"
+                    // min-w-0 and w-0: a long name in the options must not widen the panel.
                     <select
-                        class="flex-1 rounded border border-slate-300 bg-white px-2 py-1 focus:outline-none focus:ring-2 focus:ring-indigo-400 dark:border-slate-700 dark:bg-slate-800"
+                        class="w-0 min-w-0 flex-1 truncate rounded border border-slate-300 bg-white px-2 py-1 focus:outline-none focus:ring-2 focus:ring-indigo-400 dark:border-slate-700 dark:bg-slate-800"
                         data-testid="chat-to"
                         prop:value=move || to.get()
                         on:change=move |ev| to.set(event_target_value(&ev))
@@ -125,6 +134,7 @@ pub fn ChatPanel() -> impl IntoView {
                         aria-label="Message"
                         placeholder="Message (Enter sends, Shift+Enter new line)"
                         data-testid="chat-input"
+                        node_ref=input
                         prop:value=move || draft.get()
                         on:input=move |ev| draft.set(event_target_value(&ev))
                         on:keydown=move |ev| {
@@ -154,7 +164,7 @@ pub fn ChatPanel() -> impl IntoView {
 fn line_view(line: ChatLine) -> impl IntoView {
     if line.kind == LineKind::System {
         return view! {
-            <li class="text-center text-xs text-slate-500 dark:text-slate-400" data-testid="chat-system">
+            <li class="text-center text-xs text-slate-500 [overflow-wrap:anywhere] dark:text-slate-400" data-testid="chat-system">
                 {line.text} " · " {clock(line.at_ms)}
             </li>
         }
@@ -201,12 +211,13 @@ fn line_view(line: ChatLine) -> impl IntoView {
             data-from=who.clone()
         >
             // slate-600: slate-500 falls short of AA on my own messages' indigo-50.
-            <p class="text-xs text-slate-600 dark:text-slate-400">
-                <span class="font-medium text-slate-700 dark:text-slate-300">{who.clone()}</span>
+            <p class="text-xs text-slate-600 [overflow-wrap:anywhere] dark:text-slate-400">
+                // A long name (64 characters, no spaces) is cut with an ellipsis, not the panel.
+                <span class="inline-block max-w-full truncate align-bottom font-medium text-slate-700 dark:text-slate-300">{who.clone()}</span>
                 {private.map(|p| view! { <span class="ml-1 text-amber-700 dark:text-amber-400">{p}</span> })}
                 <span class="ml-1">{clock(line.at_ms)}</span>
             </p>
-            <p class="whitespace-pre-wrap break-words" data-testid="chat-text">{body}</p>
+            <p class="whitespace-pre-wrap [overflow-wrap:anywhere]" data-testid="chat-text">{body}</p>
             {status.map(|s| view! { <p class="text-xs text-slate-600 dark:text-slate-400" data-testid="chat-status">{s}</p> })}
         </li>
     }

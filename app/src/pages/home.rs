@@ -7,7 +7,7 @@ use leptos_router::components::{A, Redirect};
 use leptos_router::hooks::{use_navigate, use_query_map};
 use protocol::MeetingCode;
 
-const BAD_CODE: &str = "Enter a code like abc-defg-hij.";
+const BAD_CODE: &str = "Enter a code like abc-defg-hij, or paste a meeting link.";
 
 #[component]
 pub fn HomePage() -> impl IntoView {
@@ -16,7 +16,7 @@ pub fn HomePage() -> impl IntoView {
     // Without the app (a light page) the form is a GET to this page: the server sends a good
     // code on to its meeting and shows the form again with an error otherwise.
     let typed = use_query_map().with_untracked(|q| q.get("code"));
-    let found = typed.and_then(|typed| match MeetingCode::parse(&typed) {
+    let found = typed.and_then(|typed| match MeetingCode::from_pasted(&typed) {
         Some(found) => Some(format!("/meeting/{found}")),
         None => {
             code.set(typed);
@@ -27,7 +27,7 @@ pub fn HomePage() -> impl IntoView {
     let navigate = use_navigate();
     let on_join = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        match MeetingCode::parse(&code.get_untracked()) {
+        match MeetingCode::from_pasted(&code.get_untracked()) {
             Some(code) => navigate(&format!("/meeting/{code}"), Default::default()),
             None => error.set(Some(BAD_CODE.into())),
         }
@@ -52,7 +52,7 @@ pub fn HomePage() -> impl IntoView {
             </div>
             <form method="get" action="/" on:submit=on_join class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-label="Join a meeting">
                 <h2 class="text-lg font-semibold">"Join a meeting"</h2>
-                <TextField label="Meeting code" name="code" value=code error=error placeholder="abc-defg-hij" />
+                <TextField label="Meeting code or link" name="code" value=code error=error placeholder="abc-defg-hij" />
                 <button type="submit" class="mt-2 w-full rounded-lg bg-slate-900 px-4 py-2 font-medium text-white hover:bg-slate-700 dark:bg-slate-100 dark:text-slate-900">
                     "Join"
                 </button>

@@ -65,7 +65,10 @@ pub async fn join(
     check.finish().map_err(AppError::Validation)?;
     let display_name = display_name.unwrap_or_default();
 
-    if let Some(hash) = &row.password_hash {
+    // The meeting's host never needs its password: the dashboard does not show it, and a
+    // host who forgot it must still get into their own meeting.
+    let is_host = user.as_ref() == Some(&row.host_id());
+    if let Some(hash) = row.password_hash.as_ref().filter(|_| !is_host) {
         let password = req.password.unwrap_or_default();
         if password.is_empty() {
             return Err(AppError::Denied {
@@ -114,6 +117,12 @@ pub async fn join(
         Err(RoomError::Removed) => {
             return Err(AppError::Denied {
                 message: "You were removed from this meeting by the host.",
+                field: None,
+            });
+        }
+        Err(RoomError::Ended) => {
+            return Err(AppError::Denied {
+                message: crate::signal::ENDED_MESSAGE,
                 field: None,
             });
         }

@@ -2,7 +2,7 @@
 
 use super::auth::{check_place, guess, rate_limit};
 use crate::auth::client_addr::ClientAddr;
-use crate::auth::extract::{AppJson, AuthUser};
+use crate::auth::extract::{AppJson, AuthUser, MaybeAuthUser};
 use crate::auth::throttle::Key;
 use crate::db::{self, DbError, meetings::MeetingRow};
 use crate::error::{AppError, AppResult};
@@ -176,6 +176,7 @@ pub async fn list(
 pub async fn info(
     State(state): State<AppState>,
     client: ClientAddr,
+    MaybeAuthUser(viewer): MaybeAuthUser,
     Path(code): Path<String>,
 ) -> AppResult<Json<MeetingInfo>> {
     let row = find_public(&state, client, &code).await?;
@@ -183,7 +184,10 @@ pub async fn info(
     let room = state
         .rooms
         .seen_from_outside(&MeetingCode(row.code.clone()));
-    Ok(Json(meetings::to_info(&row, host_name, room)))
+    let mut info = meetings::to_info(&row, host_name, room);
+    // The host joins their own meeting without its password (the join step skips it).
+    info.needs_password &= viewer.as_ref() != Some(&row.host_id());
+    Ok(Json(info))
 }
 
 #[utoipa::path(

@@ -16,7 +16,7 @@ use protocol::UserId;
 use protocol::room::{ChatMessage, HostAction, Reaction};
 use protocol::signal::{MediaState, PeerId, Role, ServerMsg, Topology};
 pub use room::{ChatNames, Effect, Entry, Identity, Room, RoomError, SWITCH_BACK_DELAY};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 pub use tickets::{Ticket, Tickets};
@@ -100,6 +100,9 @@ struct Registry {
     /// once, not a cloned key per recipient).
     outboxes: HashMap<MeetingCode, HashMap<PeerId, Outbox>>,
     resume_by_token: HashMap<String, (MeetingCode, PeerId)>,
+    /// Meetings their host ended for everyone: nobody but the host gets in until the host
+    /// opens the meeting again (else a guest pressing "Rejoin" sat in a meeting with no host).
+    ended: HashSet<MeetingCode>,
 }
 
 #[derive(Clone)]
@@ -174,7 +177,11 @@ impl Rooms {
         identity: &Identity,
         role: Role,
     ) -> Result<(), RoomError> {
-        self.lock()
+        let registry = self.lock();
+        if role != Role::Host && registry.ended.contains(code) {
+            return Err(RoomError::Ended);
+        }
+        registry
             .rooms
             .get(code)
             .map_or(Ok(()), |room| room.admits(identity, role))
@@ -187,6 +194,12 @@ impl Rooms {
         let resume_token = crate::ids::random_token();
         let code = ticket.code.clone();
         let mut registry = self.lock();
+        // A ticket issued before the host ended the meeting does not reopen it; the host does.
+        if ticket.role == Role::Host {
+            registry.ended.remove(&code);
+        } else if registry.ended.contains(&code) {
+            return Err(RoomError::Ended);
+        }
         let (p2p_max, window) = (self.p2p_max, self.resume_window);
         let room = registry.rooms.entry(code.clone()).or_insert_with(|| {
             let mut room = Room::new(p2p_max, window);
@@ -384,6 +397,14 @@ impl Rooms {
         {
             metrics::counter!("meetings_ended_total").increment(1);
         }
+        if reason == protocol::signal::EndReason::Host {
+            self.lock().ended.insert(code.clone());
+        }
+    }
+
+    /// Whether the host ended this meeting for everyone and has not opened it again.
+    pub fn is_ended(&self, code: &MeetingCode) -> bool {
+        self.lock().ended.contains(code)
     }
 
     pub fn role_of(&self, code: &MeetingCode, peer: &PeerId) -> Option<Role> {

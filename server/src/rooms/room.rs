@@ -40,6 +40,8 @@ pub enum RoomError {
     Forbidden,
     #[error("still waiting in the lobby")]
     Waiting,
+    #[error("the host ended this meeting")]
+    Ended,
 }
 
 /// Who someone is across joins: a signed-in user, or a guest's browser key. Removal and the
@@ -172,6 +174,9 @@ pub struct Room {
     guests_wait: bool,
     /// Promoted people keep the role if they rejoin.
     moderators: HashSet<Identity>,
+    /// Everyone who was seated in this room's life: coming back (a reload, "Rejoin") they
+    /// are not new, so neither the lobby nor the guests-wait rule holds them again.
+    seated_before: HashSet<Identity>,
     /// Counts raised hands, so their order is kept.
     hands_raised: u32,
 }
@@ -191,6 +196,7 @@ impl Room {
             removed: HashSet::new(),
             guests_wait: false,
             moderators: HashSet::new(),
+            seated_before: HashSet::new(),
             hands_raised: 0,
         }
     }
@@ -367,7 +373,8 @@ impl Room {
         }
         let mut out = Vec::new();
         let guest = matches!(joining.identity, Identity::Guest(_));
-        if (joining.lobby || (self.guests_wait && guest)) && !joining.role.runs_room() {
+        let known = self.seated_before.contains(&joining.identity);
+        if (joining.lobby || (self.guests_wait && guest)) && !joining.role.runs_room() && !known {
             let peer = joining.peer.clone();
             self.waiting.push(Waiting {
                 peer: peer.clone(),
@@ -406,6 +413,7 @@ impl Room {
                 Identity::Guest(_) => None,
             },
         });
+        self.seated_before.insert(joining.identity.clone());
         self.members.insert(
             peer.clone(),
             Member {

@@ -27,6 +27,9 @@ use tokio::sync::mpsc;
 
 pub const HEARTBEAT: Duration = Duration::from_secs(HEARTBEAT_SECS as u64);
 /// No message at all for this long (pings included) and the connection is considered dead.
+/// What someone is told who tries to join a meeting its host ended for everyone.
+pub const ENDED_MESSAGE: &str = "This meeting has ended. It opens again when its host joins.";
+
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
 const HELLO_DEADLINE: Duration = Duration::from_secs(10);
 /// Messages a socket may send before a valid `hello` (retries after a typo included).
@@ -258,6 +261,7 @@ async fn handshake(
                         SignalErrorCode::InvalidTicket,
                         "You were removed from this meeting by the host.",
                     ),
+                    Err(RoomError::Ended) => error(SignalErrorCode::InvalidTicket, ENDED_MESSAGE),
                     Err(_) => error(SignalErrorCode::InvalidTicket, "The meeting is full."),
                 },
                 None => error(

@@ -93,7 +93,7 @@ impl Engine {
             }
             ServerMsg::Denied => self.end("The host did not let you in to this meeting."),
             ServerMsg::Removed { by } => {
-                self.end(&format!("You were removed from the meeting by {by}."));
+                self.end_for_good(&format!("You were removed from the meeting by {by}."));
             }
             ServerMsg::ForceMuted { by } => {
                 if state.local.get_untracked().audio {

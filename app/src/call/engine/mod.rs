@@ -630,11 +630,24 @@ impl Engine {
         *self.call.borrow_mut() = None;
     }
 
+    /// Ends the call; the person may join again from the screen that says why.
     pub(super) fn end(&self, reason: &str) {
+        self.end_with(reason, true);
+    }
+
+    /// Ends the call where joining again cannot work (removed, the meeting ended or deleted).
+    pub(super) fn end_for_good(&self, reason: &str) {
+        self.end_with(reason, false);
+    }
+
+    fn end_with(&self, reason: &str, rejoin: bool) {
         self.close_call();
         self.release_devices();
         self.state.peers.set(Vec::new());
-        self.state.phase.set(Phase::Ended(reason.to_string()));
+        self.state.phase.set(Phase::Ended {
+            reason: reason.to_string(),
+            rejoin,
+        });
     }
 
     pub(super) fn shutdown(&self) {

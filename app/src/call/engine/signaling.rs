@@ -245,10 +245,22 @@ impl Engine {
             ServerMsg::Ping { nonce } => self.send(&ClientMsg::Pong { nonce }),
             ServerMsg::Pong { .. } => {}
             ServerMsg::Error { code, message } => self.handle_error(code, message),
-            ServerMsg::MeetingEnded { reason } => self.end(match reason {
-                EndReason::Host => "The host ended the meeting for everyone.",
-                EndReason::Deleted => "The host deleted this meeting.",
-            }),
+            // The host may open their meeting again; for everyone else it stays ended until
+            // they do (the server refuses them meanwhile).
+            ServerMsg::MeetingEnded { reason } => match reason {
+                EndReason::Host
+                    if self.state.me.with_untracked(|me| {
+                        me.as_ref()
+                            .is_some_and(|m| m.role == protocol::signal::Role::Host)
+                    }) =>
+                {
+                    self.end("You ended the meeting for everyone.")
+                }
+                EndReason::Host => self.end_for_good(
+                    "The host ended the meeting for everyone. It opens again when the host joins.",
+                ),
+                EndReason::Deleted => self.end_for_good("The host deleted this meeting."),
+            },
             other => self.handle_meeting(other),
         }
     }

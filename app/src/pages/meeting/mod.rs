@@ -11,6 +11,7 @@ use crate::components::status::{Loading, Notice};
 use crate::state::auth::AuthState;
 use leptos::prelude::*;
 use leptos_meta::Title;
+use leptos_router::components::A;
 use leptos_router::hooks::use_params_map;
 use prejoin::PreJoin;
 use protocol::{ErrorCode, MeetingInfo};
@@ -35,6 +36,7 @@ pub fn MeetingPage() -> impl IntoView {
                         <Title text="Meeting not found" />
                         <Notice title="Meeting not found".to_string()>
                             <p>"Check the link or code: there is no meeting with this code, or its host deleted it."</p>
+                            <p class="mt-4"><A href="/" attr:class="font-medium text-indigo-600 underline dark:text-indigo-400">"Go home"</A></p>
                         </Notice>
                     }.into_any(),
                     Err(e) => view! {
@@ -58,11 +60,11 @@ fn Meeting(info: MeetingInfo) -> impl IntoView {
         Phase::Waiting => view! { <WaitingScreen title=title.clone() /> }.into_any(),
         Phase::InCall | Phase::Reconnecting => view! { <Room title=title.clone() /> }.into_any(),
         Phase::Left => view! {
-            <Ended title="You left the meeting".into() detail=None state />
+            <Ended title="You left the meeting".into() detail=None rejoin=true state />
         }
         .into_any(),
-        Phase::Ended(reason) => view! {
-            <Ended title="The call ended".into() detail=Some(reason) state />
+        Phase::Ended { reason, rejoin } => view! {
+            <Ended title="The call ended".into() detail=Some(reason) rejoin state />
         }
         .into_any(),
     };
@@ -80,7 +82,7 @@ fn Meeting(info: MeetingInfo) -> impl IntoView {
 }
 
 #[component]
-fn Ended(title: String, detail: Option<String>, state: CallState) -> impl IntoView {
+fn Ended(title: String, detail: Option<String>, rejoin: bool, state: CallState) -> impl IntoView {
     // A guest has no dashboard: they go back to the start page.
     let auth = AuthState::get();
     let place = move || {
@@ -94,13 +96,15 @@ fn Ended(title: String, detail: Option<String>, state: CallState) -> impl IntoVi
         <Notice title=title>
             {detail.map(|d| view! { <p role="alert" data-testid="ended-reason">{d}</p> })}
             <div class="mt-4 flex gap-3">
-                <button
-                    type="button"
-                    class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500"
-                    on:click=move |_| state.phase.set(Phase::Lobby)
-                >
-                    "Rejoin"
-                </button>
+                {rejoin.then(|| view! {
+                    <button
+                        type="button"
+                        class="rounded-lg bg-indigo-600 px-4 py-2 font-medium text-white hover:bg-indigo-500"
+                        on:click=move |_| state.phase.set(Phase::Lobby)
+                    >
+                        "Rejoin"
+                    </button>
+                })}
                 <a href=move || place().0 class="rounded-lg border border-slate-300 px-4 py-2" data-testid="after-call">{move || place().1}</a>
             </div>
         </Notice>

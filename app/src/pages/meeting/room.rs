@@ -41,13 +41,27 @@ pub fn Room(title: String) -> impl IntoView {
         let title = title.clone();
         move || tab_title(&title, state.lobby.with(Vec::len), state.unread.get())
     };
+    // The room covers the page: what is under it (the skip link, the site header) is out of
+    // the Tab order while it is shown, and the focus, which was on the pre-join's Join button
+    // (gone now), lands on the room instead of the page's body.
+    let room = NodeRef::<leptos::html::Div>::new();
+    #[cfg(feature = "hydrate")]
+    {
+        set_covered(true);
+        on_cleanup(|| set_covered(false));
+        Effect::new(move |_| {
+            if let Some(el) = room.get() {
+                let _ = el.focus();
+            }
+        });
+    }
     view! {
         // Someone at the door, and unread chat, show in the tab's title too, for someone
         // looking at another tab.
         <Title text=tab_title />
         // The whole viewport, over the page header: tiles as large as the window allows,
         // controls pinned to the bottom (clear of a phone's home indicator).
-        <div class="fixed inset-0 z-40 flex flex-col gap-2 bg-slate-950 pt-2 text-slate-100" data-testid="room">
+        <div node_ref=room tabindex="-1" aria-label="Meeting room" class="fixed inset-0 z-40 flex flex-col gap-2 bg-slate-950 pt-2 text-slate-100 focus:outline-none" data-testid="room">
             <div class="flex flex-wrap items-center justify-between gap-2 px-3">
                 <div class="flex min-w-0 items-center gap-2">
                     <h1 class="truncate text-base font-semibold sm:text-lg">{title}</h1>
@@ -212,5 +226,29 @@ mod tests {
         assert_eq!(tab_title("Standup", 2, 0), "(2 waiting) Standup");
         assert_eq!(tab_title("Standup", 0, 3), "(3 new) Standup");
         assert_eq!(tab_title("Standup", 1, 4), "(1 waiting, 4 new) Standup");
+    }
+}
+
+/// Makes what the room covers (the skip link and the site header) inert, or live again.
+#[cfg(feature = "hydrate")]
+fn set_covered(covered: bool) {
+    let Some(doc) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Ok(nodes) = doc.query_selector_all("body > a[href='#main'], header") else {
+        return;
+    };
+    for i in 0..nodes.length() {
+        let Some(el) = nodes
+            .item(i)
+            .and_then(|n| wasm_bindgen::JsCast::dyn_into::<web_sys::Element>(n).ok())
+        else {
+            continue;
+        };
+        let _ = if covered {
+            el.set_attribute("inert", "")
+        } else {
+            el.remove_attribute("inert")
+        };
     }
 }

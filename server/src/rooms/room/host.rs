@@ -427,6 +427,29 @@ mod tests {
     }
 
     #[test]
+    fn people_already_let_in_come_back_without_waiting_again() {
+        let t0 = Instant::now();
+        let mut room = Room::new(6, Duration::from_secs(30));
+        room.join(joining("H", Role::Host, true), t0).unwrap();
+        room.join(joining("A", Role::Guest, true), t0).unwrap();
+        room.act(&id("H"), HostAction::Admit { peer: id("A") }, t0)
+            .unwrap();
+        room.join(joining("B", Role::Guest, false), t0).unwrap();
+        // A guest is removed: new guests wait from now on, whatever the lobby setting.
+        room.act(&id("H"), HostAction::Remove { peer: id("B") }, t0)
+            .unwrap();
+        room.leave(&id("A"), t0);
+        // A reloads (a new peer id, the same browser key): seated at once, lobby or not.
+        let mut back = joining("A", Role::Guest, true);
+        back.peer = id("A2");
+        let (entry, _) = room.join(back, t0).unwrap();
+        assert!(matches!(entry, Entry::Seated(_)), "{entry:?}");
+        // Someone new still waits.
+        let (entry, _) = room.join(joining("C", Role::Guest, false), t0).unwrap();
+        assert_eq!(entry, Entry::Waiting);
+    }
+
+    #[test]
     fn the_owner_removed_after_handing_the_room_over_comes_back_as_host() {
         let (mut room, t0) = room();
         room.act(&id("H"), HostAction::MakeHost { peer: id("P") }, t0)
