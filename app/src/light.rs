@@ -28,13 +28,16 @@ pub fn is_light_page() -> bool {
     false
 }
 
-/// What runs on a light page. A form being sent disables its submit button and shows the
+/// What runs on a light page. After a failed form post the address bar loses the encoded
+/// error Leptos put there (`__path`, `__err`: the page has shown it already). A form being sent disables its submit button and shows the
 /// button's `data-busy` text, as `components::form::SubmitButton` does in the app (restored
 /// if the browser brings the page back from its back-forward cache). The theme
 /// toggle mirrors `theme::ThemeToggle`: cycles system → light → dark, keeps the choice in this
 /// browser and, for a signed-in user (the header marks them with `data-profile-theme`), in the
 /// profile; the profile's choice wins on load, as it does in the app.
 pub const SCRIPT: &str = "(()=>{\
+var q=new URLSearchParams(location.search);if(q.has('__err')||q.has('__path')){q.delete('__err');q.delete('__path');\
+var r=q.toString();history.replaceState(null,'',location.pathname+(r?'?'+r:'')+location.hash)}\
 document.querySelectorAll('form[method=post]').forEach(function(f){f.addEventListener('submit',function(){\
 var s=f.querySelector('[type=submit][data-busy]');\
 if(s){s.dataset.idle=s.textContent;s.disabled=true;s.setAttribute('aria-busy','true');s.textContent=s.dataset.busy}})});\

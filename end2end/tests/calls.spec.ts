@@ -124,6 +124,9 @@ test('two people see and hear each other; mute (and push to talk) and screen sha
   await expect(alice.page.getByRole('button', { name: 'Stop sharing screen' })).toBeVisible();
   const screenOnBob = tileOf(bob.page, 'Alice', true);
   await expectVideoPlaying(screenOnBob);
+  await expect(bob.page.locator('[data-staged="true"] [data-testid="tile"][data-name="Alice"][data-screen="true"]')).toHaveCount(1);
+  // Alice, presenting, sees her share as a tile, not full-size on the stage.
+  await expect(alice.page.locator('[data-staged="true"]')).toHaveCount(0);
   // Bob reads it full screen, and comes back with the same button. (Esc, the browser's own way
   // out, is not delivered by Playwright's keyboard; the page follows any exit the same way.)
   const fullScreenTile = () => bob.page.evaluate(() => document.fullscreenElement?.getAttribute('data-tile') ?? null);

@@ -22,6 +22,10 @@ test('register, schedule a meeting, open its link, sign out, dashboard needs sig
   // Left untouched, the form's size is the server's default: room for a call through the SFU.
   const mine = await (await page.request.get('/api/v1/meetings')).json();
   expect(mine.upcoming.find((m: { code: string }) => m.code === code)?.max_participants).toBe(50);
+  // A create that fails (no title) does not leave the last "Created …" banner standing.
+  await form.getByRole('button', { name: 'Create meeting' }).click();
+  await expect(form.locator('#new-title-error')).not.toBeEmpty();
+  await expect(page.getByTestId('created-link')).toHaveCount(0);
 
   await card.getByRole('link', { name: 'Open' }).click();
   await expect(page).toHaveURL(new RegExp(`/meeting/${code}$`));
@@ -32,13 +36,24 @@ test('register, schedule a meeting, open its link, sign out, dashboard needs sig
   await expect(page.getByTestId('scheduled')).toContainText('10:30');
   await expect(page.getByTestId('scheduled')).toContainText('45 min');
 
+  // "New meeting" on the landing page makes a meeting at once and opens it.
+  await gotoLight(page, '/');
+  await page.getByTestId('new-meeting').click();
+  await expect(page).toHaveURL(/\/meeting\/[a-z]{3}-[a-z]{4}-[a-z]{3}$/);
+  await expect(page.getByTestId('meeting-title')).toHaveText("Ada Lovelace's meeting");
+
   await page.getByRole('button', { name: 'Sign out' }).click();
   await expect(page).toHaveURL(/\/$/);
   await expect(page.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  // Signed out, it asks you to sign in first.
+  await page.getByTestId('new-meeting').click();
+  await expect(page).toHaveURL(/\/login\?next=\/dashboard$/);
 
   await page.goto('/dashboard');
   await expect(page).toHaveURL(/\/login\?next=\/dashboard$/);
   await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+  // It says why you are here.
+  await expect(page.getByTestId('why-sign-in')).toHaveText('Sign in to see your meetings.');
 });
 
 test('a wrong password shows an error on the form, the right one signs in', async ({ page, browser }) => {
@@ -54,7 +69,8 @@ test('a wrong password shows an error on the form, the right one signs in', asyn
   await expect(page.getByTestId('form-error')).toHaveText('Wrong email or password.');
   // The page came back without the app: the error has the focus, for keyboards and screen readers.
   await expect(page.getByTestId('form-error')).toBeFocused();
-  await expect(page).toHaveURL(/\/login/);
+  // The address bar keeps where to go next, not the encoded error (it used to grow on each try).
+  await expect(page).toHaveURL(/\/login\?next=%2Fdashboard$|\/login\?next=\/dashboard$/);
   await expect(page.getByLabel('Email')).toHaveValue(email);
 
   await page.getByLabel('Password').fill(PASSWORD);

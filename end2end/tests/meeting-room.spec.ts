@@ -3,7 +3,7 @@
 // reactions, searching the participants. Host and two others, so the calls run through the SFU.
 import { expect, test, type Page } from './test';
 import { gotoHydrated } from './fixtures';
-import { connections, createMeeting, expectAudioFlowing, join, openPreJoin, person, tileOf, trackPeerConnections } from './call-fixtures';
+import { connections, createMeeting, expectAudioFlowing, expectVideoPlaying, join, openPreJoin, person, tileOf, trackPeerConnections } from './call-fixtures';
 
 declare global {
   interface Window {
@@ -125,9 +125,16 @@ test('the lobby admits people (a knock heard on the chosen speaker); chat reache
   // Private: Pat sees it, marked; the host never does.
   await say(gil.page, 'just between us', 'Pat');
   await expect(message(pat.page, 'just between us')).toHaveAttribute('data-private', 'true');
+  // Pat's answer goes back to Gil privately unless Pat chooses otherwise.
+  await expect(pat.page.getByTestId('chat-to').locator('option:checked')).toHaveText('Gil (private)');
   await say(gil.page, 'to everyone again');
   await expect(message(host.page, 'to everyone again')).toBeVisible();
   await expect(message(host.page, 'just between us')).toHaveCount(0);
+
+  // The panel closes from its own button (on a phone it covers the video).
+  await pat.page.getByTestId('chat-close').click();
+  await expect(pat.page.getByTestId('chat-log')).toHaveCount(0);
+  await expect(pat.page.getByTestId('toggle-chat')).toHaveAttribute('aria-pressed', 'false');
 
   // A raised hand shows on the tile for everyone else.
   await pat.page.getByTestId('toggle-hand').click();
@@ -290,6 +297,9 @@ test('the host locks the meeting and mutes everyone; a late joiner pages back th
   // Unlocked, the same page gets in.
   await host.page.getByTestId('toggle-lock').click();
   await expect(pat.page.getByTestId('locked-badge')).toHaveCount(0);
+  // The waiting page catches up by itself (it looks again every 10 s): no stale "locked".
+  await expect(gus.page.getByTestId('prejoin-locked')).toHaveCount(0, { timeout: 15_000 });
+  await expect(gus.page.getByText('This meeting is locked: nobody new can join until the host unlocks it.')).toHaveCount(0);
   await gus.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(gus.page.getByTestId('meeting')).toHaveAttribute('data-phase', 'incall');
   // The history arrives 50 messages at a time; scrolling back to the top loads the earlier
@@ -328,4 +338,40 @@ test('the host locks the meeting and mutes everyone; a late joiner pages back th
   );
 
   for (const p of [host, pat, gus]) await p.context.close();
+});
+
+test('Rejoin and a reload keep what you typed; someone who was in comes back without the lobby after a removal', async ({ browser }) => {
+  const host = await person(browser, 'Hana');
+  const code = await createMeeting(host, { title: 'Come back', allow_guests: true, password: 'pass-1234' });
+  await join(host, code);
+  const bob = await person(browser, 'Bob', { guest: true });
+  await join(bob, code, { guestName: 'Bob', password: 'pass-1234' });
+  const rex = await person(browser, 'Rex', { guest: true });
+  await join(rex, code, { guestName: 'Rex', password: 'pass-1234' });
+
+  // Bob raises his hand, leaves, and rejoins: his name and the password are filled in (kept
+  // in this tab), and the old hand is not on his preview.
+  await bob.page.getByTestId('toggle-hand').click();
+  await expect(bob.page.getByTestId('hand-raised')).toBeVisible();
+  await bob.page.getByTestId('leave').click();
+  await bob.page.getByRole('button', { name: 'Rejoin' }).click();
+  await expect(bob.page.getByLabel('Your name')).toHaveValue('Bob');
+  await expect(bob.page.getByLabel('Meeting password')).toHaveValue('pass-1234');
+  await expect(bob.page.getByTestId('hand-raised')).toHaveCount(0);
+  await bob.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(bob.page.getByTestId('room')).toBeVisible();
+
+  // The host removes Rex: new guests now wait in the lobby. Bob, already let in, reloads and
+  // comes straight back (his name still filled in), not to the lobby.
+  const rexRow = await menuFor(host.page, 'Rex');
+  await rexRow.getByTestId('host-remove').click();
+  await rexRow.getByTestId('host-remove-confirm').click();
+  await expect(tileOf(host.page, 'Rex')).toHaveCount(0);
+  await bob.page.reload();
+  await expect(bob.page.getByLabel('Your name')).toHaveValue('Bob');
+  await bob.page.getByRole('button', { name: 'Join meeting' }).click();
+  await expect(bob.page.getByTestId('room')).toBeVisible();
+  await expect(bob.page.getByTestId('waiting')).toHaveCount(0);
+  await expectVideoPlaying(tileOf(host.page, 'Bob'));
+  for (const p of [host, bob, rex]) await p.context.close();
 });

@@ -241,6 +241,14 @@ test('the join flow and the room controls work by keyboard alone (the shortcuts 
   expect(await seriousViolations(page)).toEqual([]);
   await page.keyboard.press('Escape');
   await expect(help).toHaveCount(0);
+  // P shows and hides the participants, C the chat (it was open: C closes it).
+  await page.keyboard.press('p');
+  await expect(page.locator('#participants')).toBeVisible();
+  await page.keyboard.press('p');
+  await expect(page.locator('#participants')).toHaveCount(0);
+  await expect(page.locator('#chat')).toBeVisible();
+  await page.keyboard.press('c');
+  await expect(page.locator('#chat')).toHaveCount(0);
   // From the device settings too; closing gives the focus back to where it was.
   await page.getByTestId('toggle-devices').click();
   await page.getByTestId('show-shortcuts').focus();

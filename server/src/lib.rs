@@ -171,6 +171,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{pkg}"), http::assets::service(pkg_files))
         .merge(http::ops_router())
         .route("/ws", axum::routing::get(signal::ws_handler))
+        .route("/new", axum::routing::post(http::meetings::instant))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })

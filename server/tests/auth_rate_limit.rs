@@ -190,6 +190,64 @@ async fn an_account_is_guarded_against_guesses_from_many_addresses() {
     );
 }
 
+/// Spending an account's shared budget from a few addresses used to lock its owner out too
+/// (reproduced: 10 wrong passwords from each of three addresses, then the right one from a
+/// fourth got 429 for 5 minutes). The owner's browser, known from an earlier sign-in, still
+/// gets in; an unknown browser stays held by the account's budget (that is what caps
+/// guessing from many addresses).
+#[tokio::test]
+async fn a_known_browser_signs_in_while_others_spend_the_accounts_budget() {
+    let server = TestServer::with_config(throttled_server(10, 30)).await;
+    let owner = server.client();
+    server.register(&owner, "max@example.com", "Max").await;
+    let login = |client: &reqwest::Client, ip: &str, password: &str| {
+        client
+            .post(server.url("/api/v1/auth/login"))
+            .header("x-forwarded-for", ip.to_owned())
+            .json(&json!({ "email": "max@example.com", "password": password }))
+            .send()
+    };
+    // The owner signs in once: this browser is known to the account from now on.
+    assert_eq!(
+        login(&owner, "203.0.113.9", "password123")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    for attacker in ["198.51.100.2", "198.51.100.3", "198.51.100.4"] {
+        for _ in 0..10 {
+            login_from(&server, attacker, "max@example.com", "wrong-password").await;
+        }
+    }
+    // An unknown browser, even with the right password, waits out the window...
+    assert_eq!(
+        login_from(&server, "203.0.113.50", "max@example.com", "password123").await,
+        StatusCode::TOO_MANY_REQUESTS
+    );
+    // ...the owner's does not.
+    assert_eq!(
+        login(&owner, "203.0.113.9", "password123")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::OK
+    );
+    // A known browser guessing is still held by its own address's budget.
+    for _ in 0..10 {
+        login(&owner, "203.0.113.10", "wrong-password")
+            .await
+            .unwrap();
+    }
+    assert_eq!(
+        login(&owner, "203.0.113.10", "password123")
+            .await
+            .unwrap()
+            .status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+}
+
 #[tokio::test]
 async fn an_ipv6_client_is_one_client_across_its_64() {
     let server = TestServer::with_config(throttled_server(3, 1000)).await;
@@ -240,7 +298,7 @@ async fn unknown_meeting_codes_are_not_a_free_oracle() {
 }
 
 #[tokio::test]
-async fn a_meeting_password_is_guarded_across_addresses() {
+async fn a_meeting_password_is_guarded_across_addresses_and_members_still_get_back_in() {
     let server = TestServer::with_config(throttled_server(100, 3)).await;
     let host = server.signed_in("max@example.com", "Max").await;
     let res = server
@@ -261,12 +319,24 @@ async fn a_meeting_password_is_guarded_across_addresses() {
             .json(&json!({ "display_name": "Guest", "password": password }))
             .send()
     };
+    // Someone already in the call (their browser got past the password).
+    let member = server.client();
+    let member_join = || {
+        member
+            .post(server.url(&format!("/api/v1/meetings/{code}/join")))
+            .header("x-forwarded-for", "203.0.113.7")
+            .json(&json!({ "display_name": "Mem", "password": "letmein1" }))
+            .send()
+    };
+    assert_eq!(member_join().await.unwrap().status(), StatusCode::OK);
     for n in 0..3 {
         let res = join(format!("198.51.100.{n}"), "guess").await.unwrap();
         assert_eq!(res.status(), StatusCode::FORBIDDEN);
     }
     let res = join("198.51.100.50".into(), "letmein1").await.unwrap();
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // The member reloading mid-call is not locked out by the guessing (it used to be).
+    assert_eq!(member_join().await.unwrap().status(), StatusCode::OK);
 }
 
 #[tokio::test]

@@ -314,3 +314,66 @@ async fn without_smtp_it_is_off_and_only_the_host_invites_within_a_limit() {
     .await;
     assert_eq!(res.status(), StatusCode::CONFLICT);
 }
+
+/// An SMTP server on loopback that refuses every recipient with a reply that would tell
+/// whether the mailbox exists (as real servers do).
+async fn refusing_smtp_server() -> u16 {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = stream.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"220 mail.example.com ready\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let verb = line.get(..4).unwrap_or("").to_ascii_uppercase();
+                    let reply: &[u8] = match verb.as_str() {
+                        "EHLO" | "HELO" => b"250 mail.example.com\r\n",
+                        "MAIL" => b"250 2.1.0 Ok\r\n",
+                        "RCPT" => b"550 5.1.1 <ann@example.com>: mailbox ann-secret-detail does not exist\r\n",
+                        "QUIT" => b"221 Bye\r\n",
+                        _ => b"250 Ok\r\n",
+                    };
+                    if write.write_all(reply).await.is_err() || verb == "QUIT" {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+/// The host sees why an invitation failed as a category, never the mail server's own words:
+/// those can tell whether a mailbox exists (probing addresses by inviting them).
+#[tokio::test]
+async fn the_host_reads_a_category_not_the_mail_servers_reply() {
+    let port = refusing_smtp_server().await;
+    let server = TestServer::with_config(mail_config(format!("smtp://127.0.0.1:{port}"))).await;
+    let host = server.signed_in("prober@example.com", "Pro").await;
+    let code = scheduled(&server, &host, "Probe", &starting_in(86_400)).await;
+    let res = invite(&server, &host, &code, &["ann@example.com"]).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    let failed = until(&server, &host, &code, |l| {
+        l.invitations
+            .first()
+            .is_some_and(|i| i.last_error.is_some())
+    })
+    .await;
+    let shown = failed.invitations[0].last_error.clone().unwrap();
+    assert_eq!(shown, "The mail server refused this invitation.");
+    let raw = host
+        .get(server.url(&format!("/api/v1/meetings/{code}/invitations")))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        !raw.contains("secret-detail") && !raw.contains("550"),
+        "{raw}"
+    );
+}

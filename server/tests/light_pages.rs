@@ -293,3 +293,42 @@ async fn a_missing_page_is_light_and_the_signed_in_skip_the_sign_in_forms() {
     assert_eq!(form.status(), StatusCode::OK);
     assert!(form.text().await.unwrap().contains("current-password"));
 }
+
+/// The landing page's "New meeting" is a plain form: signed in, a meeting with the defaults
+/// named after its host, and its page; signed out, sign-in first.
+#[tokio::test]
+async fn new_meeting_from_the_landing_page_makes_one_and_opens_it() {
+    let server = TestServer::start().await;
+    let signed_out = server
+        .client()
+        .post(server.url("/new"))
+        .header("origin", server.base.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(signed_out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(signed_out.headers()["location"], "/login?next=/dashboard");
+
+    let host = server.signed_in("instant@example.com", "Ida").await;
+    let res = host
+        .post(server.url("/new"))
+        .header("origin", server.base.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let to = res.headers()["location"].to_str().unwrap().to_owned();
+    let code = to.strip_prefix("/meeting/").expect("to the meeting's page");
+    let info = server
+        .get_json(&host, &format!("/api/v1/meetings/{code}"))
+        .await;
+    assert_eq!(info["title"], "Ida's meeting");
+    // From another site it is refused, as every state-changing request is.
+    let forged = host
+        .post(server.url("/new"))
+        .header("origin", "https://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forged.status(), StatusCode::FORBIDDEN);
+}

@@ -181,6 +181,40 @@ pub fn guest_key() -> Option<String> {
     None
 }
 
+/// The tab's session storage key for what was typed to join meeting `code`.
+#[cfg(feature = "hydrate")]
+fn typed_key(code: &str) -> String {
+    format!("vm_typed:{code}")
+}
+
+/// Keeps the name and meeting password this tab joined `code` with, in session storage
+/// (gone with the tab; never in local storage), so "Rejoin" and a reload find them filled in.
+pub fn remember_typed(code: &str, name: &str, password: &str) {
+    #[cfg(feature = "hydrate")]
+    if let Some(storage) = web_sys::window().and_then(|w| w.session_storage().ok().flatten())
+        && let Ok(json) = serde_json::to_string(&(name, password))
+    {
+        let _ = storage.set_item(&typed_key(code), &json);
+    }
+    #[cfg(not(feature = "hydrate"))]
+    let _ = (code, name, password);
+}
+
+/// What `remember_typed` kept for `code` in this tab: (name, password).
+pub fn typed_for(code: &str) -> Option<(String, String)> {
+    #[cfg(feature = "hydrate")]
+    {
+        let storage = web_sys::window()?.session_storage().ok().flatten()?;
+        let json = storage.get_item(&typed_key(code)).ok().flatten()?;
+        serde_json::from_str(&json).ok()
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = code;
+        None
+    }
+}
+
 /// Releases everything when the page goes away (navigation, unmount).
 pub fn shutdown() {
     #[cfg(feature = "hydrate")]

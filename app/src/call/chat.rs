@@ -22,6 +22,8 @@ pub struct ChatLine {
     /// Message id, `pending-{nonce}`, or `system-{n}`.
     pub key: String,
     pub from_name: String,
+    /// Who sent it, for someone else's message (a private one is answered privately).
+    pub from: Option<PeerId>,
     /// Private message: to whom (mine), or "to you" (theirs).
     pub to_name: Option<String>,
     pub private: bool,
@@ -36,6 +38,7 @@ impl ChatLine {
         let mine = me == Some(&message.from) || message.from_me;
         Self {
             key: message.id,
+            from: (!mine).then(|| message.from.clone()),
             from_name: message.from_name,
             private: message.to.is_some(),
             to_name: message.to_name,
@@ -52,6 +55,7 @@ impl ChatLine {
     pub fn pending(nonce: u32, text: String, to_name: Option<String>, at_ms: i64) -> Self {
         Self {
             key: pending_key(nonce),
+            from: None,
             from_name: String::new(),
             private: to_name.is_some(),
             to_name,
@@ -64,6 +68,7 @@ impl ChatLine {
     pub fn system(n: u64, text: String, at_ms: i64) -> Self {
         Self {
             key: format!("system-{n}"),
+            from: None,
             from_name: String::new(),
             to_name: None,
             private: false,

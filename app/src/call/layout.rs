@@ -16,7 +16,9 @@ pub fn grid_class(n: usize) -> &'static str {
     }
 }
 
-/// The tile on the stage: a pinned tile wins, then the newest remote screen share, then mine.
+/// The tile on the stage: a pinned tile wins, then the newest remote screen share. My own
+/// screen share stays a tile unless I pin it: a presenter sees the screen itself, and a
+/// full-size copy of it only takes the room from the people they present to.
 pub fn stage(tiles: &[TileKey], pinned: Option<&TileKey>) -> Option<TileKey> {
     if let Some(pin) = pinned
         && tiles.contains(pin)
@@ -27,7 +29,6 @@ pub fn stage(tiles: &[TileKey], pinned: Option<&TileKey>) -> Option<TileKey> {
         .iter()
         .rev()
         .find(|t| matches!(t, TileKey::Screen(_)))
-        .or_else(|| tiles.iter().find(|t| matches!(t, TileKey::MyScreen)))
         .cloned()
 }
 
@@ -53,8 +54,10 @@ mod tests {
         // A pin on a tile that has gone falls back to the screen share.
         let gone = TileKey::Camera(PeerId("b".into()));
         assert_eq!(stage(&tiles, Some(&gone)), Some(TileKey::Screen(a)));
+        // My own share is not staged by itself; pinned, it is.
+        assert_eq!(stage(&[TileKey::Me, TileKey::MyScreen], None), None);
         assert_eq!(
-            stage(&[TileKey::Me, TileKey::MyScreen], None),
+            stage(&[TileKey::Me, TileKey::MyScreen], Some(&TileKey::MyScreen)),
             Some(TileKey::MyScreen)
         );
         assert_eq!(stage(&[TileKey::Me], None), None);

@@ -198,6 +198,9 @@ pub struct CallState {
     pub locked: RwSignal<bool>,
     /// My raised hand.
     pub hand: RwSignal<bool>,
+    /// The browser says it has no network (`offline` / `online` events): said at once, before
+    /// the socket or the media notice.
+    pub offline: RwSignal<bool>,
     /// Reactions on screen now: who (`None`: me), what, and an id to expire them by.
     pub reactions: RwSignal<Vec<(Option<PeerId>, Reaction, u64)>>,
     /// A host's request to turn something on, and who asked.
@@ -235,6 +238,7 @@ impl CallState {
             speaker_selectable: RwSignal::new(false),
             pinned: RwSignal::new(None),
             streams_rev: RwSignal::new(0),
+            offline: RwSignal::new(false),
             toast: RwSignal::new(None),
             toast_rev: RwSignal::new(0),
             chat: RwSignal::new(Vec::new()),

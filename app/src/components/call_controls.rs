@@ -85,7 +85,7 @@ pub fn ScreenButton() -> impl IntoView {
 pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> impl IntoView {
     let state = CallState::get();
     let count = move || state.peers.with(Vec::len) + 1;
-    install_shortcuts(state);
+    install_shortcuts(state, show_people);
     view! {
         <nav aria-label="Call controls" class="flex flex-wrap items-center justify-center gap-3 py-3">
             <MicButton />
@@ -103,6 +103,7 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                     n => format!("Chat, {n} unread"),
                 }
                 data-testid="toggle-chat"
+                aria-keyshortcuts="C"
                 on:click=move |_| state.chat_open.update(|s| *s = !*s)
             >
                 <Svg icon=Icon::Chat />
@@ -131,11 +132,13 @@ pub fn ControlBar(show_people: RwSignal<bool>, show_devices: RwSignal<bool>) -> 
                 aria-pressed=move || show_people.get().to_string()
                 aria-controls=move || show_people.get().then_some("participants")
                 data-testid="toggle-people"
+                aria-keyshortcuts="P"
                 on:click=move |_| show_people.update(|s| *s = !*s)
             >
                 <Svg icon=Icon::People />
                 <span>{count}</span>
-                <span class="sr-only">" participants"</span>
+                // "1 participant", "2 participants": a screen reader reads the number too.
+                <span class="sr-only">{move || if count() == 1 { " participant" } else { " participants" }}</span>
             </button>
             <button
                 type="button"
@@ -268,11 +271,12 @@ fn EndForAll() -> impl IntoView {
     }
 }
 
-/// M / V / S / H toggle microphone, camera, screen share and hand unless the user is typing;
+/// M / V / S / H toggle microphone, camera, screen share and hand, C the chat and P the
+/// participants, unless the user is typing;
 /// `?` shows them all (`shortcuts::ShortcutsHelp`).
 /// Holding Space while muted talks (push to talk) unless a control has the focus (Space
 /// presses it); letting go, or leaving the window, mutes again.
-fn install_shortcuts(state: CallState) {
+fn install_shortcuts(state: CallState, show_people: RwSignal<bool>) {
     let held = StoredValue::new(false);
     let down = window_event_listener(leptos::ev::keydown, move |e| {
         if e.ctrl_key() || e.meta_key() || e.alt_key() {
@@ -301,6 +305,8 @@ fn install_shortcuts(state: CallState) {
             "v" | "V" => actions::toggle_camera(state),
             "s" | "S" => actions::toggle_screen(state),
             "h" | "H" => actions::set_hand(state, !state.hand.get_untracked()),
+            "c" | "C" => state.chat_open.update(|open| *open = !*open),
+            "p" | "P" => show_people.update(|open| *open = !*open),
             _ => return,
         }
         e.prevent_default();

@@ -36,6 +36,23 @@ pub fn ChatPanel() -> impl IntoView {
         }
         newest
     });
+    // A private message to me: my answer goes back to them privately unless I choose
+    // otherwise (as in other meeting apps), as long as I am not halfway through a message.
+    Effect::new(move |last: Option<Option<String>>| {
+        let newest = state.chat.with(|l| {
+            l.last()
+                .filter(|l| l.private && l.kind == LineKind::Theirs)
+                .and_then(|l| Some((l.key.clone(), l.from.clone()?)))
+        });
+        let key = newest.as_ref().map(|(k, _)| k.clone());
+        if let Some((k, from)) = newest
+            && last.as_ref().is_some_and(|l| l.as_ref() != Some(&k))
+            && draft.get_untracked().is_empty()
+        {
+            to.set(from.0);
+        }
+        key
+    });
     // Someone I was writing to left: back to everyone.
     Effect::new(move |_| {
         let target = to.get();
@@ -63,7 +80,19 @@ pub fn ChatPanel() -> impl IntoView {
     let left = move || MAX_CHAT_CHARS.saturating_sub(draft.with(|d| d.chars().count()));
     view! {
         <aside id="chat" aria-label="Chat" class="flex min-h-[20rem] w-full flex-1 flex-col rounded-xl border border-slate-200 bg-white dark:border-slate-800 dark:bg-slate-900">
-            <h2 class="border-b border-slate-200 px-4 py-2 font-semibold dark:border-slate-800">"Chat"</h2>
+            <div class="flex items-center justify-between border-b border-slate-200 px-4 py-1 dark:border-slate-800">
+                <h2 class="font-semibold">"Chat"</h2>
+                // On a phone the panel covers the video: a way out right here.
+                <button
+                    type="button"
+                    class="h-10 w-10 rounded-full text-xl hover:bg-slate-100 focus:outline-none focus:ring-2 focus:ring-indigo-400 dark:hover:bg-slate-800"
+                    aria-label="Close chat"
+                    data-testid="chat-close"
+                    on:click=move |_| state.chat_open.set(false)
+                >
+                    "×"
+                </button>
+            </div>
             <div
                 node_ref=log
                 class="flex-1 overflow-y-auto px-4 py-2 text-sm"

@@ -86,6 +86,9 @@ pub fn MeetingForm(
     existing: Option<Meeting>,
     on_saved: Callback<Meeting>,
     #[prop(optional)] on_cancel: Option<Callback<()>>,
+    /// A save was refused (the page drops what it said about the last success).
+    #[prop(optional)]
+    on_failed: Option<Callback<()>>,
 ) -> impl IntoView {
     let editing = existing.is_some();
     let prefix: &'static str = if editing { "edit-" } else { "new-" };
@@ -125,6 +128,9 @@ pub fn MeetingForm(
     let action = Action::new(move |draft: &Draft| save(code.clone(), draft.clone()));
     let result = action.value();
     Effect::new(move |_| {
+        if let (Some(Err(_)), Some(failed)) = (result.get(), on_failed) {
+            failed.run(());
+        }
         if let Some(Ok(meeting)) = result.get() {
             on_saved.run(meeting);
             if !editing {

@@ -6,12 +6,14 @@ use leptos::html::Button;
 use leptos::prelude::*;
 
 /// Each key and what it does.
-pub const SHORTCUTS: [(&str, &str); 6] = [
+pub const SHORTCUTS: [(&str, &str); 8] = [
     ("M", "Mute or unmute the microphone"),
     ("Space (hold)", "Talk while muted"),
     ("V", "Turn the camera on or off"),
     ("S", "Share the screen or stop"),
     ("H", "Raise or lower your hand"),
+    ("C", "Open or close the chat"),
+    ("P", "Show or hide the participants"),
     ("?", "Show this list"),
 ];
 

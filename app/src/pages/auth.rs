@@ -76,6 +76,23 @@ fn SignedInGoesOn() -> impl IntoView {
     }
 }
 
+/// Why a visitor sent here from a page that needs an account is asked to sign in (they used
+/// to land on the form without a word).
+#[component]
+fn WhyHere() -> impl IntoView {
+    let next = use_query_map().with_untracked(|q| q.get("next"));
+    next.map(|next| {
+        let why = if next.starts_with("/dashboard") {
+            "Sign in to see your meetings."
+        } else if next.starts_with("/meeting/") {
+            "Sign in to join this meeting."
+        } else {
+            "Sign in to continue."
+        };
+        view! { <p class="mb-4 rounded-lg bg-indigo-50 px-3 py-2 text-sm text-indigo-900 dark:bg-indigo-950 dark:text-indigo-100" role="status" data-testid="why-sign-in">{why}</p> }
+    })
+}
+
 /// Where to go after success, as a hidden field for a form posted without the app.
 #[component]
 fn NextField() -> impl IntoView {
@@ -110,6 +127,7 @@ pub fn LoginPage() -> impl IntoView {
         <Title text="Sign in" />
         <section class=CARD>
             <h1 class="mb-4 text-2xl font-semibold">"Sign in"</h1>
+            <WhyHere />
             <ActionForm action=action attr:novalidate=true attr:class="space-y-2">
                 <TextField label="Email" name="email" kind="email" autocomplete="email" value=email error=field("email") />
                 <TextField label="Password" name="password" kind="password" autocomplete="current-password" value=password error=field("password") />

@@ -64,7 +64,10 @@ fn Dashboard(user: User) -> impl IntoView {
             <ProfileCard user=user.clone() />
             <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900" aria-labelledby="new-meeting-heading">
                 <h2 id="new-meeting-heading" class="mb-4 text-lg font-semibold">"Schedule a meeting"</h2>
-                <MeetingForm on_saved=Callback::new(move |m: Meeting| { created.set(Some(m)); meetings.refetch(); }) />
+                <MeetingForm
+                    on_saved=Callback::new(move |m: Meeting| { created.set(Some(m)); meetings.refetch(); })
+                    on_failed=Callback::new(move |()| created.set(None))
+                />
                 {move || created.get().map(|m| view! {
                     <p class="mt-3 rounded-lg bg-emerald-50 px-3 py-2 text-sm text-emerald-900" role="status">
                         "Created “" {m.title} "”. Share this link: " <span class="font-mono" data-testid="created-link">{m.join_url}</span>

@@ -42,9 +42,13 @@ pub fn HomePage() -> impl IntoView {
                     "Video meetings that connect fast, hold up on bad networks, and run as one binary you control."
                 </p>
                 <div class="mt-6 flex flex-wrap gap-3">
-                    <A href="/dashboard" attr:class="rounded-lg bg-indigo-600 px-5 py-3 font-medium text-white shadow hover:bg-indigo-500">
-                        "New meeting"
-                    </A>
+                    // A meeting at once (a plain form: this page comes without the app): the
+                    // server makes one and opens it; signed out, sign-in comes first.
+                    <form method="post" action="/new">
+                        <button type="submit" class="rounded-lg bg-indigo-600 px-5 py-3 font-medium text-white shadow hover:bg-indigo-500" data-testid="new-meeting">
+                            "New meeting"
+                        </button>
+                    </form>
                     <A href="/register" attr:class="rounded-lg border border-slate-300 px-5 py-3 font-medium hover:bg-slate-100 dark:border-slate-700 dark:hover:bg-slate-800">
                         "Create an account"
                     </A>

@@ -6,6 +6,7 @@ pub mod cookies;
 pub mod extract;
 pub mod hash_pool;
 pub mod in_flight;
+pub mod known_device;
 pub mod password;
 pub mod renew;
 pub mod secret;

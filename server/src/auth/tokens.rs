@@ -13,6 +13,8 @@ pub struct TokenKeys {
     decoding: DecodingKey,
     /// Derives a refresh token's successor from the token itself (see `successor_of`).
     successor_key: [u8; 32],
+    /// Tags a browser's known sign-ins (see `device_tag`).
+    device_key: [u8; 32],
     pub access_ttl_secs: u64,
 }
 
@@ -31,6 +33,11 @@ impl TokenKeys {
             decoding: DecodingKey::from_secret(secret),
             successor_key: Sha256::new()
                 .chain_update(b"video-meet refresh successor\0")
+                .chain_update(secret)
+                .finalize()
+                .into(),
+            device_key: Sha256::new()
+                .chain_update(b"video-meet known device\0")
                 .chain_update(secret)
                 .finalize()
                 .into(),
@@ -68,6 +75,18 @@ impl TokenKeys {
             .expect("HMAC takes keys of any length");
         mac.update(presented.as_bytes());
         URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+}
+
+impl TokenKeys {
+    /// The tag a browser keeps once it got past `target` (an account's or a meeting's
+    /// password): HMAC-SHA256 under a key derived from the server secret, cut to 128 bits.
+    /// Only this server can make one, and it names no account.
+    pub fn device_tag(&self, target: &str) -> String {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.device_key)
+            .expect("HMAC takes keys of any length");
+        mac.update(target.as_bytes());
+        URL_SAFE_NO_PAD.encode(&mac.finalize().into_bytes()[..16])
     }
 }
 

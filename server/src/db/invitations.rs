@@ -99,7 +99,7 @@ pub async fn queue(db: &Db, mail: NewMail) -> DbResult<()> {
          kind = $kind, recipient = $recipient, subject = $subject, body = $body, ics = $ics, \
          due_at = $due_at, attempts = 0, done = false RETURN NONE; \
          IF $due_at <= time::now() { \
-             UPDATE $invitation SET status = 'queued', last_mail = $kind, last_error = NONE, \
+             UPDATE $invitation SET status = 'queued', last_mail = $kind, last_error = NONE, error_detail = NONE, \
              updated_at = time::now() RETURN NONE; \
          }; \
          COMMIT;",
@@ -146,7 +146,7 @@ pub async fn sent(db: &Db, job: &MailJob) -> DbResult<()> {
     db.query(
         "BEGIN; \
          UPDATE $job SET done = true, attempts += 1 RETURN NONE; \
-         UPDATE $invitation SET status = 'sent', last_mail = $kind, last_error = NONE, \
+         UPDATE $invitation SET status = 'sent', last_mail = $kind, last_error = NONE, error_detail = NONE, \
          updated_at = time::now() RETURN NONE; \
          COMMIT;",
     )
@@ -159,23 +159,26 @@ pub async fn sent(db: &Db, job: &MailJob) -> DbResult<()> {
 }
 
 /// An attempt failed: try again at `retry_at`, or give up (`None`).
+/// `error`'s category is what the host reads (`last_error`); its detail, the mail server's
+/// own words, is kept for operators (`error_detail`, never sent by the API).
 pub async fn failed(
     db: &Db,
     job: &MailJob,
-    error: &str,
+    error: &crate::mail::SendFailure,
     retry_at: Option<DateTime<Utc>>,
 ) -> DbResult<()> {
     db.query(
         "BEGIN; \
          UPDATE $job SET attempts += 1, done = $give_up, due_at = $retry_at ?? due_at RETURN NONE; \
          UPDATE $invitation SET status = IF $give_up { 'failed' } ELSE { 'retrying' }, \
-         last_mail = $kind, last_error = $error, updated_at = time::now() RETURN NONE; \
+         last_mail = $kind, last_error = $error, error_detail = $detail, updated_at = time::now() RETURN NONE; \
          COMMIT;",
     )
     .bind(("job", job.id.clone()))
     .bind(("invitation", job.invitation.clone()))
     .bind(("kind", job.kind.clone()))
-    .bind(("error", error.to_owned()))
+    .bind(("error", error.category.for_host().to_owned()))
+    .bind(("detail", error.detail.clone()))
     .bind(("give_up", retry_at.is_none()))
     .bind(("retry_at", retry_at))
     .await?

@@ -3,6 +3,7 @@
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::extract::AppJson;
 use crate::auth::in_flight::Places;
+use crate::auth::known_device;
 use crate::auth::session::{RefreshError, Session};
 use crate::auth::throttle::{Attempt, Key};
 use crate::db::{self, DbError};
@@ -37,6 +38,19 @@ pub(crate) fn guess(
     client: ClientAddr,
     target: Option<Key>,
 ) -> AppResult<Attempt> {
+    guess_from(state, client, target, &HeaderMap::new())
+}
+
+/// As `guess`, for a browser that may have got past `target` before: a known device
+/// (`known_device`) is held by its address's budget only, so spending `target`'s shared budget
+/// from elsewhere does not lock its owner out.
+pub(crate) fn guess_from(
+    state: &AppState,
+    client: ClientAddr,
+    target: Option<Key>,
+    headers: &HeaderMap,
+) -> AppResult<Attempt> {
+    let target = target.filter(|t| !known_device::knows(&state.keys, headers, t));
     let keys = std::iter::once(Key::addr(client.0)).chain(target).collect();
     state
         .throttle
@@ -146,6 +160,7 @@ pub async fn register(
 pub async fn login(
     State(state): State<AppState>,
     client: ClientAddr,
+    headers: HeaderMap,
     AppJson(req): AppJson<LoginRequest>,
 ) -> AppResult<Response> {
     let mut check = Checker::new();
@@ -158,7 +173,8 @@ pub async fn login(
     }
     let email = email.unwrap_or_default();
     // Counted before the hash: parallel guesses cannot overtake the gate.
-    let attempt = guess(&state, client, Some(Key::Account(email.clone())))?;
+    let account = Key::Account(email.clone());
+    let attempt = guess_from(&state, client, Some(account.clone()), &headers)?;
     // Overloaded: say so at once, before any database work (and it was no guess).
     let _place = match check_place(&state, client, Some(Key::Account(email.clone()))) {
         Ok(place) => place,
@@ -177,12 +193,12 @@ pub async fn login(
     let row = row.expect("verify returns true only for an existing account");
     let session = state.sessions().start(&row.user_id()).await?;
     metrics::counter!("auth_logins_total").increment(1);
-    Ok(with_session(
-        &state,
-        StatusCode::OK,
-        row.to_user(),
-        &session,
-    ))
+    let mut response = with_session(&state, StatusCode::OK, row.to_user(), &session);
+    let secure = state.cookie_policy().secure;
+    if let Some(cookie) = known_device::remember(&state.keys, &headers, &account, secure) {
+        response.headers_mut().append(header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 #[utoipa::path(

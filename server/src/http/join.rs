@@ -1,10 +1,11 @@
 //! `POST /api/v1/meetings/{code}/join`: checks everything about who may join (guests,
 //! password, capacity) and hands out a single-use ticket for `/ws` plus the ICE servers.
 
-use super::auth::{check_place, guess};
+use super::auth::{check_place, guess_from};
 use super::meetings::find_public;
 use crate::auth::client_addr::ClientAddr;
 use crate::auth::extract::{AppJson, MaybeAuthUser};
+use crate::auth::known_device;
 use crate::auth::throttle::Key;
 use crate::auth::tokens::now_secs;
 use crate::db;
@@ -15,6 +16,8 @@ use crate::state::AppState;
 use crate::turn;
 use axum::Json;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 use protocol::MeetingCode;
 use protocol::signal::{JoinRequest, JoinTicket, Role};
 use protocol::validate::{self, Checker};
@@ -39,9 +42,10 @@ pub async fn join(
     State(state): State<AppState>,
     MaybeAuthUser(user): MaybeAuthUser,
     client: ClientAddr,
+    headers: HeaderMap,
     Path(code): Path<String>,
     AppJson(req): AppJson<JoinRequest>,
-) -> AppResult<Json<JoinTicket>> {
+) -> AppResult<Response> {
     let row = find_public(&state, client, &code).await?;
     let profile = match &user {
         Some(id) => db::users::by_id(&state.db, id).await?,
@@ -77,7 +81,12 @@ pub async fn join(
             });
         }
         // Counted before the hash, against the address and the meeting.
-        let attempt = guess(&state, client, Some(Key::Meeting(row.code.clone())))?;
+        let attempt = guess_from(
+            &state,
+            client,
+            Some(Key::Meeting(row.code.clone())),
+            &headers,
+        )?;
         let _place = match check_place(&state, client, Some(Key::Meeting(row.code.clone()))) {
             Ok(place) => place,
             Err(busy) => {
@@ -151,7 +160,7 @@ pub async fn join(
         },
         Instant::now(),
     );
-    Ok(Json(JoinTicket {
+    let mut response = Json(JoinTicket {
         ticket,
         expires_in_secs: TICKET_TTL.as_secs() as u32,
         ice_servers: turn::ice_servers(&state.config, &label, now_secs()),
@@ -159,7 +168,24 @@ pub async fn join(
         role,
         display_name,
         avatar,
-    }))
+    })
+    .into_response();
+    // Past the meeting's password: this browser is known to it from now on (a reload or a
+    // rejoin mid-call is not locked out by someone else spending the meeting's budget).
+    if row.password_hash.is_some()
+        && !is_host
+        && let Some(cookie) = known_device::remember(
+            &state.keys,
+            &headers,
+            &Key::Meeting(row.code.clone()),
+            state.cookie_policy().secure,
+        )
+    {
+        response
+            .headers_mut()
+            .append(axum::http::header::SET_COOKIE, cookie);
+    }
+    Ok(response)
 }
 
 /// A guest's browser key as sent, if it looks like one (letters, digits, `-`, `_`; 16 to 64

@@ -110,15 +110,20 @@ pub async fn create(
 ) -> AppResult<impl IntoResponse> {
     let mut checked = meetings::check_create(&req).map_err(AppError::Validation)?;
     apply_password(&state, client, &user, &mut checked).await?;
+    let row = insert(&state, &user, &checked).await?;
+    let meeting = meetings::to_meeting(&row, &state.config.public_url());
+    Ok((StatusCode::CREATED, Json(meeting)))
+}
+
+/// Stores a new meeting under a fresh code.
+async fn insert(state: &AppState, user: &UserId, checked: &Checked) -> AppResult<MeetingRow> {
     // A fresh code collides with probability ~1e-14 per meeting; retry a few times anyway.
     for _ in 0..5 {
-        match db::meetings::create(&state.db, &user, &code::generate(), checked.fields.clone())
-            .await
+        match db::meetings::create(&state.db, user, &code::generate(), checked.fields.clone()).await
         {
             Ok(row) => {
                 metrics::counter!("meetings_created_total").increment(1);
-                let meeting = meetings::to_meeting(&row, &state.config.public_url());
-                return Ok((StatusCode::CREATED, Json(meeting)));
+                return Ok(row);
             }
             Err(DbError::Duplicate) => continue,
             Err(e) => return Err(e.into()),
@@ -127,6 +132,35 @@ pub async fn create(
     Err(AppError::Internal(
         "could not find a free meeting code".into(),
     ))
+}
+
+/// `POST /new`, the landing page's "New meeting" (a plain form: the page comes without the
+/// app): a meeting with the defaults, named after its host, and straight to its pre-join, as
+/// "New meeting" does in other meeting apps. Signed out, to sign-in first.
+pub async fn instant(
+    State(state): State<AppState>,
+    MaybeAuthUser(user): MaybeAuthUser,
+    client: ClientAddr,
+) -> AppResult<axum::response::Response> {
+    let Some(user) = user else {
+        return Ok(axum::response::Redirect::to("/login?next=/dashboard").into_response());
+    };
+    rate_limit(&state, client)?;
+    let name = db::users::by_id(&state.db, &user)
+        .await?
+        .map(|u| u.display_name)
+        .ok_or(AppError::Unauthorized("Account no longer exists."))?;
+    let title: String = format!("{name}'s meeting")
+        .chars()
+        .take(protocol::validate::TITLE_MAX)
+        .collect();
+    let request = CreateMeetingRequest {
+        title,
+        ..Default::default()
+    };
+    let checked = meetings::check_create(&request).map_err(AppError::Validation)?;
+    let row = insert(&state, &user, &checked).await?;
+    Ok(axum::response::Redirect::to(&format!("/meeting/{}", row.code)).into_response())
 }
 
 #[utoipa::path(

@@ -41,11 +41,11 @@ impl Mailer {
     }
 
     /// Hands one mail to the SMTP server.
-    pub async fn send(&self, job: &invitations::MailJob) -> Result<(), String> {
-        let to: Mailbox = job
-            .recipient
-            .parse()
-            .map_err(|e| format!("bad address: {e}"))?;
+    pub async fn send(&self, job: &invitations::MailJob) -> Result<(), SendFailure> {
+        let to: Mailbox = job.recipient.parse().map_err(|e| SendFailure {
+            category: FailureKind::Address,
+            detail: format!("bad address: {e}"),
+        })?;
         let builder = Message::builder()
             .from(self.from.clone())
             .to(to)
@@ -70,12 +70,65 @@ impl Mailer {
             }
             None => builder.singlepart(SinglePart::plain(job.body.clone())),
         }
-        .map_err(|e| format!("cannot build the message: {e}"))?;
+        .map_err(|e| SendFailure {
+            category: FailureKind::Other,
+            detail: format!("cannot build the message: {e}"),
+        })?;
         self.transport
             .send(message)
             .await
             .map(|_| ())
-            .map_err(|e| e.to_string())
+            .map_err(|e| SendFailure {
+                category: FailureKind::of(&e),
+                detail: e.to_string(),
+            })
+    }
+}
+
+/// Why a mail did not go out: a category the host is shown, and the mail server's own words
+/// for operators (logs and the invitation's `error_detail`, never the API: a server's reply
+/// can tell whether a mailbox exists, which a host must not learn by inviting addresses).
+#[derive(Debug)]
+pub struct SendFailure {
+    pub category: FailureKind,
+    pub detail: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailureKind {
+    /// The server refused for good (5xx): the address, or the message.
+    Refused,
+    /// The server said "later" (4xx).
+    Deferred,
+    /// No answer: connection refused, TLS, a timeout.
+    Unreachable,
+    /// The address cannot be written into a mail at all.
+    Address,
+    Other,
+}
+
+impl FailureKind {
+    fn of(e: &lettre::transport::smtp::Error) -> Self {
+        if e.is_permanent() {
+            Self::Refused
+        } else if e.is_transient() {
+            Self::Deferred
+        } else if e.is_timeout() || e.is_tls() || std::error::Error::source(e).is_some() {
+            Self::Unreachable
+        } else {
+            Self::Other
+        }
+    }
+
+    /// What the host reads.
+    pub fn for_host(self) -> &'static str {
+        match self {
+            Self::Refused => "The mail server refused this invitation.",
+            Self::Deferred => "The mail server asked to try again later.",
+            Self::Unreachable => "The mail server could not be reached.",
+            Self::Address => "This address cannot be mailed.",
+            Self::Other => "The invitation could not be sent.",
+        }
     }
 }
 

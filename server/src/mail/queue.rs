@@ -39,7 +39,7 @@ pub async fn send_forever(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>) {
                         }
                         Err(error) => {
                             failed.increment(1);
-                            tracing::warn!(kind = %job.kind, attempt = job.attempts + 1, %error, "mail not sent");
+                            tracing::warn!(kind = %job.kind, attempt = job.attempts + 1, error = %error.detail, "mail not sent");
                             let retry_at = retry_delay(job.attempts + 1).map(|pause| {
                                 Utc::now()
                                     + chrono::Duration::from_std(pause)

@@ -255,6 +255,8 @@ pub fn leave(state: CallState) {
     e.close_call();
     e.release_devices();
     state.peers.set(Vec::new());
+    // A raised hand does not follow me to the pre-join screen of a rejoin.
+    state.hand.set(false);
     state.phase.set(Phase::Left);
 }
 

@@ -644,6 +644,7 @@ impl Engine {
         self.close_call();
         self.release_devices();
         self.state.peers.set(Vec::new());
+        self.state.hand.set(false);
         self.state.phase.set(Phase::Ended {
             reason: reason.to_string(),
             rejoin,

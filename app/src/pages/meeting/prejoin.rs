@@ -26,6 +26,19 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
     let error = RwSignal::new(None::<UiError>);
     // Browser only: effects do not run during server rendering.
     Effect::new(move |_| actions::start_preview(state));
+    // What this tab typed for this meeting last time ("Rejoin", a reload): kept in the tab's
+    // session storage only, which ends with the tab.
+    let code_key = info.code.0.clone();
+    Effect::new(move |_| {
+        if let Some((typed_name, typed_password)) = actions::typed_for(&code_key) {
+            if name.get_untracked().is_empty() {
+                name.set(typed_name);
+            }
+            if password.get_untracked().is_empty() {
+                password.set(typed_password);
+            }
+        }
+    });
     Effect::new(move |_| {
         if let Some(Ok(Some(user))) = auth.user.get()
             && name.get_untracked().is_empty()
@@ -52,11 +65,15 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
             guest_key: actions::guest_key(),
         };
         let code = code.clone();
+        let typed = (name.get_untracked(), password.get_untracked());
         // The request is queued before the effects these signals wake (one queue, in order),
         // so it leaves before the page redraws the form.
         leptos::task::spawn_local(async move {
-            match join_meeting(code, request).await {
-                Ok(ticket) => actions::enter(state, ticket),
+            match join_meeting(code.clone(), request).await {
+                Ok(ticket) => {
+                    actions::remember_typed(&code, &typed.0, &typed.1);
+                    actions::enter(state, ticket)
+                }
                 Err(e) => error.set(Some(e)),
             }
             pending.set(false);
@@ -69,8 +86,10 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
     let next = format!("/login?next=/meeting/{}", info.code.0);
     view! {
         <Title text=info.title.clone() />
+        // On a phone: preview, then name and Join, then the device pickers (they used to push
+        // Join below the fold). Wide: preview and devices left, the form right.
         <div class="grid gap-6 lg:grid-cols-[3fr_2fr]">
-            <section aria-label="Camera and microphone check" class="space-y-3">
+            <section aria-label="Camera and microphone check" class="space-y-3 lg:col-start-1 lg:row-start-1">
                 // 16:9 at the column's width: a tile filling its parent's height here grew
                 // over the buttons below it on phones (the parent's height was its own).
                 <VideoTile tile=TileKey::Me large=false />
@@ -86,11 +105,8 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
                     </div>
                 </div>
                 <DeviceProblems />
-                <div class="grid gap-2 sm:grid-cols-3">
-                    <DeviceSelects />
-                </div>
             </section>
-            <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900">
+            <section class="rounded-xl border border-slate-200 bg-white p-6 shadow-sm dark:border-slate-800 dark:bg-slate-900 lg:col-start-2 lg:row-span-2 lg:row-start-1 lg:self-start">
                 <h1 class="text-2xl font-semibold" data-testid="meeting-title">{info.title.clone()}</h1>
                 <p class="mt-1 text-slate-500 dark:text-slate-400">"Hosted by " {info.host_name.clone()} " · " <span class="font-mono">{info.code.0.clone()}</span></p>
                 {info.starts_at.clone().map(|iso| view! {
@@ -98,7 +114,7 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
                         "Scheduled for " <LocalTime iso /> " · " {info.duration_minutes} " min"
                     </p>
                 })}
-                <RoomNow code=info.code.0.clone() in_call=info.in_call locked=info.locked />
+                <RoomNow code=info.code.0.clone() in_call=info.in_call locked=info.locked error />
                 <Show
                     when=move || !guest_blocked()
                     fallback=move || view! {
@@ -128,6 +144,9 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
                     </form>
                 </Show>
             </section>
+            <section aria-label="Devices" class="grid gap-2 sm:grid-cols-3 lg:col-start-1 lg:row-start-2">
+                <DeviceSelects />
+            </section>
         </div>
     }
     .into_any()
@@ -136,7 +155,13 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
 /// Whether anyone is in the call yet, as Meet and Zoom say before you join, and whether the
 /// host has locked it; looked up again every 10 s while this screen is shown in a visible tab.
 #[component]
-fn RoomNow(code: String, in_call: u32, locked: bool) -> impl IntoView {
+fn RoomNow(
+    code: String,
+    in_call: u32,
+    locked: bool,
+    /// The form's error: "locked" goes once the host unlocks (it used to stay on screen).
+    error: RwSignal<Option<UiError>>,
+) -> impl IntoView {
     let count = RwSignal::new(in_call);
     let locked = RwSignal::new(locked);
     crate::poll::while_visible(std::time::Duration::from_secs(10), move || {
@@ -145,6 +170,14 @@ fn RoomNow(code: String, in_call: u32, locked: bool) -> impl IntoView {
             if let Ok(info) = crate::api::find_meeting(code).await {
                 count.try_set(info.in_call);
                 locked.try_set(info.locked);
+                let stale = error
+                    .try_with_untracked(|e| {
+                        e.as_ref().is_some_and(|e| e.message().contains("locked"))
+                    })
+                    .unwrap_or(false);
+                if !info.locked && stale {
+                    error.try_set(None);
+                }
             }
         });
     });

@@ -46,6 +46,8 @@ pub fn Room(title: String) -> impl IntoView {
     // (gone now), lands on the room instead of the page's body.
     let room = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
+    watch_network(state);
+    #[cfg(feature = "hydrate")]
     {
         set_covered(true);
         on_cleanup(|| set_covered(false));
@@ -68,7 +70,12 @@ pub fn Room(title: String) -> impl IntoView {
                     <CopyLink class=COPY_LINK testid="room-copy-link" />
                 </div>
                 <div class="flex flex-wrap items-center gap-2" aria-live="polite">
-                    <Show when=reconnecting>
+                    <Show when=move || state.offline.get()>
+                        <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="status" data-testid="offline">
+                            "You are offline. The call reconnects when your network is back…"
+                        </p>
+                    </Show>
+                    <Show when=move || reconnecting() && !state.offline.get()>
                         <p class="rounded-md bg-amber-100 px-3 py-1 text-sm text-amber-900" role="status" data-testid="reconnecting">
                             "Connection lost. Reconnecting…"
                         </p>
@@ -112,6 +119,7 @@ pub fn Room(title: String) -> impl IntoView {
                             let large = Signal::derive(move || !staged());
                             view! {
                                 <div
+                                    data-staged=move || is_stage.get().to_string()
                                     class:col-span-full=move || is_stage.get()
                                     class:order-first=move || is_stage.get()
                                     class:mx-auto=move || is_stage.get()
@@ -251,4 +259,31 @@ fn set_covered(covered: bool) {
             el.remove_attribute("inert")
         };
     }
+}
+
+/// Follows the browser's network state: offline shows at once (the socket and the media may
+/// take seconds to notice), and coming back says so once the call is whole again.
+#[cfg(feature = "hydrate")]
+fn watch_network(state: CallState) {
+    let offline_now = web_sys::window().is_some_and(|w| !w.navigator().on_line());
+    state.offline.set(offline_now);
+    let off = window_event_listener(leptos::ev::offline, move |_| state.offline.set(true));
+    let on = window_event_listener(leptos::ev::online, move |_| {
+        state.offline.set(false);
+        if state.phase.get_untracked() == Phase::InCall {
+            state.show_toast("You are back online.");
+        }
+    });
+    // A reconnection that ends (the socket resumed) is worth a word too.
+    Effect::new(move |was: Option<bool>| {
+        let now = state.phase.get() == Phase::Reconnecting;
+        if was == Some(true) && !now && state.phase.get_untracked() == Phase::InCall {
+            state.show_toast("Reconnected.");
+        }
+        now
+    });
+    on_cleanup(move || {
+        off.remove();
+        on.remove();
+    });
 }
