@@ -113,3 +113,21 @@ test('"Copy link" puts the meeting link on the clipboard, in the room and on the
   expect(await clipboard()).toBe(joinUrl);
   await host.context.close();
 });
+
+test('going offline shows at once, and coming back says so; the call carries on', async ({ browser }) => {
+  const ann = await person(browser, 'Ann');
+  const code = await createMeeting(ann, { title: 'Offline', allow_guests: true });
+  const bo = await person(browser, 'Bo', { guest: true });
+  await join(ann, code);
+  await join(bo, code, { guestName: 'Bo' });
+  await expectVideoPlaying(tileOf(bo.page, 'Ann'));
+  await bo.context.setOffline(true);
+  await expect(bo.page.getByTestId('offline')).toBeVisible({ timeout: 3_000 });
+  await bo.context.setOffline(false);
+  await expect(bo.page.getByTestId('offline')).toHaveCount(0);
+  await expect(bo.page.getByText('You are back online.')).toBeVisible();
+  await expectVideoPlaying(tileOf(bo.page, 'Ann'));
+  await expectVideoPlaying(tileOf(ann.page, 'Bo'));
+  await ann.context.close();
+  await bo.context.close();
+});
