@@ -171,7 +171,16 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{pkg}"), http::assets::service(pkg_files))
         .merge(http::ops_router())
         .route("/ws", axum::routing::get(signal::ws_handler))
-        .route("/new", axum::routing::post(http::meetings::instant))
+        // A plain form post outside `/api/v1`: the same `Origin` check as the API.
+        .route(
+            "/new",
+            axum::routing::post(http::meetings::instant).layer(
+                axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    http::origin::refuse_foreign_origin,
+                ),
+            ),
+        )
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })
