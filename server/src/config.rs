@@ -240,6 +240,16 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_INVITES_PER_HOUR", default_value_t = 100)]
     pub invites_per_hour: u32,
 
+    /// An update mail (a change of title, start or length) waits this many seconds for more
+    /// changes, and goes out once, with the latest state.
+    #[arg(long, env = "VIDEO_MEET_MAIL_UPDATE_DELAY", default_value_t = 60)]
+    pub mail_update_delay_secs: u64,
+
+    /// At most one update mail per invitee of a meeting in this many seconds (changes in
+    /// between go out together in the next).
+    #[arg(long, env = "VIDEO_MEET_MAIL_UPDATE_SPACING", default_value_t = 600)]
+    pub mail_update_spacing_secs: u64,
+
     /// Log format.
     #[arg(long, env = "VIDEO_MEET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

@@ -115,7 +115,15 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         (Some(url), Some(from)) => Some(mail::Mailer::new(url, from).map_err(StartError::Config)?),
         _ => None,
     };
-    let mail = mail::Outbox::new(mailer, config.reminder_minutes, config.public_url());
+    let mail = mail::Outbox::new(
+        mailer,
+        config.reminder_minutes,
+        config.public_url(),
+        mail::UpdatePacing {
+            delay: chrono::Duration::seconds(config.mail_update_delay_secs as i64),
+            spacing: chrono::Duration::seconds(config.mail_update_spacing_secs as i64),
+        },
+    );
     let (presence, presence_rx) = tokio::sync::mpsc::channel(rooms::PRESENCE_QUEUE);
     rooms.set_presence(presence);
     tokio::spawn(attendance::write_forever(db.clone(), presence_rx));

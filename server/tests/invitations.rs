@@ -16,6 +16,8 @@ fn mail_config(smtp_url: String) -> Config {
     config.smtp_url = Some(smtp_url);
     config.smtp_from = Some("Video Meet <meet@example.com>".into());
     config.reminder_minutes = 60;
+    // Updates wait a second for more changes (a minute by default).
+    config.mail_update_delay_secs = 1;
     config
 }
 
@@ -375,5 +377,79 @@ async fn the_host_reads_a_category_not_the_mail_servers_reply() {
     assert!(
         !raw.contains("secret-detail") && !raw.contains("550"),
         "{raw}"
+    );
+}
+
+/// Editing a meeting over and over does not flood its invitees (every changing PATCH used to
+/// mail each of them): 1,000 title changes send each invitee one update, with the latest
+/// title, and the next change waits for the spacing. Parallel invitation requests cannot
+/// pass the hourly cap together either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_thousand_changes_send_one_update_each_and_the_invitation_cap_holds_in_parallel() {
+    let smtp = SmtpSink::start().await;
+    let mut config = mail_config(smtp.url());
+    config.invites_per_hour = 10;
+    let server = TestServer::with_config(config).await;
+    let host = server.signed_in("flipper@example.com", "Flo").await;
+    let code = scheduled(&server, &host, "Flip 0", &starting_in(86_400)).await;
+    let invitees = ["a@example.com", "b@example.com", "c@example.com"];
+    let res = invite(&server, &host, &code, &invitees).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    smtp.wait_for("Invitation: Flip 0", 3).await;
+
+    for n in 1..=1000 {
+        let res = host
+            .patch(server.url(&format!("/api/v1/meetings/{code}")))
+            .json(&json!({ "title": format!("Flip {n}") }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(res.status(), StatusCode::OK);
+    }
+    let updates = smtp.wait_for("Updated:", 3).await;
+    assert!(
+        updates
+            .iter()
+            .all(|m| m.subject.starts_with("Updated: Flip 1000 (")),
+        "{:?}",
+        updates.iter().map(|m| &m.subject).collect::<Vec<_>>()
+    );
+    // Nothing more comes: one update each, not 1,000.
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let updates_now = smtp
+        .received()
+        .iter()
+        .filter(|raw| raw.contains("Subject: Updated:"))
+        .count();
+    assert_eq!(updates_now, 3);
+    // One more change: it waits for the spacing (ten minutes by default), not sent now.
+    host.patch(server.url(&format!("/api/v1/meetings/{code}")))
+        .json(&json!({ "title": "Flip again" }))
+        .send()
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(!smtp.received().iter().any(|raw| raw.contains("Flip again")));
+
+    // Parallel invitation requests share the hourly cap (3 used, 10 in all).
+    let code2 = scheduled(&server, &host, "Crowd", &starting_in(86_400)).await;
+    let batches: Vec<Vec<String>> = (0..6)
+        .map(|b| (0..4).map(|i| format!("p{b}-{i}@example.com")).collect())
+        .collect();
+    let requests = batches.iter().map(|batch| {
+        let emails: Vec<&str> = batch.iter().map(String::as_str).collect();
+        let server = &server;
+        let host = &host;
+        let code2 = code2.clone();
+        async move { invite(server, host, &code2, &emails).await.status() }
+    });
+    let statuses = futures_util::future::join_all(requests).await;
+    let accepted = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::ACCEPTED)
+        .count();
+    assert!(
+        accepted * 4 + 3 <= 10,
+        "{statuses:?}: the cap let {accepted} batches of 4 through"
     );
 }

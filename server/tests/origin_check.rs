@@ -43,6 +43,40 @@ async fn foreign_origin_is_refused_and_same_origin_works() {
         "nothing was created"
     );
 
+    // Without `Origin` (and without the browser's `Sec-Fetch-Site`): what a form on another
+    // site could post is refused (it used to pass).
+    let plain = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = server.register(&plain, "plain@example.com", "Plain").await;
+    assert_eq!(res.status(), StatusCode::CREATED, "a JSON post passes");
+    let formed = plain
+        .post(server.url("/api/v1/auth/logout"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body("x=1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(formed.status(), StatusCode::FORBIDDEN);
+    let instant = plain
+        .post(server.url("/new"))
+        .header("content-type", "text/plain")
+        .body("x")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(instant.status(), StatusCode::FORBIDDEN);
+    // Same-origin by the browser's own word passes.
+    let said = plain
+        .post(server.url("/new"))
+        .header("sec-fetch-site", "same-origin")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(said.status(), StatusCode::SEE_OTHER);
+
     let same = client
         .post(server.url("/api/v1/meetings"))
         .header("origin", server.base.clone())

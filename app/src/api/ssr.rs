@@ -25,12 +25,14 @@ impl InProcessApi {
 
 /// Request headers worth forwarding: who is asking (cookies), from where (origin, host),
 /// and the proxy header the client-address extractor may trust.
-const FORWARDED: [header::HeaderName; 5] = [
+const FORWARDED: [header::HeaderName; 6] = [
     header::COOKIE,
     header::ORIGIN,
     header::HOST,
     header::AUTHORIZATION,
     header::USER_AGENT,
+    // The API's `Origin` check reads it when a request comes without `Origin`.
+    header::HeaderName::from_static("sec-fetch-site"),
 ];
 
 fn internal(message: &str) -> UiError {

@@ -127,6 +127,31 @@ pub async fn drop_pending(db: &Db, meeting: &RecordId, kind: &str) -> DbResult<(
     Ok(())
 }
 
+/// When the meeting's last mail of `kind` went out (its due time), if one did.
+pub async fn last_sent(db: &Db, meeting: &RecordId, kind: &str) -> DbResult<Option<DateTime<Utc>>> {
+    let mut res = db
+        .query(
+            "SELECT VALUE due_at FROM mail_job WHERE meeting = $meeting AND kind = $kind \
+             AND done = true ORDER BY due_at DESC LIMIT 1",
+        )
+        .bind(("meeting", meeting.clone()))
+        .bind(("kind", kind.to_owned()))
+        .await?
+        .check()?;
+    let last: Vec<DateTime<Utc>> = res.take(0)?;
+    Ok(last.into_iter().next())
+}
+
+/// Forgets mail that went out (or was given up on) more than `keep` ago: the queue keeps
+/// recipients' addresses and what was sent, which nobody needs after a while.
+pub async fn purge_done(db: &Db, keep: chrono::Duration) -> DbResult<()> {
+    db.query("DELETE mail_job WHERE done = true AND due_at < $cutoff")
+        .bind(("cutoff", Utc::now() - keep))
+        .await?
+        .check()?;
+    Ok(())
+}
+
 /// Mail whose time has come, oldest first.
 pub async fn due(db: &Db, now: DateTime<Utc>, limit: usize) -> DbResult<Vec<MailJob>> {
     let mut res = db

@@ -78,6 +78,8 @@ pub async fn invite(
     let host = db::users::by_id(&state.db, &user)
         .await?
         .ok_or(AppError::Unauthorized("Account no longer exists."))?;
+    // Counted and added under one gate: parallel requests used to all pass the cap.
+    let _gate = state.mail.invite_gate().await;
     let hour_ago = chrono::Utc::now() - chrono::Duration::hours(1);
     let recent = db::invitations::count_since(&state.db, &host.id, hour_ago).await?;
     if recent + emails.len() > state.config.invites_per_hour as usize {

@@ -132,6 +132,16 @@ impl FailureKind {
     }
 }
 
+/// How update mail is paced, so that editing a meeting over and over cannot flood its
+/// invitees (reproduced by reading the code: every changing PATCH mailed every invitee).
+#[derive(Debug, Clone, Copy)]
+pub struct UpdatePacing {
+    /// An update waits this long for more changes; a newer change replaces it unsent.
+    pub delay: chrono::Duration,
+    /// At most one update per meeting's invitees in this long.
+    pub spacing: chrono::Duration,
+}
+
 /// Queues invitation mail; shared by the request handlers.
 #[derive(Clone)]
 pub struct Outbox {
@@ -139,17 +149,34 @@ pub struct Outbox {
     wake: Arc<Notify>,
     reminder: Option<chrono::Duration>,
     public_url: String,
+    pacing: UpdatePacing,
+    /// Held while an invitation request counts the host's recent invitations and adds its
+    /// own, so parallel requests cannot all pass the hourly cap (one server; several nodes
+    /// would need the count and the insert in one database transaction).
+    invite_gate: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Outbox {
-    pub fn new(mailer: Option<Mailer>, reminder_minutes: u32, public_url: String) -> Self {
+    pub fn new(
+        mailer: Option<Mailer>,
+        reminder_minutes: u32,
+        public_url: String,
+        pacing: UpdatePacing,
+    ) -> Self {
         Self {
             mailer: mailer.map(Arc::new),
             wake: Arc::new(Notify::new()),
             reminder: (reminder_minutes > 0)
                 .then(|| chrono::Duration::minutes(i64::from(reminder_minutes))),
             public_url,
+            pacing,
+            invite_gate: Arc::default(),
         }
+    }
+
+    /// Held across counting a host's recent invitations and adding new ones.
+    pub async fn invite_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.invite_gate.lock().await
     }
 
     /// Is mail configured?
@@ -204,11 +231,21 @@ impl Outbox {
         if seen(before) == seen(after) {
             return Ok(());
         }
-        self.to_every_invitee(db, after, host, Kind::Update).await
+        // One update, with the latest state: an unsent one is replaced, and the new one waits
+        // for more changes and for the spacing since the last one that went out.
+        invitations::drop_pending(db, &after.id, Kind::Update.as_str()).await?;
+        let now = Utc::now();
+        let mut due = now + self.pacing.delay;
+        if let Some(last) = invitations::last_sent(db, &after.id, Kind::Update.as_str()).await? {
+            due = due.max(last + self.pacing.spacing);
+        }
+        self.to_every_invitee_at(db, after, host, Kind::Update, due)
+            .await
     }
 
     /// The meeting was deleted: each invitee gets a cancellation; no more reminders.
     pub async fn cancelled(&self, db: &Db, meeting: &MeetingRow, host: &UserRow) -> DbResult<()> {
+        invitations::drop_pending(db, &meeting.id, Kind::Update.as_str()).await?;
         self.to_every_invitee(db, meeting, host, Kind::Cancellation)
             .await
     }
@@ -222,11 +259,23 @@ impl Outbox {
         host: &UserRow,
         kind: Kind,
     ) -> DbResult<()> {
+        self.to_every_invitee_at(db, meeting, host, kind, Utc::now())
+            .await
+    }
+
+    async fn to_every_invitee_at(
+        &self,
+        db: &Db,
+        meeting: &MeetingRow,
+        host: &UserRow,
+        kind: Kind,
+        due_at: DateTime<Utc>,
+    ) -> DbResult<()> {
         invitations::drop_pending(db, &meeting.id, Kind::Reminder.as_str()).await?;
         let mailing = self.mailing(db, meeting, host);
         for invitation in invitations::of_meeting(db, &meeting.id).await? {
             mailing
-                .queue(&invitation.id, &invitation.email, kind)
+                .queue_at(&invitation.id, &invitation.email, kind, due_at)
                 .await?;
             if kind != Kind::Cancellation {
                 mailing

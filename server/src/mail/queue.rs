@@ -22,12 +22,24 @@ pub fn retry_delay(failed: i64) -> Option<Duration> {
     Some(Duration::from_secs(PAUSES[step.min(PAUSES.len() - 1)]))
 }
 
+/// How long sent (or given-up) mail stays in the queue's table.
+const KEEP_SENT: chrono::Duration = chrono::Duration::days(30);
+/// How often that is looked at.
+const PURGE_EVERY: Duration = Duration::from_secs(3600);
+
 /// Runs for the life of the server. `wake` is notified when mail is queued, so it goes out
 /// at once rather than on the next tick.
 pub async fn send_forever(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>) {
     let sent = metrics::counter!("mail_sent_total");
     let failed = metrics::counter!("mail_failed_attempts_total");
+    let mut purged_at: Option<std::time::Instant> = None;
     loop {
+        if purged_at.is_none_or(|at| at.elapsed() >= PURGE_EVERY) {
+            if let Err(e) = invitations::purge_done(&db, KEEP_SENT).await {
+                tracing::warn!(error = %e, "cannot purge sent mail");
+            }
+            purged_at = Some(std::time::Instant::now());
+        }
         match invitations::due(&db, Utc::now(), 16).await {
             Ok(jobs) => {
                 for job in jobs {

@@ -43,11 +43,14 @@ impl TestServer {
             .expect("refresh request is sent")
     }
 
-    /// A browser-like client that keeps cookies.
+    /// A browser-like client that keeps cookies. Like a browser on this site it says its
+    /// requests are same-origin (`Sec-Fetch-Site`): without `Origin`, a bodiless POST is
+    /// refused otherwise (`http::origin`; `tests/origin_check.rs` uses a plain client).
     pub fn client(&self) -> Client {
         Client::builder()
             .cookie_store(true)
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(same_site())
             .build()
             .expect("client builds")
     }
@@ -56,6 +59,7 @@ impl TestServer {
     pub fn bare_client(&self) -> Client {
         Client::builder()
             .redirect(reqwest::redirect::Policy::none())
+            .default_headers(same_site())
             .build()
             .expect("client builds")
     }
@@ -101,6 +105,15 @@ impl TestServer {
             .await
             .expect("create request is sent")
     }
+}
+
+fn same_site() -> reqwest::header::HeaderMap {
+    let mut headers = reqwest::header::HeaderMap::new();
+    headers.insert(
+        "sec-fetch-site",
+        reqwest::header::HeaderValue::from_static("same-origin"),
+    );
+    headers
 }
 
 /// The `{"error": {...}}` body of a failed response.
