@@ -250,6 +250,15 @@ pub struct Config {
     #[arg(long, env = "VIDEO_MEET_MAIL_UPDATE_SPACING", default_value_t = 600)]
     pub mail_update_spacing_secs: u64,
 
+    /// Mails of every kind (invitations, updates, cancellations, reminders) that one host's
+    /// meetings may send per hour; past it they wait their turn.
+    #[arg(long, env = "VIDEO_MEET_MAIL_PER_HOST_PER_HOUR", default_value_t = 300)]
+    pub mail_per_host_per_hour: u32,
+
+    /// Mails the whole server may send per hour; past it they wait their turn.
+    #[arg(long, env = "VIDEO_MEET_MAIL_PER_HOUR", default_value_t = 2000)]
+    pub mail_per_hour: u32,
+
     /// Log format.
     #[arg(long, env = "VIDEO_MEET_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,

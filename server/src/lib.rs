@@ -122,6 +122,8 @@ pub async fn build_state(config: Config) -> Result<AppState, StartError> {
         mail::UpdatePacing {
             delay: chrono::Duration::seconds(config.mail_update_delay_secs as i64),
             spacing: chrono::Duration::seconds(config.mail_update_spacing_secs as i64),
+            per_host_per_hour: config.mail_per_host_per_hour,
+            per_hour: config.mail_per_hour,
         },
     );
     let (presence, presence_rx) = tokio::sync::mpsc::channel(rooms::PRESENCE_QUEUE);

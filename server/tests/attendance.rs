@@ -113,14 +113,12 @@ async fn the_csv_defuses_a_formula_behind_a_semicolon() {
     let t = ticket(&server, &guest, &code, json!({ "display_name": "a;=1+1" })).await;
     let (_g, _, _, _) = hello(&server, &t).await;
     until(&server, &host, &code, |l| l.entries.len() == 2).await;
-    let text = host
-        .get(server.url(&format!("/api/v1/meetings/{code}/attendance?format=csv")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = server
+        .page(
+            &host,
+            &format!("/api/v1/meetings/{code}/attendance?format=csv"),
+        )
+        .await;
     let guest_line = text.lines().nth(2).expect("the guest's line");
     assert!(
         guest_line.starts_with("\"a;'=1+1\",\"false\","),

@@ -366,14 +366,9 @@ async fn the_host_reads_a_category_not_the_mail_servers_reply() {
     .await;
     let shown = failed.invitations[0].last_error.clone().unwrap();
     assert_eq!(shown, "The mail server refused this invitation.");
-    let raw = host
-        .get(server.url(&format!("/api/v1/meetings/{code}/invitations")))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let raw = server
+        .page(&host, &format!("/api/v1/meetings/{code}/invitations"))
+        .await;
     assert!(
         !raw.contains("secret-detail") && !raw.contains("550"),
         "{raw}"
@@ -452,4 +447,35 @@ async fn a_thousand_changes_send_one_update_each_and_the_invitation_cap_holds_in
         accepted * 4 + 3 <= 10,
         "{statuses:?}: the cap let {accepted} batches of 4 through"
     );
+}
+
+/// Every mail counts against its host's hourly budget and the server's, taken by the one
+/// sending task (atomic however many requests queued mail): past it, mail waits its turn.
+#[tokio::test]
+async fn mail_past_a_hosts_hourly_budget_waits_its_turn() {
+    let smtp = SmtpSink::start().await;
+    let mut config = mail_config(smtp.url());
+    config.mail_per_host_per_hour = 3;
+    let server = TestServer::with_config(config).await;
+    let host = server.signed_in("budget@example.com", "Bud").await;
+    let code = scheduled(&server, &host, "Budget", &starting_in(86_400)).await;
+    let invitees = [
+        "a@example.com",
+        "b@example.com",
+        "c@example.com",
+        "d@example.com",
+        "e@example.com",
+    ];
+    let res = invite(&server, &host, &code, &invitees).await;
+    assert_eq!(res.status(), StatusCode::ACCEPTED);
+    smtp.wait_for("Invitation: Budget", 3).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert_eq!(smtp.received().len(), 3, "two wait for the next hour");
+    let listed = list(&server, &host, &code).await;
+    let waiting = listed
+        .invitations
+        .iter()
+        .filter(|i| i.status == InvitationStatus::Queued)
+        .count();
+    assert_eq!(waiting, 2);
 }

@@ -117,10 +117,10 @@ async fn six_bots_receive_each_other_and_a_vanished_one_is_removed() {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_bot_that_can_only_use_tcp_joins_over_ice_tcp() {
-    let server = TestServer::start().await;
-    let host = server.signed_in("tcp-host@example.com", "Host").await;
+/// A meeting hosted by `host_email` with two bots in it: one on UDP, one that can only use
+/// ICE-TCP.
+async fn udp_and_tcp_bots(server: &TestServer, host_email: &str) -> (Handle, Handle) {
+    let host = server.signed_in(host_email, "Host").await;
     let meeting: Value = server
         .create_meeting(&host, json!({ "title": "ICE-TCP" }))
         .await
@@ -130,6 +130,13 @@ async fn a_bot_that_can_only_use_tcp_joins_over_ice_tcp() {
     let code = meeting["code"].as_str().unwrap().to_owned();
     let udp = join(&server.base, &code, "Udp").await.unwrap();
     let tcp = join_with(&server.base, &code, "Tcp", true).await.unwrap();
+    (udp, tcp)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_bot_that_can_only_use_tcp_joins_over_ice_tcp() {
+    let server = TestServer::start().await;
+    let (udp, tcp) = udp_and_tcp_bots(&server, "tcp-host@example.com").await;
     wait_until(
         "the TCP bot and the UDP bot receive each other",
         Duration::from_secs(20),
@@ -236,16 +243,7 @@ async fn ice_tcp_slots_are_shared_per_address_and_unclaimed_ones_close() {
         "past its share of 4, an address is refused ({refused} of 10)"
     );
 
-    let host = server.signed_in("slots-host@example.com", "Host").await;
-    let meeting: Value = server
-        .create_meeting(&host, json!({ "title": "Slots" }))
-        .await
-        .json()
-        .await
-        .unwrap();
-    let code = meeting["code"].as_str().unwrap().to_owned();
-    let udp = join(&server.base, &code, "Udp").await.unwrap();
-    let tcp = join_with(&server.base, &code, "Tcp", true).await.unwrap();
+    let (udp, tcp) = udp_and_tcp_bots(&server, "slots-host@example.com").await;
     let tcp_video = || {
         tcp.bot
             .lock()

@@ -20,6 +20,8 @@ pub struct InvitationRow {
 pub struct MailJob {
     pub id: RecordId,
     pub invitation: RecordId,
+    /// The host whose meeting it is about (mail budgets are per host).
+    pub host: RecordId,
     pub kind: String,
     pub recipient: String,
     pub subject: String,
@@ -127,6 +129,16 @@ pub async fn drop_pending(db: &Db, meeting: &RecordId, kind: &str) -> DbResult<(
     Ok(())
 }
 
+/// Moves a mail that is over the sending budget to `due_at`.
+pub async fn postpone(db: &Db, job: &MailJob, due_at: DateTime<Utc>) -> DbResult<()> {
+    db.query("UPDATE $job SET due_at = $due_at RETURN NONE")
+        .bind(("job", job.id.clone()))
+        .bind(("due_at", due_at))
+        .await?
+        .check()?;
+    Ok(())
+}
+
 /// When the meeting's last mail of `kind` went out (its due time), if one did.
 pub async fn last_sent(db: &Db, meeting: &RecordId, kind: &str) -> DbResult<Option<DateTime<Utc>>> {
     let mut res = db
@@ -156,7 +168,8 @@ pub async fn purge_done(db: &Db, keep: chrono::Duration) -> DbResult<()> {
 pub async fn due(db: &Db, now: DateTime<Utc>, limit: usize) -> DbResult<Vec<MailJob>> {
     let mut res = db
         .query(
-            "SELECT id, invitation, kind, recipient, subject, body, ics, attempts FROM mail_job \
+            "SELECT id, invitation, invitation.host AS host, kind, recipient, subject, body, ics, \
+             attempts FROM mail_job \
              WHERE done = false AND due_at <= $now ORDER BY due_at LIMIT $limit",
         )
         .bind(("now", now))

@@ -4,6 +4,7 @@
 //! SurrealDB); `queue::send_forever` hands it to the SMTP server and retries with backoff, so
 //! a slow or broken mail server never holds up a request.
 
+pub mod budget;
 pub mod compose;
 pub mod queue;
 
@@ -140,6 +141,9 @@ pub struct UpdatePacing {
     pub delay: chrono::Duration,
     /// At most one update per meeting's invitees in this long.
     pub spacing: chrono::Duration,
+    /// Mails of every kind one host's meetings may send per hour, and the whole server.
+    pub per_host_per_hour: u32,
+    pub per_hour: u32,
 }
 
 /// Queues invitation mail; shared by the request handlers.
@@ -191,6 +195,11 @@ impl Outbox {
             db,
             mailer,
             self.wake.clone(),
+            budget::MailBudget::new(
+                self.pacing.per_host_per_hour,
+                self.pacing.per_hour,
+                std::time::Duration::from_secs(3600),
+            ),
         )))
     }
 

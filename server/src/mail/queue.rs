@@ -29,7 +29,13 @@ const PURGE_EVERY: Duration = Duration::from_secs(3600);
 
 /// Runs for the life of the server. `wake` is notified when mail is queued, so it goes out
 /// at once rather than on the next tick.
-pub async fn send_forever(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>) {
+pub async fn send_forever(
+    db: Db,
+    mailer: Arc<Mailer>,
+    wake: Arc<Notify>,
+    mut budget: super::budget::MailBudget<surrealdb::types::RecordId>,
+) {
+    let postponed = metrics::counter!("mail_postponed_total");
     let sent = metrics::counter!("mail_sent_total");
     let failed = metrics::counter!("mail_failed_attempts_total");
     let mut purged_at: Option<std::time::Instant> = None;
@@ -43,6 +49,17 @@ pub async fn send_forever(db: Db, mailer: Arc<Mailer>, wake: Arc<Notify>) {
         match invitations::due(&db, Utc::now(), 16).await {
             Ok(jobs) => {
                 for job in jobs {
+                    // Over a host's or the server's hourly budget: it waits its turn.
+                    if let Err(wait) = budget.take(&job.host, std::time::Instant::now()) {
+                        postponed.increment(1);
+                        let later = Utc::now()
+                            + chrono::Duration::from_std(wait)
+                                .unwrap_or(chrono::Duration::hours(1));
+                        if let Err(e) = invitations::postpone(&db, &job, later).await {
+                            tracing::warn!(error = %e, "cannot postpone a mail");
+                        }
+                        continue;
+                    }
                     let result = mailer.send(&job).await;
                     let recorded = match result {
                         Ok(()) => {
