@@ -129,6 +129,21 @@ async fn invitation_reminder_update_and_cancellation_arrive_by_mail() {
             .unwrap()
             .contains("ATTENDEE;RSVP=FALSE:mailto:ann@example.com")
     );
+    // The organizer is the host by name, at the server's sending address: mail never vouches
+    // for the address the host typed at registration (it is not verified).
+    let organizer = ann
+        .ics
+        .as_deref()
+        .unwrap()
+        .lines()
+        .find(|l| l.starts_with("ORGANIZER"))
+        .unwrap()
+        .to_owned();
+    assert!(
+        organizer.contains("CN=Hedy") && organizer.ends_with("mailto:meet@example.com"),
+        "{organizer}"
+    );
+    assert!(!ann.ics.as_deref().unwrap().contains("host@example.com"));
     let uid = ann.ics_prop("UID").unwrap();
     let sent = until(&server, &host, &code, |l| {
         l.invitations.len() == 2

@@ -40,7 +40,14 @@ pub async fn invite(
     let host = db::users::by_id(&state.db, &user)
         .await?
         .ok_or(AppError::NotFound("No such account."))?;
-    let Some(body) = ics::of_meeting(&row, &host, &state.config.public_url(), false, None) else {
+    let Some(body) = ics::of_meeting(
+        &row,
+        &host,
+        &state.config.public_url(),
+        false,
+        None,
+        &host.email,
+    ) else {
         return Err(AppError::Conflict {
             message: "This meeting has no start time, so there is nothing to put in a calendar.",
             field: None,

@@ -178,6 +178,14 @@ impl Outbox {
         }
     }
 
+    /// The address mail goes out from (the organizer's address in an invitation's `.ics`).
+    fn sender_address(&self) -> String {
+        self.mailer
+            .as_ref()
+            .map(|m| m.from.email.to_string())
+            .unwrap_or_default()
+    }
+
     /// Held across counting a host's recent invitations and adding new ones.
     pub async fn invite_gate(&self) -> tokio::sync::MutexGuard<'_, ()> {
         self.invite_gate.lock().await
@@ -370,6 +378,7 @@ impl Mailing<'_> {
                 public_url,
                 kind == Kind::Cancellation,
                 Some(email),
+                &self.outbox.sender_address(),
             ),
         };
         invitations::queue(

@@ -28,13 +28,17 @@ pub struct Invite<'a> {
 }
 
 /// The invitation of a scheduled meeting (`None` without a start time). A cancellation is
-/// one sequence step after the meeting's last change.
+/// one sequence step after the meeting's last change. `organizer_address`: the address shown
+/// as the organizer's, with the host's name: the host's own for their own download, the
+/// server's sender for mail to invitees (the host's address is not verified, and mail must
+/// not vouch for an address someone merely typed at registration).
 pub fn of_meeting(
     row: &MeetingRow,
     host: &UserRow,
     public_url: &str,
     cancelled: bool,
     attendee: Option<&str>,
+    organizer_address: &str,
 ) -> Option<String> {
     let starts_at = row.starts_at?;
     let domain = public_url
@@ -55,7 +59,7 @@ pub fn of_meeting(
         duration_minutes: row.duration_minutes,
         join_url: &url,
         organizer_name: &host.display_name,
-        organizer_email: &host.email,
+        organizer_email: organizer_address,
         sequence: sequence + u32::from(cancelled),
         cancelled,
         attendee,
