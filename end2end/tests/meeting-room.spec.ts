@@ -216,7 +216,9 @@ test('the host mutes one person (silent on the other side) and removes another, 
   await expect(pat.page.getByTestId('toast')).toContainText('Hana muted your microphone');
   await expect(patOnHost).toHaveAttribute('data-muted', 'true');
   await expect(host.page.getByTestId('chat-log')).toHaveCount(0);
-  await host.page.waitForTimeout(1500);
+  // The receiver conceals the last packets for a moment after they stop (longer on a busy
+  // machine: 1.5 s once left 17 % of the speaking level in the window).
+  await host.page.waitForTimeout(3000);
   const muted = await growth(3000);
   expect(speaking).toBeGreaterThan(0);
   expect(muted).toBeLessThan(speaking * 0.05);
@@ -340,7 +342,7 @@ test('the host locks the meeting and mutes everyone; a late joiner pages back th
   for (const p of [host, pat, gus]) await p.context.close();
 });
 
-test('Rejoin and a reload keep what you typed; someone who was in comes back without the lobby after a removal', async ({ browser }) => {
+test('Rejoin keeps what you typed; someone who was in comes back without the lobby after a removal', async ({ browser }) => {
   const host = await person(browser, 'Hana');
   const code = await createMeeting(host, { title: 'Come back', allow_guests: true, password: 'pass-1234' });
   await join(host, code);
@@ -361,17 +363,45 @@ test('Rejoin and a reload keep what you typed; someone who was in comes back wit
   await bob.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(bob.page.getByTestId('room')).toBeVisible();
 
-  // The host removes Rex: new guests now wait in the lobby. Bob, already let in, reloads and
+  // The host removes Rex: new guests now wait in the lobby. Bob, already let in, leaves and
   // comes straight back (his name still filled in), not to the lobby.
   const rexRow = await menuFor(host.page, 'Rex');
   await rexRow.getByTestId('host-remove').click();
   await rexRow.getByTestId('host-remove-confirm').click();
   await expect(tileOf(host.page, 'Rex')).toHaveCount(0);
-  await bob.page.reload();
+  await bob.page.getByTestId('leave').click();
+  await bob.page.getByRole('button', { name: 'Rejoin' }).click();
   await expect(bob.page.getByLabel('Your name')).toHaveValue('Bob');
   await bob.page.getByRole('button', { name: 'Join meeting' }).click();
   await expect(bob.page.getByTestId('room')).toBeVisible();
   await expect(bob.page.getByTestId('waiting')).toHaveCount(0);
   await expectVideoPlaying(tileOf(host.page, 'Bob'));
   for (const p of [host, bob, rex]) await p.context.close();
+});
+
+test('a reload mid-call resumes the seat: back in the call without the pre-join, and nobody reads that you left', async ({ browser }) => {
+  const ann = await person(browser, 'Ann');
+  const code = await createMeeting(ann, { title: 'Reload', allow_guests: true });
+  await join(ann, code);
+  const dave = await person(browser, 'Dave', { guest: true });
+  await join(dave, code, { guestName: 'Dave' });
+  await expectVideoPlaying(tileOf(ann.page, 'Dave'));
+  await expectVideoPlaying(tileOf(dave.page, 'Ann'));
+
+  await dave.page.reload();
+  await expect(dave.page.getByTestId('meeting')).toHaveAttribute('data-phase', 'incall', { timeout: 20_000 });
+  // Media both ways again, over a new peer-to-peer link.
+  await expectVideoPlaying(tileOf(dave.page, 'Ann'));
+  await expectVideoPlaying(tileOf(ann.page, 'Dave'));
+  await expectAudioFlowing(tileOf(ann.page, 'Dave'));
+  await openChat(ann.page);
+  await expect(ann.page.getByTestId('chat-system').filter({ hasText: 'Dave joined' })).toHaveCount(1);
+  await expect(ann.page.getByTestId('chat-system').filter({ hasText: 'Dave left' })).toHaveCount(0);
+
+  // Leaving forgets the kept seat: a reload after Leave shows the pre-join.
+  await dave.page.getByTestId('leave').click();
+  await dave.page.reload();
+  await expect(dave.page.getByRole('button', { name: 'Join meeting' })).toBeVisible();
+  await expect(dave.page.getByLabel('Your name')).toHaveValue('Dave');
+  for (const p of [ann, dave]) await p.context.close();
 });

@@ -260,6 +260,12 @@ pub enum ClientMsg {
         reaction: Reaction,
     },
     Leave,
+    /// My page is going away (closed, or reloading): keep my seat only briefly for a reload
+    /// (`leave` gives it up at once).
+    Leaving,
+    /// Sent after a `welcome` that resumed my seat from a fresh page (a reload): the others
+    /// drop their links to me, and I offer new ones.
+    Restarted,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -334,6 +340,11 @@ pub enum ServerMsg {
         peer: PeerInfo,
     },
     PeerLeft {
+        peer: PeerId,
+    },
+    /// `peer` came back on a fresh page (a reload) and kept their seat: the link to them is
+    /// gone with the old page; they offer a new one.
+    PeerRestarted {
         peer: PeerId,
     },
     Offer {

@@ -215,6 +215,20 @@ pub fn typed_for(code: &str) -> Option<(String, String)> {
     }
 }
 
+/// A reload within the resume window resumes the seat this tab kept, instead of the pre-join
+/// (`seat`). Returns whether it does.
+pub fn resume_kept_seat(state: CallState) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        super::engine::resume_kept_seat(state)
+    }
+    #[cfg(not(feature = "hydrate"))]
+    {
+        let _ = state;
+        false
+    }
+}
+
 /// Releases everything when the page goes away (navigation, unmount).
 pub fn shutdown() {
     #[cfg(feature = "hydrate")]

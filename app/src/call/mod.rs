@@ -12,6 +12,7 @@ pub mod negotiation;
 pub mod quality;
 pub mod recovery;
 pub mod saver_hint;
+pub mod seat;
 pub mod speaking;
 
 #[cfg(feature = "hydrate")]

@@ -402,6 +402,19 @@ impl Rooms {
         }
     }
 
+    /// `seat`'s page is going away: a reload has `RELOAD_GRACE` to resume the seat.
+    pub fn leaving(&self, seat: &Seat) {
+        self.with_room(&seat.code, |room| {
+            room.leaving(&seat.peer);
+            ((), Vec::new())
+        });
+    }
+
+    /// `seat`'s participant resumed from a fresh page: the others drop their links to them.
+    pub fn restarted(&self, seat: &Seat) {
+        self.with_room(&seat.code, |room| ((), room.restarted(&seat.peer)));
+    }
+
     /// Whether the host ended this meeting for everyone and has not opened it again.
     pub fn is_ended(&self, code: &MeetingCode) -> bool {
         self.lock().ended.contains(code)

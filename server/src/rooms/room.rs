@@ -143,7 +143,14 @@ struct Member {
     /// Bumped on every (re)connection so a stale disconnect cannot remove a resumed peer.
     session: u64,
     identity: Identity,
+    /// Their page said it is going away (`leaving`): a reload comes back within
+    /// `RELOAD_GRACE`, a closed tab does not, and the others should not wait the whole
+    /// resume window for it.
+    leaving: bool,
 }
+
+/// How long a seat waits for the page that said it is going away (a reload) to come back.
+pub const RELOAD_GRACE: Duration = Duration::from_secs(10);
 
 /// Someone in the lobby. They have a socket but no seat: no media, no participant list.
 #[derive(Debug)]
@@ -355,6 +362,25 @@ impl Room {
             .collect()
     }
 
+    /// `peer`'s page is going away (closed, or reloading): their seat waits `RELOAD_GRACE`
+    /// for a reload once the socket is gone, not the whole resume window.
+    pub fn leaving(&mut self, peer: &PeerId) {
+        if let Some(member) = self.members.get_mut(peer) {
+            member.leaving = true;
+        }
+    }
+
+    /// `peer` resumed their seat from a fresh page (a reload): everyone else hears it, to
+    /// drop the link they had to the old page. Nothing for someone not seated.
+    pub fn restarted(&mut self, peer: &PeerId) -> Vec<Effect> {
+        let mut out = Vec::new();
+        if self.members.contains_key(peer) {
+            let msg = ServerMsg::PeerRestarted { peer: peer.clone() };
+            self.broadcast(peer, &msg, &mut out);
+        }
+        out
+    }
+
     /// Lets a participant in: seated (everyone already there hears `peer_joined`; one past
     /// `p2p_max` moves the room to the SFU), or into the lobby if the meeting has one (or a
     /// guest was removed and this is a guest) and they do not run the room. Removed people,
@@ -423,6 +449,7 @@ impl Room {
                 resume_token: joining.resume_token,
                 session: 1,
                 identity: joining.identity,
+                leaving: false,
             },
         );
         // The newcomer learns the topology in `welcome`, so it is sent after deciding.
@@ -601,6 +628,7 @@ impl Room {
         member.resume_token = new_token;
         member.session += 1;
         member.dropped_at = None;
+        member.leaving = false;
         member.info.reconnecting = false;
         let held = std::mem::take(&mut member.held);
         let update = ServerMsg::PeerUpdated {
@@ -630,11 +658,15 @@ impl Room {
     /// What time alone decides: participants whose resume window ran out leave, and a room
     /// that stayed small for `SWITCH_BACK_DELAY` goes back to peer-to-peer.
     pub fn expire(&mut self, now: Instant) -> Vec<Effect> {
-        let window = self.resume_window;
         let expired: Vec<PeerId> = self
             .members
             .iter()
             .filter(|(_, m)| {
+                let window = if m.leaving {
+                    RELOAD_GRACE.min(self.resume_window)
+                } else {
+                    self.resume_window
+                };
                 m.dropped_at
                     .is_some_and(|t| now.duration_since(t) >= window)
             })
@@ -784,6 +816,48 @@ mod tests {
             room.join(joining(name, 50), t0).unwrap();
         }
         room
+    }
+
+    #[test]
+    fn a_page_going_away_keeps_its_seat_only_briefly_and_a_resume_restores_the_window() {
+        let t0 = Instant::now();
+        let mut room = Room::new(6, Duration::from_secs(30));
+        room.join(joining("A", 6), t0).unwrap();
+        room.join(joining("B", 6), t0).unwrap();
+        room.leaving(&id("B"));
+        room.disconnect(&id("B"), 1, Vec::new(), t0);
+        assert_eq!(room.len(), 2, "kept for a reload");
+        room.expire(t0 + RELOAD_GRACE - Duration::from_millis(1));
+        assert_eq!(room.len(), 2);
+        room.expire(t0 + RELOAD_GRACE);
+        assert_eq!(
+            room.len(),
+            1,
+            "a closed tab is gone after the grace, not 30 s"
+        );
+        // A reload in time: the seat is back, with the whole window again.
+        room.join(joining("C", 6), t0).unwrap();
+        room.leaving(&id("C"));
+        room.disconnect(&id("C"), 1, Vec::new(), t0);
+        room.resume(&id("C"), "fresh".into()).unwrap();
+        room.disconnect(&id("C"), 2, Vec::new(), t0);
+        room.expire(t0 + RELOAD_GRACE + Duration::from_secs(1));
+        assert_eq!(room.len(), 2, "after a resume the full window holds again");
+    }
+
+    #[test]
+    fn a_restart_from_a_fresh_page_reaches_the_others_only() {
+        let t0 = Instant::now();
+        let mut room = Room::new(6, Duration::from_secs(30));
+        room.join(joining("A", 6), t0).unwrap();
+        room.join(joining("B", 6), t0).unwrap();
+        let effects = room.restarted(&id("B"));
+        assert_eq!(
+            sent_to(&effects, "A"),
+            vec![&ServerMsg::PeerRestarted { peer: id("B") }]
+        );
+        assert!(sent_to(&effects, "B").is_empty());
+        assert!(room.restarted(&id("Z")).is_empty(), "not seated: nothing");
     }
 
     #[test]

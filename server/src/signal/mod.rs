@@ -402,6 +402,14 @@ fn handle(state: &AppState, seat: &Seat, msg: ClientMsg) -> Option<ServerMsg> {
         ClientMsg::Hello { .. } => Some(error(SignalErrorCode::AlreadyJoined, "Already joined.")),
         ClientMsg::Ping { nonce } => Some(ServerMsg::Pong { nonce }),
         ClientMsg::Pong { .. } | ClientMsg::Leave => None,
+        ClientMsg::Restarted => {
+            state.rooms.restarted(seat);
+            None
+        }
+        ClientMsg::Leaving => {
+            state.rooms.leaving(seat);
+            None
+        }
         ClientMsg::Offer { to, sdp } if valid_sdp(&sdp) => {
             relay(&to, ServerMsg::Offer { from, sdp })
         }

@@ -208,6 +208,42 @@ fn apply_speaker(e: &Engine) {
 }
 
 pub fn enter(state: CallState, ticket: JoinTicket) {
+    begin(state, ticket, None);
+}
+
+/// A reload within the resume window: resumes the seat this tab kept (`seat`) instead of
+/// showing the pre-join. The camera and microphone open first, as the pre-join would have
+/// them, so the new links carry them. Returns whether there was a seat to resume.
+pub fn resume_kept_seat(state: CallState) -> bool {
+    let Some(kept) = crate::call::seat::resumable(js::now_ms()) else {
+        return false;
+    };
+    let e = engine(state);
+    state.phase.set(Phase::Joining);
+    wasm_bindgen_futures::spawn_local(async move {
+        let want_camera = state.local.get_untracked().video;
+        let choice = state.choice.get_untracked();
+        let opened = devices::open(
+            want_camera.then_some(choice.camera.as_deref()),
+            Some(choice.mic.as_deref()),
+        )
+        .await;
+        if !e.alive.get() {
+            for t in [opened.camera.ok(), opened.mic.ok()].into_iter().flatten() {
+                t.stop();
+            }
+            return;
+        }
+        apply_opened(&e, want_camera, opened);
+        begin(state, kept.ticket, Some(kept.resume_token));
+        state.speaker_selectable.set(devices::can_choose_speaker());
+        state.devices.set(devices::list().await);
+    });
+    true
+}
+
+/// Starts the call: with the ticket of a join step, or resuming a kept seat (`resume`).
+fn begin(state: CallState, ticket: JoinTicket, resume: Option<String>) {
     let e = engine(state);
     e.close_call();
     let config = rtc_config(&ticket.ice_servers, ticket.relay_only);
@@ -216,7 +252,8 @@ pub fn enter(state: CallState, ticket: JoinTicket) {
         ticket,
         config,
         me: None,
-        resume: None,
+        fresh: resume.is_some(),
+        resume,
         socket: None,
         welcomed: false,
         unsent: Vec::new(),
@@ -252,6 +289,7 @@ pub fn leave(state: CallState) {
         return;
     };
     e.send(&ClientMsg::Leave);
+    crate::call::seat::forget();
     e.close_call();
     e.release_devices();
     state.peers.set(Vec::new());

@@ -17,8 +17,8 @@ mod signaling;
 mod topology;
 
 pub use controls::{
-    attach, choose_device, end_for_all, enter, leave, push_to_talk, shutdown, start_preview,
-    toggle_camera, toggle_mic, toggle_screen,
+    attach, choose_device, end_for_all, enter, leave, push_to_talk, resume_kept_seat, shutdown,
+    start_preview, toggle_camera, toggle_mic, toggle_screen,
 };
 pub use meeting::{
     accept_request, dismiss_muted_talk, dismiss_saver_hint, host_action, load_older_chat, react,
@@ -40,7 +40,7 @@ use leptos::prelude::*;
 use protocol::signal::{ClientMsg, JoinTicket, PeerId, Topology};
 use remote::{Path, Remote};
 use std::cell::{Cell, RefCell};
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 use wasm_bindgen::JsCast;
 use wasm_bindgen::prelude::Closure;
@@ -90,6 +90,9 @@ struct Call {
     dropped_at: Option<f64>,
     attempts: u32,
     last_heard: f64,
+    /// Resuming a seat this tab kept, on a fresh page (a reload): the others must drop their
+    /// links to the old page (`ClientMsg::Restarted` after `welcome`).
+    fresh: bool,
 }
 
 struct Engine {
@@ -107,6 +110,10 @@ struct Engine {
     call: RefCell<Option<Call>>,
     /// One record per remote participant (see `remote`).
     remotes: RefCell<HashMap<PeerId, Remote>>,
+    /// After resuming a kept seat on a fresh page: peers whose offers and candidates may
+    /// still be meant for the old page (the server held them while the socket was down), until
+    /// they answer this page's offer.
+    stale: RefCell<HashSet<PeerId>>,
     /// How media flows in this meeting (the server decides).
     topology: Cell<Topology>,
     /// When the last topology switch started.
@@ -136,6 +143,7 @@ impl Engine {
             meter: RefCell::new(None),
             call: RefCell::new(None),
             remotes: RefCell::new(HashMap::new()),
+            stale: RefCell::new(HashSet::new()),
             topology: Cell::new(Topology::P2p),
             switch_started: Cell::new(0.0),
             sfu: RefCell::new(None),
@@ -169,10 +177,16 @@ impl Engine {
             .unwrap_or(0);
         *self.ticker.borrow_mut() = Some((id, tick));
         // Closing the tab runs no cleanup; say goodbye so others do not wait out the resume
-        // window for someone who is gone.
+        // window for someone who is gone. In a call the page may be reloading (it cannot
+        // tell): `leaving` keeps the seat a few seconds for the reload to resume it.
         let on_pagehide = Closure::<dyn FnMut()>::new(|| {
             if let Some(e) = current() {
-                e.send(&ClientMsg::Leave);
+                let seated = e.call.borrow().as_ref().is_some_and(|c| c.me.is_some());
+                e.send(if seated {
+                    &ClientMsg::Leaving
+                } else {
+                    &ClientMsg::Leave
+                });
             }
         });
         if let Some(w) = web_sys::window() {
@@ -641,6 +655,7 @@ impl Engine {
     }
 
     fn end_with(&self, reason: &str, rejoin: bool) {
+        crate::call::seat::forget();
         self.close_call();
         self.release_devices();
         self.state.peers.set(Vec::new());

@@ -222,6 +222,11 @@ impl Engine {
                 }
                 self.remove_peer(&peer);
             }
+            ServerMsg::Offer { from, .. } | ServerMsg::Ice { from, .. }
+                if self.stale.borrow().contains(&from) =>
+            {
+                js::log("signaling: a message for the page before the reload ignored");
+            }
             ServerMsg::Offer { from, sdp } => {
                 let link = self.link(&from, false);
                 if let Some(link) = link {
@@ -231,6 +236,7 @@ impl Engine {
                 }
             }
             ServerMsg::Answer { from, sdp } => {
+                self.stale.borrow_mut().remove(&from);
                 if let Some(link) = self.link_of(&from) {
                     wasm_bindgen_futures::spawn_local(
                         link.handle_description(RtcSdpType::Answer, sdp),
@@ -247,6 +253,18 @@ impl Engine {
             ServerMsg::Error { code, message } => self.handle_error(code, message),
             // The host may open their meeting again; for everyone else it stays ended until
             // they do (the server refuses them meanwhile).
+            ServerMsg::PeerRestarted { peer } => {
+                // Their old page is gone with its link; they offer a new one.
+                let link = self
+                    .remotes
+                    .borrow_mut()
+                    .get_mut(&peer)
+                    .and_then(|r| r.drop_p2p());
+                if let Some(link) = link {
+                    link.close();
+                }
+                self.bump_streams();
+            }
             ServerMsg::MeetingEnded { reason } => match reason {
                 EndReason::Host
                     if self.state.me.with_untracked(|me| {
@@ -279,12 +297,18 @@ impl Engine {
         peers: Vec<PeerInfo>,
         topology: Topology,
     ) {
-        let resumed = {
+        let (resumed, fresh) = {
             let mut call = self.call.borrow_mut();
             let Some(call) = call.as_mut() else {
                 return;
             };
             let resumed = call.me.as_ref() == Some(&you);
+            let fresh = std::mem::take(&mut call.fresh);
+            crate::call::seat::keep(&crate::call::seat::KeptSeat {
+                resume_token: resume_token.clone(),
+                ticket: call.ticket.clone(),
+                at_ms: js::now_ms(),
+            });
             call.me = Some(you.clone());
             call.welcomed = true;
             call.resume = Some(resume_token);
@@ -301,7 +325,7 @@ impl Engine {
                     avatar: call.ticket.avatar.clone(),
                 }));
             }
-            resumed
+            (resumed, fresh)
         };
         let unsent = self
             .call
@@ -310,6 +334,14 @@ impl Engine {
             .map(|c| std::mem::take(&mut c.unsent))
             .unwrap_or_default();
         self.state.phase.set(Phase::InCall);
+        if fresh {
+            // Before my offers: the others drop the links they had to my old page first, and
+            // what they sent that page (held while the socket was down) is not for this one.
+            self.send(&ClientMsg::Restarted);
+            if topology == Topology::P2p {
+                *self.stale.borrow_mut() = peers.iter().map(|p| p.id.clone()).collect();
+            }
+        }
         self.send_media();
         if resumed {
             // What I said to the others while away goes first, in order.
@@ -352,6 +384,15 @@ impl Engine {
 
     pub(super) fn handle_error(&self, code: SignalErrorCode, message: String) {
         match code {
+            SignalErrorCode::InvalidTicket | SignalErrorCode::UnsupportedVersion
+                if self.call.borrow().as_ref().is_some_and(|c| c.fresh) =>
+            {
+                // The kept seat was gone (too late, or the meeting ended): the pre-join, with
+                // what this tab typed, as a reload showed before.
+                crate::call::seat::forget();
+                self.close_call();
+                self.state.phase.set(Phase::Lobby);
+            }
             SignalErrorCode::InvalidTicket | SignalErrorCode::UnsupportedVersion => {
                 let resuming = self
                     .call

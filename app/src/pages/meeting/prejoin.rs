@@ -24,8 +24,13 @@ pub fn PreJoin(info: MeetingInfo) -> impl IntoView {
     let password = RwSignal::new(String::new());
     let pending = RwSignal::new(false);
     let error = RwSignal::new(None::<UiError>);
-    // Browser only: effects do not run during server rendering.
-    Effect::new(move |_| actions::start_preview(state));
+    // Browser only: effects do not run during server rendering. A reload mid-call resumes
+    // the seat this tab kept (`call::seat`) instead of asking again.
+    Effect::new(move |_| {
+        if !actions::resume_kept_seat(state) {
+            actions::start_preview(state);
+        }
+    });
     // What this tab typed for this meeting last time ("Rejoin", a reload): kept in the tab's
     // session storage only, which ends with the tab.
     let code_key = info.code.0.clone();

@@ -47,6 +47,17 @@ pub fn Room(title: String) -> impl IntoView {
     let room = NodeRef::<leptos::html::Div>::new();
     #[cfg(feature = "hydrate")]
     watch_network(state);
+    // A reload starts from here: the seat this tab keeps is as fresh as the page's last moment.
+    #[cfg(feature = "hydrate")]
+    {
+        let hide = window_event_listener(
+            leptos::ev::Custom::<web_sys::Event>::new("pagehide"),
+            move |_| {
+                crate::call::seat::touch(js_sys::Date::now());
+            },
+        );
+        on_cleanup(move || hide.remove());
+    }
     #[cfg(feature = "hydrate")]
     {
         set_covered(true);
