@@ -8,8 +8,8 @@ use protocol::signal::JoinTicket;
 use serde::{Deserialize, Serialize};
 
 /// How old a kept seat may be and still be resumed: the server keeps the seat of a page
-/// that said it was going away for 10 s (`rooms::room::RELOAD_GRACE`).
-pub const FRESH_MS: f64 = 9_000.0;
+/// that said it was going away for 8 s (`rooms::room::RELOAD_GRACE`).
+pub const FRESH_MS: f64 = 7_000.0;
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct KeptSeat {

@@ -150,7 +150,7 @@ struct Member {
 }
 
 /// How long a seat waits for the page that said it is going away (a reload) to come back.
-pub const RELOAD_GRACE: Duration = Duration::from_secs(10);
+pub const RELOAD_GRACE: Duration = Duration::from_secs(8);
 
 /// Someone in the lobby. They have a socket but no seat: no media, no participant list.
 #[derive(Debug)]

@@ -13,6 +13,12 @@ use wasm_bindgen::JsValue;
 use web_sys::{HtmlVideoElement, MediaStream};
 
 pub fn start_preview(state: CallState) {
+    open_devices(state, |_| {});
+}
+
+/// Opens the chosen camera and microphone, then runs `then` (unless the page went away
+/// meanwhile), then lists the devices.
+fn open_devices(state: CallState, then: impl FnOnce(CallState) + 'static) {
     let e = engine(state);
     wasm_bindgen_futures::spawn_local(async move {
         let want_camera = state.local.get_untracked().video;
@@ -29,6 +35,7 @@ pub fn start_preview(state: CallState) {
             return;
         }
         apply_opened(&e, want_camera, opened);
+        then(state);
         state.speaker_selectable.set(devices::can_choose_speaker());
         state.devices.set(devices::list().await);
     });
@@ -218,26 +225,9 @@ pub fn resume_kept_seat(state: CallState) -> bool {
     let Some(kept) = crate::call::seat::resumable(js::now_ms()) else {
         return false;
     };
-    let e = engine(state);
     state.phase.set(Phase::Joining);
-    wasm_bindgen_futures::spawn_local(async move {
-        let want_camera = state.local.get_untracked().video;
-        let choice = state.choice.get_untracked();
-        let opened = devices::open(
-            want_camera.then_some(choice.camera.as_deref()),
-            Some(choice.mic.as_deref()),
-        )
-        .await;
-        if !e.alive.get() {
-            for t in [opened.camera.ok(), opened.mic.ok()].into_iter().flatten() {
-                t.stop();
-            }
-            return;
-        }
-        apply_opened(&e, want_camera, opened);
-        begin(state, kept.ticket, Some(kept.resume_token));
-        state.speaker_selectable.set(devices::can_choose_speaker());
-        state.devices.set(devices::list().await);
+    open_devices(state, move |state| {
+        begin(state, kept.ticket, Some(kept.resume_token))
     });
     true
 }
