@@ -181,16 +181,7 @@ pub fn router(state: AppState) -> Router {
         .nest_service(&format!("/{pkg}"), http::assets::service(pkg_files))
         .merge(http::ops_router())
         .route("/ws", axum::routing::get(signal::ws_handler))
-        // A plain form post outside `/api/v1`: the same `Origin` check as the API.
-        .route(
-            "/new",
-            axum::routing::post(http::meetings::instant).layer(
-                axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    http::origin::refuse_foreign_origin,
-                ),
-            ),
-        )
+        .route("/new", axum::routing::post(http::meetings::instant))
         .leptos_routes_with_context(&state, routes, context.clone(), move || {
             app::shell(shell_options.clone())
         })
@@ -201,6 +192,13 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             auth::renew::renew_session,
+        ))
+        // Every state-changing request from outside: the API, the server functions, the
+        // landing page's `POST /new`. (The API router keeps its own for in-process calls,
+        // which skip these outer layers.)
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            http::origin::refuse_foreign_origin,
         ))
         .layer(middleware::from_fn(telemetry::track_requests))
         .layer(Extension(TrustProxy(state.config.trusted_hops())))
